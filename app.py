@@ -1,0 +1,239 @@
+"""Market Wallboard: the Dash app, its HTTP endpoints and the entry point.
+
+`python app.py` serves the board on HOST:PORT (default 127.0.0.1:8050);
+`gunicorn -w 4 app:server` serves it with gunicorn. The configuration is validated when this
+module is imported; an invalid one stops the process with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import dash
+import flask
+from dash import Dash, html
+from flask_caching import Cache
+
+from components import scene as scene_component
+from components.shell import demo_watermark, navbar
+from config import ConfigError, Settings, load_settings
+from providers.base import Provider, build_providers, check_chains
+from providers.board import EXTENSION, Board
+from providers.freshness import dataset_markets
+from providers.leader import FileLeadership
+from providers.markets import validate_market
+from providers.refresher import Refresher, utc_now
+from providers.store import SnapshotStore
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("wallboard")
+
+# Dash's default page has no <html lang>; screen readers need it. data-bs-theme turns on
+# Bootstrap's own dark colour mode (served locally from assets/, no CDN).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en" data-bs-theme="{theme}">
+    <head>
+        {{%metas%}}
+        <title>{{%title%}}</title>
+        {{%favicon%}}
+        {{%css%}}
+    </head>
+    <body>
+        {{%app_entry%}}
+        <footer>
+            {{%config%}}
+            {{%scripts%}}
+            {{%renderer%}}
+        </footer>
+    </body>
+</html>"""
+
+
+def check_settings(settings: Settings) -> None:
+    """What the schema cannot check alone: provider names, market codes and scene pages."""
+    problems = check_chains(settings)
+    for name, dataset in settings.datasets.items():
+        for market in sorted(dataset_markets(dataset)):
+            if (problem := validate_market(market)) is not None:
+                problems.append(f"datasets.{name}: {problem}")
+    for name in settings.scenes:
+        if not (ROOT / "pages" / f"{name}.py").exists():
+            problems.append(f"scenes.{name}: no page module pages/{name}.py")
+    if problems:
+        raise ConfigError("invalid configuration:" + "".join(f"\n  {p}" for p in problems))
+
+
+def _state_dir(settings: Settings) -> Path:
+    path = Path(settings.state_dir)
+    return path if path.is_absolute() else ROOT / path
+
+
+def _cache_config(settings: Settings, state_dir: Path) -> dict:
+    cache = settings.cache
+    if cache.type == "redis":
+        assert cache.redis_url is not None
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": cache.redis_url.get_secret_value(),
+            "CACHE_DEFAULT_TIMEOUT": 0,
+            "CACHE_KEY_PREFIX": "",
+        }
+    if cache.type == "simple":
+        return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 0}
+    directory = Path(cache.dir)
+    directory = directory if directory.is_absolute() else ROOT / directory
+    return {
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(directory),
+        "CACHE_DEFAULT_TIMEOUT": 0,
+        "CACHE_THRESHOLD": 10_000,
+    }
+
+
+def _register_pages(settings: Settings) -> None:
+    # dash.page_registry is process-global; a process that builds several apps (the tests)
+    # must start each from a clean registry.
+    dash.page_registry.clear()
+    for name, scene in settings.enabled_scenes():
+        module = importlib.import_module(f"pages.{name}")
+        dash.register_page(
+            f"pages.{name}",
+            path=f"/{name}",
+            name=scene.title,
+            title=f"{scene.title} · Wallboard",
+            order=scene.order,
+            layout=module.layout,
+        )
+
+
+def _register_routes(app: Dash, board: Board, first_path: str) -> None:
+    server = app.server
+
+    @server.before_request
+    def _home_is_first_scene() -> flask.Response | None:
+        if flask.request.path == "/":
+            query = flask.request.query_string.decode("latin-1")
+            return flask.redirect(first_path + (f"?{query}" if query else ""), code=302)
+        return None
+
+    @server.get("/healthz")
+    def healthz() -> flask.Response:
+        return flask.jsonify({"ok": True})
+
+    @server.get("/api/status")
+    def api_status() -> flask.Response:
+        return flask.jsonify(board.status())
+
+    @server.get("/api/latest/<dataset>")
+    def api_latest(dataset: str) -> tuple[flask.Response, int] | flask.Response:
+        if dataset not in board.settings.datasets:
+            return flask.jsonify(
+                {"error": "unknown dataset", "datasets": sorted(board.settings.datasets)}
+            ), 404
+        return flask.Response(
+            board.snapshot(dataset).model_dump_json(), mimetype="application/json"
+        )
+
+
+def _start_refresher_once(server: flask.Flask, refresher: Refresher) -> None:
+    # Started from the first request of each worker rather than at import: a thread started in
+    # a gunicorn master before fork would not survive into the workers.
+    started = threading.Event()
+
+    @server.before_request
+    def _start() -> None:
+        if not started.is_set():
+            started.set()
+            refresher.start()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    start_refresher: bool = True,
+    providers: dict[str, Provider] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Dash:
+    """Build the Dash app for a configuration: cache, refresher, pages and endpoints."""
+    check_settings(settings)
+    state_dir = _state_dir(settings)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ROOT / "assets"),
+        title="Market Wallboard",
+        update_title=None,
+        serve_locally=True,
+    )
+    app.index_string = INDEX_STRING.format(theme=settings.theme)
+    cache = Cache(app.server, config=_cache_config(settings, state_dir))
+    store = SnapshotStore(
+        cache.cache, namespace=settings.edition.value, persist_dir=state_dir / "snapshots"
+    )
+    problems = store.load_persisted(list(settings.datasets))
+    refresher = Refresher(
+        settings,
+        providers if providers is not None else build_providers(settings),
+        store,
+        leadership=FileLeadership(state_dir / f"refresher-{settings.edition.value}.lock"),
+        clock=clock,
+    )
+    board = Board(settings, store, refresher, clock, problems)
+    app.server.extensions[EXTENSION] = board
+
+    _register_pages(settings)
+    first_name = settings.enabled_scenes()[0][0]
+    app.layout = html.Div(
+        [
+            navbar(settings),
+            demo_watermark(settings),
+            html.Main(dash.page_container, className="wb-main"),
+        ],
+        className=f"wallboard theme-{settings.theme}",
+    )
+    scene_component.register_callbacks(app)
+    _register_routes(app, board, f"/{first_name}")
+    if start_refresher:
+        _start_refresher_once(app.server, refresher)
+    return app
+
+
+def build() -> Dash:
+    """The app for the environment's configuration; exit with a clear message when it is bad."""
+    try:
+        return create_app(load_settings())
+    except ConfigError as exc:
+        print(f"wallboard: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+_built: Dash | None = None
+_build_lock = threading.Lock()
+
+
+def __getattr__(name: str) -> object:
+    """`app.server` (what gunicorn loads) and `app.app`, built on first access, not at import:
+    importing this module (as the tests do) must not read the environment's configuration."""
+    global _built
+    if name not in ("app", "server"):
+        raise AttributeError(name)
+    with _build_lock:
+        if _built is None:
+            logging.basicConfig(
+                level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+            )
+            _built = build()
+    return _built if name == "app" else _built.server
+
+
+if __name__ == "__main__":
+    dash_app = __getattr__("app")
+    config = dash_app.server.extensions[EXTENSION].settings.server
+    dash_app.run(host=config.host, port=config.port, debug=False, threaded=True)

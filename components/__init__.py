@@ -1,0 +1,1 @@
+"""Shared widgets: quote tiles, stale badges, the scene frame, the navigation bar."""

@@ -1,0 +1,59 @@
+"""Number and age formatting, consistent per asset class, for reading across a room."""
+
+from __future__ import annotations
+
+from config.schema import Instrument
+
+
+def price_decimals(price: float, instrument: Instrument | None = None) -> int:
+    """Decimals for a price: rates 2, JPY pairs 3, other FX and small prices 4, indices 2."""
+    unit = instrument.unit if instrument else None
+    if unit == "%":
+        return 2
+    if instrument is not None and "JPY" in instrument.name.upper():
+        return 3
+    if abs(price) < 10:
+        return 4
+    return 2
+
+
+def format_price(price: float, instrument: Instrument | None = None) -> str:
+    """A price with thousands separators and asset-class decimals (and % for rates)."""
+    text = f"{price:,.{price_decimals(price, instrument)}f}"
+    return text + "%" if instrument is not None and instrument.unit == "%" else text
+
+
+def format_change(change: float | None, pct: float | None, instrument: Instrument | None) -> str:
+    """'▲ +12.30 (+0.21%)' — the arrow keeps direction readable without colour."""
+    if change is None:
+        return "—"
+    arrow = "▲" if change > 0 else "▼" if change < 0 else "■"
+    if instrument is not None and instrument.unit == "%":
+        text = f"{change * 100:+.0f} bp"
+    else:
+        reference = abs(change) if change else 1.0
+        decimals = price_decimals(reference if reference >= 10 else 1.0, instrument)
+        text = f"{change:+,.{decimals}f}"
+    if pct is not None and not (instrument is not None and instrument.unit == "%"):
+        text += f" ({pct:+.2f}%)"
+    return f"{arrow} {text}"
+
+
+def direction(change: float | None) -> str:
+    """'up', 'down' or 'flat', for colour classes."""
+    if not change:
+        return "flat"
+    return "up" if change > 0 else "down"
+
+
+def format_age(seconds: float | None) -> str:
+    """'8 s', '5 min', '3 h', '2 d' — how old the data is."""
+    if seconds is None:
+        return "no data"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} d"

@@ -1,0 +1,157 @@
+"""Renderers for one dataset's snapshot: quote tiles, curve, bars, headlines, events.
+
+Each takes the dataset's config and its snapshot (already assessed as of now) and returns
+plain Dash components. Text from records is passed as component children, which React
+escapes: nothing from a feed is ever rendered as HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dash import html
+
+from components.badges import LOOK
+from components.format import direction, format_change, format_price
+from config.schema import Dataset, Instrument
+from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
+
+
+def _tile_badge(status: Status) -> html.Span:
+    icon, label = LOOK[status]
+    return html.Span(
+        f"{icon} {label}", className=f"wb-tile__badge wb-badge--{status.value}", title=label
+    )
+
+
+def quote_tile(instrument: Instrument, quote: Quote | None, snapshot: Snapshot) -> html.Div:
+    """One instrument: name, price, change; 'unavailable' with the reason when it has no quote."""
+    if quote is None:
+        status = (
+            snapshot.status if snapshot.status in (Status.ERROR, Status.EMPTY) else Status.ERROR
+        )
+        return html.Div(
+            [
+                html.Div(
+                    [html.Span(instrument.name, className="wb-tile__name"), _tile_badge(status)],
+                    className="wb-tile__head",
+                ),
+                html.Div("—", className="wb-tile__price"),
+                html.Div(snapshot.error or "unavailable", className="wb-tile__reason"),
+            ],
+            className="wb-tile wb-tile--missing",
+            **{"data-instrument": instrument.id, "data-status": status.value},
+        )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(instrument.name, className="wb-tile__name"),
+                    _tile_badge(snapshot.status),
+                ],
+                className="wb-tile__head",
+            ),
+            html.Div(format_price(quote.price, instrument), className="wb-tile__price"),
+            html.Div(
+                format_change(quote.change, quote.change_pct, instrument),
+                className=f"wb-tile__change wb-{direction(quote.change)}",
+            ),
+        ],
+        className=f"wb-tile wb-tile--{snapshot.status.value}",
+        **{"data-instrument": instrument.id, "data-status": snapshot.status.value},
+    )
+
+
+def quote_tiles(dataset: Dataset, snapshot: Snapshot) -> html.Div:
+    """A tile per configured instrument, in config order, whatever the provider returned."""
+    by_symbol = {r.symbol: r for r in snapshot.records if isinstance(r, Quote)}
+    return html.Div(
+        [quote_tile(i, by_symbol.get(i.id), snapshot) for i in dataset.instruments],
+        className="wb-tiles",
+    )
+
+
+def _table(head: list[str], rows: list[list[str]], caption: str) -> html.Table:
+    return html.Table(
+        [
+            html.Caption(caption, className="visually-hidden"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+        ],
+        className="wb-table",
+    )
+
+
+def curve_table(dataset: Dataset, snapshot: Snapshot) -> html.Table:
+    """Tenor and yield, in config order."""
+    points = {p.tenor: p for p in snapshot.records if isinstance(p, CurvePoint)}
+    rows = [
+        [i.name, f"{points[i.id].yield_pct:.3f}%" if i.id in points else "—"]
+        for i in dataset.instruments
+    ]
+    return _table(["Tenor", "Yield"], rows, dataset.title)
+
+
+def bars_table(dataset: Dataset, snapshot: Snapshot) -> html.Table:
+    """The latest daily bar of each instrument."""
+    latest: dict[str, Bar] = {}
+    for bar in snapshot.records:
+        if isinstance(bar, Bar) and (
+            bar.symbol not in latest or bar.time > latest[bar.symbol].time
+        ):
+            latest[bar.symbol] = bar
+    rows = []
+    for i in dataset.instruments:
+        bar = latest.get(i.id)
+        if bar is None:
+            rows.append([i.name, "—", "—", "—", "—", "—"])
+            continue
+        rows.append(
+            [i.name, bar.time.strftime("%Y-%m-%d")]
+            + [format_price(v, i) for v in (bar.open, bar.high, bar.low, bar.close)]
+        )
+    return _table(["Instrument", "Date", "Open", "High", "Low", "Close"], rows, dataset.title)
+
+
+def headline_list(dataset: Dataset, snapshot: Snapshot, now: datetime) -> html.Ul:
+    """Headlines, newest first, with source and age; titles are plain text."""
+    items = sorted(
+        (h for h in snapshot.records if isinstance(h, Headline)),
+        key=lambda h: h.published,
+        reverse=True,
+    )
+    return html.Ul(
+        [
+            html.Li(
+                [
+                    html.Span(h.title, className="wb-news__title"),
+                    html.Span(f"{h.source} · {h.published:%H:%M} UTC", className="wb-news__meta"),
+                ],
+                className="wb-news__item",
+            )
+            for h in items[:20]
+        ]
+        or [html.Li("No headlines", className="wb-news__item")],
+        className="wb-news",
+    )
+
+
+def event_table(dataset: Dataset, snapshot: Snapshot) -> html.Table:
+    """Macro releases in time order, with prior / consensus / actual where known."""
+    events = sorted(
+        (e for e in snapshot.records if isinstance(e, CalendarEvent)), key=lambda e: e.time
+    )
+    rows = [
+        [
+            f"{e.time:%a %d %b %H:%M} UTC",
+            e.country,
+            e.name,
+            e.prior or "—",
+            e.consensus or "—",
+            e.actual or "—",
+        ]
+        for e in events
+    ]
+    return _table(
+        ["Time", "Country", "Release", "Prior", "Consensus", "Actual"], rows, dataset.title
+    )

@@ -1,0 +1,200 @@
+"""The schema of `wallboard.yaml`: what a valid configuration is, checked once at start."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+PositiveSeconds = Annotated[float, Field(gt=0, le=86_400 * 7)]
+
+
+class Edition(StrEnum):
+    """Which family of sources the board runs on."""
+
+    OPEN = "open"
+    WIND = "wind"
+    DEMO = "demo"
+
+
+class RecordKind(StrEnum):
+    """Which canonical record a dataset holds (see providers.models)."""
+
+    QUOTE = "quote"
+    BAR = "bar"
+    CURVE = "curve"
+    HEADLINE = "headline"
+    EVENT = "event"
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo in the YAML must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DemoParams(Strict):
+    """Where the demo edition's synthetic series sits: a level and a daily volatility."""
+
+    level: Annotated[float, Field(gt=0)] = 100.0
+    daily_vol_pct: Annotated[float, Field(ge=0, le=50)] = 1.0
+
+
+class Instrument(Strict):
+    """One thing a dataset shows, with its symbol at each provider that serves it."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    symbols: dict[Slug, Annotated[str, StringConstraints(min_length=1, max_length=500)]] = {}
+    market: str | None = None
+    currency: str | None = None
+    unit: str | None = None
+    weight: Annotated[float, Field(gt=0, le=100)] | None = None
+    demo: DemoParams = DemoParams()
+
+
+class Chains(Strict):
+    """Provider chains per edition, tried in order. The demo edition always uses `demo`."""
+
+    open: list[Slug] = []
+    wind: list[Slug] = []
+
+    @field_validator("open", "wind")
+    @classmethod
+    def _no_demo_no_repeats(cls, chain: list[str]) -> list[str]:
+        if "demo" in chain:
+            raise ValueError("'demo' may not appear in a real edition's chain (synthetic data)")
+        if len(set(chain)) != len(chain):
+            raise ValueError("a provider appears twice in the chain")
+        return chain
+
+
+class Dataset(Strict):
+    """One dataset: what it holds, where it comes from, how often and how fresh it must be."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    kind: RecordKind
+    chains: Chains = Chains()
+    refresh_s: PositiveSeconds = 60
+    stale_after_s: PositiveSeconds = 300
+    deadline_s: Annotated[float, Field(gt=0, le=120)] | None = None
+    market: str = "24/7"
+    instruments: Annotated[list[Instrument], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _checks(self) -> Dataset:
+        if self.stale_after_s < self.refresh_s:
+            raise ValueError(
+                f"stale_after_s ({self.stale_after_s:g}) must be at least refresh_s "
+                f"({self.refresh_s:g}), or the data is stale between two refreshes"
+            )
+        ids = [i.id for i in self.instruments]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"instrument ids repeated: {', '.join(repeated)}")
+        return self
+
+
+class Scene(Strict):
+    """One page of the board."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    order: int = 0
+    dwell_s: Annotated[float, Field(ge=3, le=3600)] = 20
+    enabled: bool = True
+    datasets: list[Slug] = []
+
+
+class Cache(Strict):
+    """Where snapshots live. `filesystem` is shared by every worker on one host."""
+
+    type: Literal["filesystem", "redis", "simple"] = "filesystem"
+    dir: str = "var/cache"
+    redis_url: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _redis_needs_url(self) -> Cache:
+        if self.type == "redis" and self.redis_url is None:
+            raise ValueError("cache type 'redis' needs redis_url (or the REDIS_URL variable)")
+        return self
+
+
+class Refresh(Strict):
+    """How the background refresher behaves when sources fail."""
+
+    deadline_s: Annotated[float, Field(gt=0, le=120)] = 8
+    attempts: Annotated[int, Field(ge=1, le=10)] = 2
+    backoff_s: Annotated[float, Field(ge=0, le=60)] = 0.5
+    max_backoff_s: Annotated[float, Field(ge=1, le=3600)] = 120
+    max_hung_calls: Annotated[int, Field(ge=1, le=50)] = 2
+    leader_poll_s: Annotated[float, Field(gt=0, le=600)] = 5
+
+
+class Server(Strict):
+    """Where the development server listens (gunicorn takes its own --bind)."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8050
+
+
+_HOSTNAME = re.compile(r"^[A-Za-z0-9.\-:\[\]]+$")
+
+
+class Settings(Strict):
+    """The whole configuration, after environment overrides."""
+
+    edition: Edition = Edition.OPEN
+    theme: Literal["dark", "light"] = "dark"
+    state_dir: str = "var"
+    server: Server = Server()
+    cache: Cache = Cache()
+    refresh: Refresh = Refresh()
+    fred_api_key: SecretStr | None = None
+    scenes: Annotated[dict[Slug, Scene], Field(min_length=1)]
+    datasets: dict[Slug, Dataset]
+
+    @field_validator("server")
+    @classmethod
+    def _host_is_a_name(cls, server: Server) -> Server:
+        if not _HOSTNAME.match(server.host):
+            raise ValueError(f"host {server.host!r} is not a host name or address")
+        return server
+
+    @model_validator(mode="after")
+    def _scene_datasets_exist(self) -> Settings:
+        for name, scene in self.scenes.items():
+            for dataset in scene.datasets:
+                if dataset not in self.datasets:
+                    raise ValueError(
+                        f"scenes.{name}.datasets: unknown dataset {dataset!r} "
+                        f"(defined: {', '.join(sorted(self.datasets))})"
+                    )
+        if not any(scene.enabled for scene in self.scenes.values()):
+            raise ValueError("scenes: at least one scene must be enabled")
+        return self
+
+    def enabled_scenes(self) -> list[tuple[str, Scene]]:
+        """Enabled scenes in display order (order, then name)."""
+        ordered = sorted(self.scenes.items(), key=lambda item: (item[1].order, item[0]))
+        return [(name, scene) for name, scene in ordered if scene.enabled]
+
+    def chain(self, dataset: str) -> list[str]:
+        """The provider chain this edition uses for a dataset."""
+        if self.edition is Edition.DEMO:
+            return ["demo"]
+        return list(getattr(self.datasets[dataset].chains, self.edition.value))
+
+    def deadline_s(self, dataset: str) -> float:
+        """The enforced deadline of one upstream call for a dataset."""
+        return self.datasets[dataset].deadline_s or self.refresh.deadline_s

@@ -1,0 +1,1 @@
+"""The data layer: canonical records, providers, the refresher and the snapshot store."""

@@ -1,0 +1,97 @@
+"""The provider interface and the registry that builds providers by the names used in config.
+
+A provider serves some kinds of dataset (quotes, bars, ...). For each dataset the refresher
+asks it to `load` a `Request`; the provider does its I/O (the only network call, under the
+refresher's deadline) and a pure transform into canonical records.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from config.schema import Instrument, RecordKind, Settings
+from providers.errors import NotConfigured
+from providers.models import AnyRecord
+
+# name in config -> "module:Class". Modules are imported only when a chain uses them, so an
+# optional SDK (WindPy) that is missing never breaks start-up.
+REGISTRY: dict[str, str] = {
+    "demo": "providers.demo:DemoProvider",
+    "yahoo": "providers.yahoo:YahooProvider",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the refresher asks of a provider: one dataset's instruments, at one moment."""
+
+    dataset: str
+    kind: RecordKind
+    instruments: tuple[Instrument, ...]
+    now: datetime
+    market: str = "24/7"
+
+
+@dataclass
+class Batch:
+    """What a provider returns: the records, and problems with single instruments (if any)."""
+
+    records: list[AnyRecord]
+    problems: list[str] = field(default_factory=list)
+
+
+class Provider(ABC):
+    """A source of canonical records. Subclasses set `name` and `kinds` and implement `load`."""
+
+    name: str = ""
+    kinds: frozenset[RecordKind] = frozenset()
+
+    def symbol(self, instrument: Instrument) -> str | None:
+        """This provider's symbol for an instrument, or None when it has no mapping."""
+        return instrument.symbols.get(self.name)
+
+    def mapped(self, request: Request) -> list[tuple[Instrument, str]]:
+        """The request's instruments this provider has a symbol for; raise when there are none."""
+        pairs = [(i, s) for i in request.instruments if (s := self.symbol(i)) is not None]
+        if not pairs:
+            raise NotConfigured(f"{self.name}: no symbols configured for {request.dataset}")
+        return pairs
+
+    @abstractmethod
+    def load(self, request: Request) -> Batch:
+        """Fetch and transform one dataset; raise a ProviderError when nothing usable came."""
+
+
+def known_providers() -> list[str]:
+    """Names that may appear in a provider chain."""
+    return sorted(REGISTRY)
+
+
+def build_providers(settings: Settings, names: Sequence[str] | None = None) -> dict[str, Provider]:
+    """Build each provider the configured chains use, once, by its registry name."""
+    if names is None:
+        names = sorted({name for ds in settings.datasets for name in settings.chain(ds)})
+    providers: dict[str, Provider] = {}
+    for name in names:
+        module_name, _, class_name = REGISTRY[name].partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        providers[name] = cls(settings)
+    return providers
+
+
+def check_chains(settings: Settings) -> list[str]:
+    """Problems with the configured chains: unknown names, or a provider given the wrong kind."""
+    problems = []
+    for ds_name, dataset in settings.datasets.items():
+        for edition in ("open", "wind"):
+            for index, name in enumerate(getattr(dataset.chains, edition)):
+                if name not in REGISTRY:
+                    problems.append(
+                        f"datasets.{ds_name}.chains.{edition}[{index}]: unknown provider "
+                        f"{name!r} (known: {', '.join(known_providers())})"
+                    )
+    return problems

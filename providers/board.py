@@ -1,0 +1,83 @@
+"""The read side the web layer uses: snapshots as of now, and the status of every dataset.
+
+One `Board` per app, kept in `server.extensions["wallboard"]`; pages and endpoints reach it
+with `current_board()`. Nothing here fetches from an upstream: it reads the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import flask
+
+from config.schema import Settings
+from providers.freshness import assess
+from providers.models import Snapshot
+from providers.refresher import Refresher, utc_now
+from providers.store import SnapshotStore
+
+EXTENSION = "wallboard"
+
+
+@dataclass
+class Board:
+    """Settings, the snapshot store and (in a serving process) the refresher."""
+
+    settings: Settings
+    store: SnapshotStore
+    refresher: Refresher | None = None
+    clock: Callable[[], datetime] = utc_now
+    start_problems: list[str] = field(default_factory=list)
+
+    def snapshot(self, dataset: str) -> Snapshot:
+        """A dataset's snapshot with its status as of now (stale, closed, ...)."""
+        return assess(self.store.read(dataset), self.settings.datasets[dataset], self.clock())
+
+    def dataset_status(self, dataset: str, now: datetime | None = None) -> dict[str, Any]:
+        """The operator's view of one dataset (what /api/status lists)."""
+        now = now or self.clock()
+        snap = self.snapshot(dataset)
+        config = self.settings.datasets[dataset]
+        return {
+            "status": snap.status.value,
+            "source": snap.source,
+            "as_of": _iso(snap.as_of),
+            "fetched_at": _iso(snap.fetched_at),
+            "age_s": None if snap.as_of is None else round(snap.age_s(now) or 0.0, 1),
+            "failures": snap.failures,
+            "error": snap.error,
+            "records": len(snap.records),
+            "fetch_count": snap.fetch_count,
+            "attempted_at": _iso(snap.attempted_at),
+            "refreshed_by": snap.refreshed_by,
+            "refresh_s": config.refresh_s,
+            "stale_after_s": config.stale_after_s,
+            "chain": self.settings.chain(dataset),
+        }
+
+    def status(self) -> dict[str, Any]:
+        """Edition, refresher and every dataset's status, as JSON-ready data."""
+        now = self.clock()
+        refresher = self.refresher
+        return {
+            "edition": self.settings.edition.value,
+            "now": _iso(now),
+            "refresher": {
+                "identity": refresher.identity if refresher else None,
+                "leading": bool(refresher and refresher.leading),
+            },
+            "problems": self.start_problems,
+            "datasets": {name: self.dataset_status(name, now) for name in self.settings.datasets},
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def current_board() -> Board:
+    """The board of the app serving the current request."""
+    return flask.current_app.extensions[EXTENSION]

@@ -1,0 +1,128 @@
+"""Whether a market is in session, from exchange-calendars (holidays, half days, lunch breaks).
+
+Market codes are exchange-calendars names (XNYS, XLON, XHKG, CMES, ...) plus "24/7" (crypto)
+and "24/5" (FX: Sunday 22:00 to Friday 22:00 UTC). Calendars are built once per process and
+reused; building one takes ~0.1 s.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from datetime import datetime
+
+import exchange_calendars as xcals
+import pandas as pd
+
+# exchange-calendars still calls pandas APIs that pandas 3 deprecates (.values on tz-aware data,
+# .weekday); the warnings are about its code, not ours, and would fill the logs.
+PANDAS_DEPRECATIONS = r"(DatetimeIndex|Series)\.(values|weekday)"
+warnings.filterwarnings("ignore", message=PANDAS_DEPRECATIONS)
+
+_lock = threading.Lock()
+_calendars: dict[str, xcals.ExchangeCalendar] = {}
+ROUND_THE_CLOCK = ("24/7", "24/5")
+
+
+class UnknownMarket(ValueError):
+    """A market code exchange-calendars does not know."""
+
+
+def calendar(market: str) -> xcals.ExchangeCalendar:
+    """The exchange calendar of a market code, built on first use."""
+    with _lock:
+        cal = _calendars.get(market)
+        if cal is None:
+            try:
+                cal = xcals.get_calendar(market)
+            except xcals.errors.InvalidCalendarName:
+                raise UnknownMarket(f"unknown market {market!r}") from None
+            _calendars[market] = cal
+        return cal
+
+
+def validate_market(market: str) -> str | None:
+    """None when the market code is known, else a message saying it is not."""
+    if market in ROUND_THE_CLOCK:
+        return None
+    try:
+        calendar(market)
+    except UnknownMarket as exc:
+        return str(exc)
+    return None
+
+
+def _minute(now: datetime) -> pd.Timestamp:
+    return pd.Timestamp(now).floor("min")
+
+
+def is_open(market: str, now: datetime) -> bool:
+    """Whether the market trades at `now` (tz-aware); a lunch break counts as closed."""
+    if market == "24/7":
+        return True
+    if market == "24/5":
+        return not _fx_weekend(pd.Timestamp(now))
+    try:
+        return bool(calendar(market).is_open_on_minute(_minute(now), ignore_breaks=False))
+    except xcals.errors.MinuteOutOfBounds:
+        return False
+
+
+# Round-the-clock markets have no exchange calendar. FX ("24/5") trades from Sunday 22:00 to
+# Friday 22:00 UTC, so its trading day runs 22:00 -> 22:00 UTC and its weekend is Fri -> Sun 22:00.
+_DAY = pd.Timedelta(days=1)
+_FX_SHIFT = pd.Timedelta(hours=2)  # added to a UTC time, moves 22:00 to midnight
+
+
+def _fx_weekend(stamp: pd.Timestamp) -> bool:
+    return (stamp + _FX_SHIFT).weekday() >= 5
+
+
+def trading_time(market: str, now: datetime) -> datetime:
+    """Where a market's price clock stands at `now`: `now` while it trades, else when it stopped.
+
+    FX ("24/5") is frozen from Friday 22:00 to Sunday 22:00 UTC; a lunch break is frozen at its
+    start; after the close, at the close (including during the closing minute itself).
+    """
+    if market == "24/7":
+        return now
+    stamp = pd.Timestamp(now)
+    if market == "24/5":
+        if not _fx_weekend(stamp):
+            return now
+        shifted = (stamp + _FX_SHIFT).normalize()
+        return (shifted - pd.Timedelta(days=shifted.weekday() - 5) - _FX_SHIFT).to_pydatetime()
+    if is_open(market, now):
+        return now
+    cal = calendar(market)
+    try:
+        row = cal.schedule.loc[cal.minute_to_session(_minute(now), direction="previous")]
+    except xcals.errors.MinuteOutOfBounds:
+        return now
+    if stamp < row["close"] and not pd.isna(row["break_start"]):
+        return row["break_start"].to_pydatetime()  # not open, yet before the close: lunch
+    return min(row["close"], stamp).to_pydatetime()
+
+
+def recent_sessions(market: str, now: datetime, count: int) -> list[tuple[datetime, datetime]]:
+    """The latest `count` sessions as (open, close), oldest first, the last one begun by `now`.
+
+    For "24/7" a session is a UTC day; for "24/5" a 22:00 -> 22:00 UTC weekday.
+    """
+    stamp = pd.Timestamp(now)
+    if market in ("24/7", "24/5"):
+        shift = pd.Timedelta(0) if market == "24/7" else _FX_SHIFT
+        start = (stamp + shift).normalize() - shift
+        days: list[tuple[datetime, datetime]] = []
+        while len(days) < count:
+            if market == "24/7" or not _fx_weekend(start):
+                days.append((start.to_pydatetime(), (start + _DAY).to_pydatetime()))
+            start -= _DAY
+        return days[::-1]
+    cal = calendar(market)
+    session = cal.minute_to_session(_minute(now), direction="previous")
+    schedule = cal.schedule.loc[cal.sessions_window(session, -count)]
+    return [
+        (o.to_pydatetime(), c.to_pydatetime())
+        for o, c in zip(schedule["open"], schedule["close"], strict=True)
+    ]

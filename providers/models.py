@@ -1,0 +1,159 @@
+"""Canonical records and the per-dataset snapshot.
+
+Every provider turns its vendor payload into these records, so pages and the cache never see a
+vendor field name. Units are stated in the field names or docstrings; every time is a tz-aware
+datetime in UTC (naive or non-UTC times are rejected or converted at the boundary).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("time must be timezone-aware")
+    return value.astimezone(UTC)
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("value must be a finite number")
+    return value
+
+
+def _positive(value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError("price must be a finite number above zero")
+    return value
+
+
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
+Finite = Annotated[float, AfterValidator(_finite)]
+Price = Annotated[float, AfterValidator(_positive)]
+
+
+class Record(BaseModel):
+    """Base of every canonical record: immutable and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Quote(Record):
+    """A last price for one instrument.
+
+    `price` is in `currency` units (or in `unit` for levels such as index points or %);
+    `change` is in the same units, `change_pct` in percent (1.25 means 1.25 %).
+    """
+
+    kind: Literal["quote"] = "quote"
+    symbol: str
+    name: str
+    price: Price
+    change: Finite | None = None
+    change_pct: Finite | None = None
+    currency: str | None = None
+    unit: str | None = None
+    prev_close: Price | None = None
+    sparkline: tuple[Finite, ...] = ()
+    market: str | None = None
+    as_of: UtcTime
+
+
+class Bar(Record):
+    """One OHLCV bar; `time` is the bar's open time, `volume` in shares/contracts/units."""
+
+    kind: Literal["bar"] = "bar"
+    symbol: str
+    time: UtcTime
+    open: Price
+    high: Price
+    low: Price
+    close: Price
+    volume: Annotated[float, Field(ge=0)] | None = None
+
+
+class CurvePoint(Record):
+    """One point of a yield curve: `yield_pct` in percent, `years` the tenor as a year fraction."""
+
+    kind: Literal["curve"] = "curve"
+    tenor: str
+    years: Annotated[float, Field(gt=0)]
+    yield_pct: Finite
+    as_of: UtcTime
+
+
+class Headline(Record):
+    """A news headline. `title` is plain text (sanitised upstream), `link` only http(s)."""
+
+    kind: Literal["headline"] = "headline"
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    source: str
+    link: HttpUrl | None = None
+    published: UtcTime
+
+
+class CalendarEvent(Record):
+    """A scheduled macro release; values are display strings as published (units vary)."""
+
+    kind: Literal["event"] = "event"
+    time: UtcTime
+    country: str
+    name: str
+    prior: str | None = None
+    consensus: str | None = None
+    actual: str | None = None
+
+
+AnyRecord = Annotated[
+    Quote | Bar | CurvePoint | Headline | CalendarEvent, Field(discriminator="kind")
+]
+
+
+class Status(StrEnum):
+    """What a widget should say about its data."""
+
+    OK = "ok"
+    STALE = "stale"
+    CLOSED = "closed"
+    FALLBACK = "fallback"
+    ERROR = "error"
+    EMPTY = "empty"
+
+
+class Snapshot(BaseModel):
+    """The latest state of one dataset: its records and where, when and how they were got.
+
+    `as_of` is the time of the data itself, `fetched_at` the time the records were fetched.
+    `error` is short, human-readable and never holds a secret. `failures` counts consecutive
+    failed refreshes; `fetch_count` counts every refresh cycle run for the dataset, so an
+    operator can check that it is fetched once per cadence however many workers serve it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dataset: str
+    records: tuple[AnyRecord, ...] = ()
+    as_of: UtcTime | None = None
+    fetched_at: UtcTime | None = None
+    source: str | None = None
+    status: Status = Status.EMPTY
+    error: str | None = None
+    failures: int = 0
+    fetch_count: int = 0
+    attempted_at: UtcTime | None = None
+    refreshed_by: str | None = None
+
+    @classmethod
+    def pending(cls, dataset: str) -> Snapshot:
+        """The snapshot of a dataset nothing has been fetched for yet."""
+        return cls(dataset=dataset, status=Status.EMPTY, error="waiting for first refresh")
+
+    def age_s(self, now: datetime) -> float | None:
+        """Seconds since the data's own time (`as_of`), or None when there is no data."""
+        return None if self.as_of is None else max(0.0, (now - self.as_of).total_seconds())

@@ -1,0 +1,314 @@
+"""The background refresher: fetch each dataset on its cadence and publish snapshots.
+
+For each dataset it walks the configured provider chain. Each provider is called under an
+enforced deadline and retried with exponential backoff (tenacity) while its errors are
+retryable; then the next provider answers (status `fallback`); when all fail, the last good
+records are kept (status `stale`) with the failure counted and its reason shown. Callbacks
+never call this module: they read the store.
+
+Single flight: a dataset is refreshed by one thread at a time; a concurrent request for the same
+dataset waits for the running refresh and shares its result. One process per host leads (see
+providers.leader), so each dataset is fetched once per cadence however many workers serve it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from tenacity import RetryCallState, Retrying, retry_if_exception
+
+from config.schema import Settings
+from providers.base import Batch, Provider, Request
+from providers.deadline import HungCalls, call_with_deadline
+from providers.errors import EmptyResult, ProviderError, RateLimited
+from providers.leader import AlwaysLeader, FileLeadership
+from providers.models import AnyRecord, Snapshot, Status
+from providers.store import SnapshotStore
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 300
+
+
+def utc_now() -> datetime:
+    """The server clock, tz-aware UTC."""
+    return datetime.now(UTC)
+
+
+def record_time(record: AnyRecord) -> datetime | None:
+    """The time a record's value refers to; None for records about the future (events)."""
+    if record.kind == "bar":
+        return record.time
+    if record.kind in ("quote", "curve"):
+        return record.as_of
+    return None
+
+
+def short(text: str) -> str:
+    """One line of error text, bounded in length, for screens and /api/status."""
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_ERROR_CHARS else line[: MAX_ERROR_CHARS - 1] + "…"
+
+
+class Refresher:
+    """Fetches datasets along their provider chains and writes snapshots to the store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        providers: dict[str, Provider],
+        store: SnapshotStore,
+        *,
+        leadership: FileLeadership | AlwaysLeader | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        identity: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.providers = providers
+        self.store = store
+        self.leadership = leadership or AlwaysLeader()
+        self.clock = clock
+        self.sleep = sleep
+        self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
+        self.hung = HungCalls(settings.refresh.max_hung_calls)
+        self._locks = {name: threading.Lock() for name in settings.datasets}
+        self._due: dict[str, float] = {}
+        self._running: set[str] = set()
+        self._state = threading.Lock()
+        self._cooldown: dict[str, float] = {}  # provider -> monotonic time its Retry-After ends
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self.leading = False
+
+    # -- one dataset ---------------------------------------------------------------------------
+
+    def refresh(self, dataset: str) -> Snapshot:
+        """Refresh one dataset now; if a refresh of it is already running, share that one."""
+        lock = self._locks[dataset]
+        if not lock.acquire(blocking=False):
+            with lock:  # wait for the running refresh, then read what it published
+                return self.store.read(dataset)
+        try:
+            return self._refresh(dataset)
+        finally:
+            lock.release()
+
+    def _refresh(self, name: str) -> Snapshot:
+        dataset = self.settings.datasets[name]
+        previous = self.store.read(name)
+        started = self.clock()
+        request = Request(
+            dataset=name,
+            kind=dataset.kind,
+            instruments=tuple(dataset.instruments),
+            now=started,
+            market=dataset.market,
+        )
+        chain = self.settings.chain(name)
+        errors: list[str] = []
+        all_empty = bool(chain)
+        if not chain:
+            errors.append(f"no provider configured for the {self.settings.edition} edition")
+        for index, provider_name in enumerate(chain):
+            try:
+                batch = self._load(provider_name, request, self.settings.deadline_s(name))
+            except ProviderError as exc:
+                all_empty = all_empty and isinstance(exc, EmptyResult)
+                errors.append(short(f"{provider_name}: {exc}"))
+                log.warning("refresh %s: %s failed: %s", name, provider_name, exc)
+                continue
+            except Exception as exc:  # a provider bug must not stop the board
+                all_empty = False
+                errors.append(f"{provider_name}: unexpected {exc.__class__.__name__}")
+                log.exception("refresh %s: %s raised", name, provider_name)
+                continue
+            snapshot = self._success(name, previous, started, provider_name, index, batch, errors)
+            self.store.write(snapshot, persist=True)
+            return snapshot
+        snapshot = self._failure(name, previous, started, errors, all_empty)
+        self.store.write(snapshot, persist=False)
+        return snapshot
+
+    def _load(self, provider_name: str, request: Request, deadline_s: float) -> Batch:
+        provider = self.providers.get(provider_name)
+        if provider is None:
+            raise ProviderError("provider not available in this process")
+        if request.kind not in provider.kinds:
+            raise ProviderError(f"cannot serve {request.kind} datasets")
+        cooldown = self._cooldown.get(provider_name, 0.0) - time.monotonic()
+        if cooldown > 0:
+            raise RateLimited(f"rate limited; retrying after {cooldown:.0f} s", cooldown)
+
+        retrying = Retrying(
+            stop=self._stop_retrying,
+            wait=self._backoff,
+            retry=retry_if_exception(lambda exc: getattr(exc, "retryable", False)),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    batch = call_with_deadline(
+                        lambda: provider.load(request),
+                        deadline_s,
+                        key=provider_name,
+                        hung=self.hung,
+                    )
+        except RateLimited as exc:
+            if exc.retry_after_s:
+                self._cooldown[provider_name] = time.monotonic() + exc.retry_after_s
+            raise
+        if not batch.records:
+            raise EmptyResult("no records")
+        return batch
+
+    def _stop_retrying(self, state: RetryCallState) -> bool:
+        if state.attempt_number >= self.settings.refresh.attempts:
+            return True
+        # A Retry-After longer than a refresh can wait: move on to the next provider now.
+        exc = state.outcome.exception() if state.outcome else None
+        return isinstance(exc, RateLimited) and (exc.retry_after_s or 0) > 10
+
+    def _backoff(self, state: RetryCallState) -> float:
+        wait = self.settings.refresh.backoff_s * 2 ** (state.attempt_number - 1)
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited) and exc.retry_after_s:
+            wait = max(wait, exc.retry_after_s)
+        return wait
+
+    def _success(
+        self,
+        name: str,
+        previous: Snapshot,
+        started: datetime,
+        provider_name: str,
+        index: int,
+        batch: Batch,
+        errors: list[str],
+    ) -> Snapshot:
+        fetched_at = self.clock()
+        times = [t for t in map(record_time, batch.records) if t is not None]
+        notes = errors + [short(problem) for problem in batch.problems]
+        return Snapshot(
+            dataset=name,
+            records=tuple(batch.records),
+            as_of=max(times) if times else fetched_at,
+            fetched_at=fetched_at,
+            source=provider_name,
+            status=Status.OK if index == 0 else Status.FALLBACK,
+            error=short("; ".join(notes)) if notes else None,
+            failures=0,
+            fetch_count=previous.fetch_count + 1,
+            attempted_at=started,
+            refreshed_by=self.identity,
+        )
+
+    def _failure(
+        self, name: str, previous: Snapshot, started: datetime, errors: list[str], all_empty: bool
+    ) -> Snapshot:
+        update = {
+            "error": short("; ".join(errors)),
+            "failures": previous.failures + 1,
+            "fetch_count": previous.fetch_count + 1,
+            "attempted_at": started,
+            "refreshed_by": self.identity,
+        }
+        if previous.records:
+            return previous.model_copy(update={**update, "status": Status.STALE})
+        status = Status.EMPTY if all_empty else Status.ERROR
+        return Snapshot(dataset=name, status=status, **update)
+
+    # -- the schedule --------------------------------------------------------------------------
+
+    def next_delay(self, name: str, snapshot: Snapshot) -> float:
+        """Seconds until the dataset is due again: its cadence, or a capped backoff on failure."""
+        cadence = self.settings.datasets[name].refresh_s
+        if snapshot.failures == 0:
+            return cadence
+        backoff = cadence * 2 ** min(snapshot.failures, 10)
+        return min(backoff, self.settings.refresh.max_backoff_s)
+
+    def _schedule_from_cache(self) -> None:
+        """On taking the lead, keep the cadence the previous leader was on (no double fetch)."""
+        now_mono, now = time.monotonic(), self.clock()
+        for name in self.settings.datasets:
+            snapshot = self.store.read(name)
+            last = snapshot.attempted_at
+            delay = 0.0
+            if last is not None:
+                elapsed = (now - last).total_seconds()
+                delay = max(0.0, self.next_delay(name, snapshot) - elapsed)
+            self._due[name] = now_mono + delay
+
+    def run_pending(self) -> list[str]:
+        """Start a refresh for every dataset that is due and not already running."""
+        assert self._pool is not None
+        started = []
+        now = time.monotonic()
+        with self._state:
+            for name in self.settings.datasets:
+                if name in self._running or self._due.get(name, 0.0) > now:
+                    continue
+                self._running.add(name)
+                self._pool.submit(self._job, name)
+                started.append(name)
+        return started
+
+    def _job(self, name: str) -> None:
+        try:
+            snapshot = self.refresh(name)
+            delay = self.next_delay(name, snapshot)
+        except Exception:  # keep the schedule alive whatever happens
+            log.exception("refresh %s crashed", name)
+            delay = self.settings.refresh.max_backoff_s
+        with self._state:
+            self._due[name] = time.monotonic() + delay
+            self._running.discard(name)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                leading = self.leadership.acquire()
+            except Exception:
+                log.exception("leader check failed")
+                leading = False
+            if leading and not self.leading:
+                log.info("refresher %s leads", self.identity)
+                self._schedule_from_cache()
+            self.leading = leading
+            if not leading:
+                self._stop.wait(self.settings.refresh.leader_poll_s)
+                continue
+            self.run_pending()
+            with self._state:
+                soonest = min(self._due.values(), default=time.monotonic() + 1)
+            self._stop.wait(min(1.0, max(0.05, soonest - time.monotonic())))
+
+    def start(self) -> None:
+        """Start the background thread (idempotent)."""
+        if self._thread is not None:
+            return
+        workers = max(1, min(8, len(self.settings.datasets)))
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh")
+        self._thread = threading.Thread(target=self._loop, name="refresher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop scheduling, wait for running refreshes, give up leadership."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self.leadership.release()
+        self.leading = False

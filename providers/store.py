@@ -1,0 +1,104 @@
+"""Where snapshots live: the shared cache (read by every callback) and the last-good files on disk.
+
+The cache is a flask-caching backend: FileSystemCache by default, shared by all gunicorn
+workers on a host; Redis when REDIS_URL is set. Keys are namespaced by edition, so demo data
+can never be read by the open edition. Last-good snapshots are also written to disk atomically
+(temp file + rename) and loaded at start, so a restarted board shows its last values at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from providers.models import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class CacheBackend(Protocol):
+    """The part of a cachelib/flask-caching backend the store uses."""
+
+    def get(self, key: str) -> Any: ...
+    def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
+    def add(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
+
+
+class SnapshotStore:
+    """Reads and writes snapshots by dataset name; never does network I/O to an upstream."""
+
+    def __init__(self, cache: CacheBackend, *, namespace: str, persist_dir: Path | None) -> None:
+        self.cache = cache
+        self.namespace = namespace
+        self.persist_dir = persist_dir
+
+    def key(self, dataset: str) -> str:
+        """The cache key of a dataset's snapshot."""
+        return f"wallboard:{self.namespace}:snapshot:{dataset}"
+
+    def read(self, dataset: str) -> Snapshot:
+        """The current snapshot of a dataset, or a pending one when nothing is held yet."""
+        try:
+            value = self.cache.get(self.key(dataset))
+        except Exception as exc:  # a cache outage must not take a page down
+            log.warning("cache read failed for %s: %s", dataset, exc.__class__.__name__)
+            value = None
+        return value if isinstance(value, Snapshot) else Snapshot.pending(dataset)
+
+    def write(self, snapshot: Snapshot, *, persist: bool) -> None:
+        """Publish a snapshot to every reader; with `persist`, also keep it on disk as last good."""
+        self.cache.set(self.key(snapshot.dataset), snapshot, timeout=0)
+        if persist and self.persist_dir is not None:
+            self._persist(snapshot)
+
+    def _file(self, dataset: str) -> Path:
+        assert self.persist_dir is not None
+        return self.persist_dir / self.namespace / f"{dataset}.json"
+
+    def _persist(self, snapshot: Snapshot) -> None:
+        path = self._file(snapshot.dataset)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(snapshot.model_dump_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def load_persisted(self, datasets: list[str]) -> list[str]:
+        """Seed the cache with last-good snapshots from disk (keeping newer cached ones).
+
+        Returns one problem line per file that could not be used; a bad file is never fatal.
+        """
+        problems: list[str] = []
+        if self.persist_dir is None:
+            return problems
+        for dataset in datasets:
+            path = self._file(dataset)
+            if not path.exists():
+                continue
+            try:
+                snapshot = Snapshot.model_validate_json(path.read_bytes())
+                if snapshot.dataset != dataset:
+                    raise ValueError(f"holds dataset {snapshot.dataset!r}")
+            except (OSError, ValueError, ValidationError) as exc:
+                first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+                problems.append(f"{path}: ignored, not a valid snapshot ({first})")
+                continue
+            current = self.read(dataset)
+            if current.fetched_at is None or (
+                snapshot.fetched_at is not None and snapshot.fetched_at > current.fetched_at
+            ):
+                self.cache.set(self.key(dataset), snapshot, timeout=0)
+        for line in problems:
+            log.warning("%s", line)
+        return problems

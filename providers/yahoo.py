@@ -1,0 +1,251 @@
+"""Yahoo Finance quotes and daily bars from the chart API v8 (`/v8/finance/chart/{symbol}`).
+
+`chart_request` builds the request (pure); `yfinance_fetch_json` is the only I/O, through
+yfinance's session (cookies, crumb, curl_cffi); `parse_chart_*` make records (pure).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import ValidationError
+
+from config.schema import Instrument, RecordKind, Settings
+from providers.base import Batch, Provider, Request
+from providers.errors import (
+    BadPayload,
+    EmptyResult,
+    NotConfigured,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
+from providers.models import AnyRecord, Bar, Quote
+
+DEFAULT_BASE_URL = "https://query2.finance.yahoo.com"
+# (range, interval) per kind: quotes want today's session for the sparkline, bars a year.
+WINDOWS = {RecordKind.QUOTE: ("1d", "5m"), RecordKind.BAR: ("1y", "1d")}
+# Clocks drift and Yahoo stamps some quotes a little ahead; beyond this the time is wrong.
+MAX_FUTURE = timedelta(minutes=5)
+# When every instrument fails, raise the first of these kinds: it says most about retrying.
+_PRIORITY = (RateLimited, Unavailable, ProviderError)
+_EPOCH_MAX = 1e10  # epoch seconds in the year 2286: anything beyond is not a time
+
+
+def chart_request(
+    symbol: str, *, range_: str, interval: str, base_url: str = DEFAULT_BASE_URL
+) -> tuple[str, dict[str, str]]:
+    """The URL and query parameters of one chart request."""
+    url = f"{base_url.rstrip('/')}/v8/finance/chart/{quote(symbol, safe='')}"  # ^GSPC: one segment
+    return url, {"range": range_, "interval": interval, "includePrePost": "false"}
+
+
+def yfinance_fetch_json(url: str, params: dict, timeout: float) -> Any:
+    """GET a chart document through yfinance's shared session; map its errors to ours."""
+    from yfinance.data import YfData  # lazy: yfinance pulls in pandas, curl_cffi, bs4
+    from yfinance.exceptions import YFException, YFRateLimitError
+
+    try:
+        return YfData().get_raw_json(url, params=params, timeout=timeout)
+    except YFRateLimitError:
+        # yfinance raises this on a second 429 without the response, so no Retry-After here.
+        raise RateLimited("rate limited by Yahoo") from None
+    except Exception as exc:
+        response = getattr(exc, "response", None)
+        status = getattr(response, "status_code", None)
+        if status == 429:
+            hint = (getattr(response, "headers", None) or {}).get("Retry-After")
+            delay = float(hint) if isinstance(hint, str) and hint.isdigit() else None  # not dates
+            raise RateLimited("rate limited by Yahoo", delay) from None
+        if isinstance(status, int) and 400 <= status < 500:
+            # Yahoo explains a client error (unknown symbol, bad range) in a chart.error body.
+            with contextlib.suppress(Exception):
+                body = response.json()
+                if isinstance(body, dict) and isinstance(body.get("chart"), dict):
+                    return body  # the parser turns chart.error into our error
+        if status == 404:
+            raise EmptyResult("symbol not found (HTTP 404)") from None
+        if status is not None:
+            raise Unavailable(f"Yahoo answered HTTP {status}") from None
+        # Both HTTP backends' JSON errors are ValueErrors (requests' is also an OSError).
+        if isinstance(exc, ValueError):
+            raise BadPayload("Yahoo's answer is not JSON") from None
+        # curl_cffi and requests errors are OSErrors; YFException covers "Yahoo is down".
+        if isinstance(exc, OSError | YFException):
+            raise Unavailable(f"Yahoo unreachable ({type(exc).__name__})") from None
+        raise
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, or None (bool is not a number; NaN is what Yahoo sends for gaps)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _result(payload: Any, symbol: str) -> dict:
+    """The first chart result, after the checks every chart payload needs."""
+    chart = payload.get("chart") if isinstance(payload, dict) else None
+    if not isinstance(chart, dict):
+        raise BadPayload(f"{symbol}: not a chart document")
+    error = chart.get("error")
+    if error:
+        code = error.get("code") if isinstance(error, dict) else None
+        if code == "Not Found":
+            raise EmptyResult(f"{symbol}: symbol not found")
+        raise BadPayload(f"{symbol}: Yahoo error {str(code or error)[:60]}")
+    if "result" not in chart:  # Yahoo sends "result": null when it has nothing, never no key
+        raise BadPayload(f"{symbol}: chart has no result key")
+    if not (results := chart["result"]):
+        raise EmptyResult(f"{symbol}: no chart result")
+    first = results[0] if isinstance(results, list) else None
+    if not isinstance(first, dict) or not isinstance(first.get("meta"), dict):
+        raise BadPayload(f"{symbol}: chart result has no meta object")
+    return first
+
+
+def _column(result: dict, name: str) -> list:
+    indicators = result.get("indicators")
+    quotes = indicators.get("quote") if isinstance(indicators, dict) else None
+    first = quotes[0] if isinstance(quotes, list) and quotes else None
+    column = first.get(name) if isinstance(first, dict) else None
+    return column if isinstance(column, list) else []
+
+
+def parse_chart_quote(
+    payload: Any,
+    *,
+    symbol: str,
+    name: str,
+    now: datetime,
+    currency: str | None = None,
+    unit: str | None = None,
+    market: str | None = None,
+) -> Quote:
+    """One Quote from a chart payload's meta, with today's closes as the sparkline."""
+    result = _result(payload, symbol)
+    meta = result["meta"]
+    price = _number(meta.get("regularMarketPrice"))
+    if price is None or price <= 0:
+        raise BadPayload(f"{symbol}: no usable price")
+    stamp = _number(meta.get("regularMarketTime"))
+    if stamp is None or not 0 < stamp < _EPOCH_MAX:
+        raise BadPayload(f"{symbol}: no usable regularMarketTime")
+    as_of = datetime.fromtimestamp(stamp, UTC)
+    if as_of > now + MAX_FUTURE:
+        raise BadPayload(f"{symbol}: quote time {as_of:%Y-%m-%d %H:%M} UTC is in the future")
+    # previousClose is the session before regularMarketTime; chartPreviousClose is the close
+    # before the chart's first bar, which is the same for range=1d but not for dated requests.
+    prev = _number(meta.get("previousClose")) or _number(meta.get("chartPreviousClose"))
+    prev = prev if prev is not None and prev > 0 else None
+    change = None if prev is None else price - prev  # finite: both are positive floats
+    if currency is None and unit is None:
+        # With a unit (index points, %) the price is a level, not an amount in Yahoo's currency.
+        currency = meta.get("currency") if isinstance(meta.get("currency"), str) else None
+    closes = [c for c in map(_number, _column(result, "close")) if c is not None]
+    # Every field is checked above, so the record cannot fail its own validation.
+    return Quote(
+        symbol=symbol,
+        name=name,
+        price=price,
+        change=change,
+        change_pct=None if prev is None else _number(change / prev * 100),
+        currency=currency,
+        unit=unit,
+        prev_close=prev,
+        sparkline=tuple(closes),
+        market=market,
+        as_of=as_of,
+    )
+
+
+def parse_chart_bars(payload: Any, *, symbol: str) -> list[Bar]:
+    """The OHLCV bars of a chart payload; rows with a missing price (holidays) are skipped."""
+    result = _result(payload, symbol)
+    stamps = result.get("timestamp")
+    if not stamps:  # a weekend intraday request, or a symbol with no history
+        raise EmptyResult(f"{symbol}: no bars in the chart")
+    cols = [_column(result, k) for k in ("open", "high", "low", "close")]
+    volumes = _column(result, "volume")
+    if not isinstance(stamps, list) or any(len(col) != len(stamps) for col in cols):
+        raise BadPayload(f"{symbol}: price columns and timestamps do not line up")
+    times = [_number(t) for t in stamps]
+    bad = any(t is None or not 0 < t < _EPOCH_MAX for t in times)
+    if bad or any(b <= a for a, b in pairwise(times)):
+        raise BadPayload(f"{symbol}: bar times are missing or not strictly increasing")
+    bars = []
+    try:
+        for i, t in enumerate(times):
+            o, h, low, c = (_number(col[i]) for col in cols)
+            if None in (o, h, low, c):
+                continue  # Yahoo sends a row of nulls for a holiday or a halted session
+            v = _number(volumes[i]) if i < len(volumes) else None
+            when = datetime.fromtimestamp(t, UTC)
+            bars.append(Bar(symbol=symbol, time=when, open=o, high=h, low=low, close=c, volume=v))
+    except ValidationError as exc:
+        raise BadPayload(f"{symbol}: bar fails validation ({exc.error_count()} errors)") from None
+    if not bars:
+        raise EmptyResult(f"{symbol}: every bar lacks a price")
+    return bars
+
+
+class YahooProvider(Provider):
+    """Quotes (today's session) and a year of daily bars from Yahoo's chart API."""
+
+    name = "yahoo"
+    kinds = frozenset({RecordKind.QUOTE, RecordKind.BAR})
+
+    def __init__(
+        self,
+        settings: Settings,
+        fetch_json: Callable[[str, dict, float], Any] | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self._fetch_json = fetch_json or yfinance_fetch_json
+        self.base = base_url or DEFAULT_BASE_URL
+
+    def _records(self, inst: Instrument, symbol: str, request: Request) -> list[AnyRecord]:
+        range_, interval = WINDOWS[request.kind]
+        url, params = chart_request(symbol, range_=range_, interval=interval, base_url=self.base)
+        try:
+            payload = self._fetch_json(url, params, self.settings.deadline_s(request.dataset))
+        except RateLimited as exc:  # name the symbol, keep the retry hint
+            raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
+        except ProviderError as exc:
+            raise type(exc)(f"{symbol}: {exc}") from exc
+        # Records carry the instrument's configured id, so scenes match them whatever the source.
+        if request.kind == RecordKind.BAR:
+            bars = parse_chart_bars(payload, symbol=symbol)
+            return [bar.model_copy(update={"symbol": inst.id}) for bar in bars]
+        quote_ = parse_chart_quote(
+            payload,
+            symbol=symbol,
+            name=inst.name,  # the configured display name, not Yahoo's
+            now=request.now,
+            currency=inst.currency,
+            unit=inst.unit,
+            market=inst.market or request.market,
+        )
+        return [quote_.model_copy(update={"symbol": inst.id})]
+
+    def load(self, request: Request) -> Batch:
+        """Fetch and parse each mapped instrument; one failure becomes a problem, not an error."""
+        if request.kind not in self.kinds:
+            raise NotConfigured(f"yahoo does not serve {request.kind} datasets")
+        records: list[AnyRecord] = []
+        errors: list[ProviderError] = []
+        for inst, symbol in self.mapped(request):  # sequential: yfinance shares one session
+            try:
+                records.extend(self._records(inst, symbol, request))
+            except ProviderError as exc:
+                errors.append(exc)
+        if not records and errors:
+            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
+        return Batch(records=records, problems=[str(exc) for exc in errors])

@@ -1,0 +1,181 @@
+"""Configuration: the shipped file is valid; every kind of bad value is named precisely."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from config import DEFAULT_CONFIG, ConfigError, load_settings
+from config.schema import Edition
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(tmp_path: Path, mutate) -> dict[str, str]:
+    """A copy of the shipped config changed by `mutate`, and the env that points at it."""
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    mutate(data)
+    path = tmp_path / "wallboard.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return {"WALLBOARD_CONFIG": str(path)}
+
+
+def error_of(env: dict[str, str]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env=env)
+    return str(caught.value)
+
+
+def test_shipped_config_is_valid() -> None:
+    settings = load_settings(env={})
+    assert settings.edition is Edition.OPEN
+    assert settings.enabled_scenes()[0][0] == "overview"
+    assert [name for name, _ in settings.enabled_scenes()][-1] == "status"
+    assert settings.chain("indices") == ["yahoo"]
+    assert settings.server.port == 8050
+
+
+def test_environment_overrides() -> None:
+    settings = load_settings(
+        env={
+            "WALLBOARD_EDITION": "demo",
+            "PORT": "9000",
+            "HOST": "0.0.0.0",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "FRED_API_KEY": "k" * 32,
+        }
+    )
+    assert settings.edition is Edition.DEMO
+    assert settings.chain("indices") == ["demo"]
+    assert (settings.server.host, settings.server.port) == ("0.0.0.0", 9000)
+    assert settings.cache.type == "redis"
+    assert settings.fred_api_key.get_secret_value() == "k" * 32
+
+
+def test_data_mode_is_an_alias_and_wallboard_edition_wins() -> None:
+    assert load_settings(env={"DATA_MODE": "demo"}).edition is Edition.DEMO
+    both = {"DATA_MODE": "demo", "WALLBOARD_EDITION": "open"}
+    assert load_settings(env=both).edition is Edition.OPEN
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"WALLBOARD_EDITION": "live"}, "WALLBOARD_EDITION (environment): Input should be 'open'"),
+        ({"DATA_MODE": "prod"}, "DATA_MODE (environment)"),
+        ({"PORT": "eighty"}, "PORT (environment): Input should be a valid integer"),
+        ({"PORT": "70000"}, "PORT (environment): Input should be less than or equal to 65535"),
+        ({"WALLBOARD_CONFIG": "/nonexistent/wallboard.yaml"}, "no such configuration file"),
+    ],
+)
+def test_bad_environment_values_are_named(env: dict[str, str], expected: str) -> None:
+    assert expected in error_of(env)
+
+
+def test_secret_values_are_never_echoed(tmp_path: Path) -> None:
+    env = write_config(tmp_path, lambda d: d["cache"].update(type="redis"))
+    message = error_of({**env, "FRED_API_KEY": "supersecretkey"})
+    assert "cache: Value error" not in message
+    assert "needs redis_url" in message
+    assert "supersecretkey" not in message
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda d: d["datasets"]["fx"].update(refresh_s=-5),
+            "datasets.fx.refresh_s: Input should be greater than 0 (got -5)",
+        ),
+        (
+            lambda d: d["datasets"]["fx"].update(refresh_s="often"),
+            "datasets.fx.refresh_s: Input should be a valid number",
+        ),
+        (
+            lambda d: d["datasets"]["fx"].update(stale_after_s=5),
+            "datasets.fx: stale_after_s (5) must be at least refresh_s (15)",
+        ),
+        (
+            lambda d: d["datasets"]["fx"].update(kind="candles"),
+            "datasets.fx.kind: Input should be 'quote', 'bar', 'curve', 'headline' or 'event'",
+        ),
+        (
+            lambda d: d["datasets"]["fx"]["chains"].update(open=["yahoo", "demo"]),
+            "datasets.fx.chains.open: 'demo' may not appear",
+        ),
+        (
+            lambda d: d["datasets"]["fx"].update(refersh_s=10),
+            "datasets.fx.refersh_s: Extra inputs are not permitted",
+        ),
+        (
+            lambda d: d["datasets"]["fx"].update(instruments=[]),
+            "datasets.fx.instruments: List should have at least 1 item",
+        ),
+        (
+            lambda d: d["datasets"]["fx"]["instruments"][0].pop("name"),
+            "datasets.fx.instruments.0.name: Field required",
+        ),
+        (
+            lambda d: d["scenes"]["fx"].update(dwell_s=1),
+            "scenes.fx.dwell_s: Input should be greater than or equal to 3",
+        ),
+        (
+            lambda d: d["scenes"]["fx"].update(datasets=["nope"]),
+            "scenes.fx.datasets: unknown dataset 'nope'",
+        ),
+        (lambda d: d.update(edition="gold"), "edition: Input should be 'open', 'wind' or 'demo'"),
+        (lambda d: d["cache"].update(type="memcached"), "cache.type: Input should be"),
+    ],
+)
+def test_bad_file_values_are_named(tmp_path: Path, mutate, expected: str) -> None:
+    assert expected in error_of(write_config(tmp_path, mutate))
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("edition: open\nscenes: [\n  overview: {title: x\n")
+    message = error_of({"WALLBOARD_CONFIG": str(path)})
+    assert str(path) in message
+    assert "line " in message
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text("- edition\n")
+    assert "the top level must be a mapping" in error_of({"WALLBOARD_CONFIG": str(path)})
+
+
+def test_app_start_checks_providers_markets_and_pages(tmp_path: Path) -> None:
+    from app import check_settings
+
+    def mutate(d):
+        d["datasets"]["fx"]["chains"]["open"] = ["yahoo", "nosuch"]
+        d["datasets"]["fx"]["market"] = "XMARS"
+        d["scenes"]["weather"] = {"title": "Weather"}
+
+    settings = load_settings(env=write_config(tmp_path, mutate))
+    with pytest.raises(ConfigError) as caught:
+        check_settings(settings)
+    message = str(caught.value)
+    assert "datasets.fx.chains.open[1]: unknown provider 'nosuch'" in message
+    assert "datasets.fx: unknown market 'XMARS'" in message
+    assert "scenes.weather: no page module pages/weather.py" in message
+
+
+def test_invalid_config_stops_the_app_with_one_message_and_no_traceback(tmp_path: Path) -> None:
+    env = write_config(tmp_path, lambda d: d["datasets"]["fx"].update(refresh_s=0))
+    result = subprocess.run(
+        [sys.executable, "-c", "import app; app.server"],
+        cwd=ROOT,
+        env={**env, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "datasets.fx.refresh_s: Input should be greater than 0 (got 0)" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,134 @@
+"""The Flask side of the app: health, status and latest endpoints, scene paths, no-network open."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import create_app
+from providers.errors import Unavailable
+from providers.models import Status
+from tests.providers.fakes import ScriptedProvider
+
+SCENES = [
+    "overview",
+    "fx",
+    "rates",
+    "commodities",
+    "crypto",
+    "volatility",
+    "sectors",
+    "technicals",
+    "calendar",
+    "news",
+    "status",
+]
+
+
+def offline_yahoo() -> ScriptedProvider:
+    def script(request, call):
+        raise Unavailable("could not resolve host (offline)")
+
+    provider = ScriptedProvider("yahoo", script)
+    provider.kinds = frozenset({"quote", "bar"})
+    return provider
+
+
+@pytest.fixture
+def offline_app(make_settings):
+    settings = make_settings("open", refresh={"attempts": 1, "backoff_s": 0})
+    return create_app(settings, start_refresher=False, providers={"yahoo": offline_yahoo()})
+
+
+def text_of(component) -> str:
+    """Every string in a Dash component tree, joined (what a reader would see)."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(text_of(c) for c in component)
+    return text_of(getattr(component, "children", None))
+
+
+def test_health_and_every_scene_path(offline_app):
+    client = offline_app.server.test_client()
+    assert client.get("/healthz").status_code == 200
+    for scene in SCENES:
+        response = client.get(f"/{scene}")
+        assert response.status_code == 200, scene
+        assert b'<html lang="en"' in response.data
+
+
+def test_home_redirects_to_first_scene_keeping_the_query(offline_app):
+    response = offline_app.server.test_client().get("/?kiosk=1")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/overview?kiosk=1")
+
+
+def test_status_before_any_refresh_says_waiting(offline_app):
+    body = offline_app.server.test_client().get("/api/status").get_json()
+    assert body["edition"] == "open"
+    assert set(body["datasets"]) >= {"indices", "fx", "rates", "news"}
+    indices = body["datasets"]["indices"]
+    assert indices["status"] == "empty" and indices["error"] == "waiting for first refresh"
+    assert set(indices) >= {"status", "source", "as_of", "fetched_at", "age_s", "failures", "error"}
+
+
+def test_offline_open_edition_shows_every_dataset_unavailable_with_reason(offline_app):
+    board = offline_app.server.extensions["wallboard"]
+    for name in board.settings.datasets:
+        board.refresher.refresh(name)
+    client = offline_app.server.test_client()
+    body = client.get("/api/status").get_json()
+    for name, row in body["datasets"].items():
+        assert row["status"] == "error", name
+        assert row["failures"] == 1
+        assert row["error"], name
+    assert "could not resolve host" in body["datasets"]["fx"]["error"]
+    assert "no provider configured for the open edition" in body["datasets"]["rates"]["error"]
+
+    import pages.fx
+
+    with offline_app.server.test_request_context("/fx"):
+        shown = text_of(pages.fx.layout())
+    assert "EUR/USD" in shown and "Unavailable" in shown
+    assert "could not resolve host (offline)" in shown
+
+
+def test_latest_endpoint(offline_app):
+    client = offline_app.server.test_client()
+    response = client.get("/api/latest/fx")
+    assert response.status_code == 200
+    assert json.loads(response.data)["dataset"] == "fx"
+    missing = client.get("/api/latest/nope")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == "unknown dataset"
+
+
+def test_scene_refresh_callback_reads_the_cache(offline_app):
+    client = offline_app.server.test_client()
+    client.get("/fx")  # first request sets up Dash's routes and callbacks
+    payload = {
+        "output": '{"scene":["MATCH"],"type":"scene-body"}.children',
+        "outputs": {"id": {"scene": "fx", "type": "scene-body"}, "property": "children"},
+        "inputs": [
+            {"id": {"scene": "fx", "type": "scene-tick"}, "property": "n_intervals", "value": 1}
+        ],
+        "changedPropIds": ['{"scene":"fx","type":"scene-tick"}.n_intervals'],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=payload)
+    assert response.status_code == 200
+    assert "waiting for first refresh" in response.get_data(as_text=True)
+
+
+def test_warm_restart_serves_last_good_at_once(make_settings):
+    settings = make_settings("demo")
+    first = create_app(settings, start_refresher=False)
+    first.server.extensions["wallboard"].refresher.refresh("crypto")
+    second = create_app(settings, start_refresher=False)
+    snap = second.server.extensions["wallboard"].snapshot("crypto")
+    assert snap.status is Status.OK and len(snap.records) == 3
+    assert snap.source == "demo"
