@@ -23,18 +23,20 @@ def format_price(price: float, instrument: Instrument | None = None) -> str:
     return text + "%" if instrument is not None and instrument.unit == "%" else text
 
 
-def format_change(change: float | None, pct: float | None, instrument: Instrument | None) -> str:
-    """'▲ +12.30 (+0.21%)' — the arrow keeps direction readable without colour."""
+def format_change(
+    change: float | None, pct: float | None, price: float, instrument: Instrument | None
+) -> str:
+    """'▲ +12.30 (+0.21%)' — the arrow keeps direction readable without colour.
+
+    The change takes the price's decimals; a rate's change is in basis points.
+    """
     if change is None:
         return "—"
     arrow = "▲" if change > 0 else "▼" if change < 0 else "■"
     if instrument is not None and instrument.unit == "%":
-        text = f"{change * 100:+.0f} bp"
-    else:
-        reference = abs(change) if change else 1.0
-        decimals = price_decimals(reference if reference >= 10 else 1.0, instrument)
-        text = f"{change:+,.{decimals}f}"
-    if pct is not None and not (instrument is not None and instrument.unit == "%"):
+        return f"{arrow} {change * 100:+.0f} bp"
+    text = f"{change:+,.{price_decimals(price, instrument)}f}"
+    if pct is not None:
         text += f" ({pct:+.2f}%)"
     return f"{arrow} {text}"
 

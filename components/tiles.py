@@ -53,7 +53,7 @@ def quote_tile(instrument: Instrument, quote: Quote | None, snapshot: Snapshot) 
             ),
             html.Div(format_price(quote.price, instrument), className="wb-tile__price"),
             html.Div(
-                format_change(quote.change, quote.change_pct, instrument),
+                format_change(quote.change, quote.change_pct, quote.price, instrument),
                 className=f"wb-tile__change wb-{direction(quote.change)}",
             ),
         ],

@@ -25,3 +25,23 @@ def make_settings(tmp_path: Path):
         return Settings.model_validate(raw)
 
     return make
+
+
+def pytest_setup_options():
+    """Chromium flags for dash_duo: headless as root, no background traffic to the internet."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1920,1080",
+    ):
+        options.add_argument(flag)
+    return options

@@ -1,0 +1,22 @@
+# Market Wallboard, open edition, served by gunicorn as a non-root user.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY pyproject.toml constraints.txt README.md ./
+COPY app.py ./
+COPY components/ components/
+COPY config/ config/
+COPY pages/ pages/
+COPY providers/ providers/
+COPY assets/ assets/
+RUN pip install -c constraints.txt -e . \
+    && useradd --create-home --uid 10001 wallboard \
+    && mkdir -p /app/var && chown wallboard /app/var
+
+USER wallboard
+EXPOSE 8050
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8050/healthz', timeout=4)"
+CMD ["gunicorn", "-w", "4", "-b", "0.0.0.0:8050", "--timeout", "60", "app:server"]

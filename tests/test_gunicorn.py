@@ -1,0 +1,105 @@
+"""Under gunicorn with four workers: one refresher per host, one fetch per dataset per cadence."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from config import DEFAULT_CONFIG
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn_board(tmp_path):
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config.update(edition="demo", state_dir=str(tmp_path / "state"))
+    config["cache"]["dir"] = str(tmp_path / "cache")
+    config["refresh"]["leader_poll_s"] = 0.5
+    config["datasets"]["crypto"].update(refresh_s=1, stale_after_s=10)
+    path = tmp_path / "wallboard.yaml"
+    path.write_text(yaml.safe_dump(config))
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "app:server"],
+        cwd=ROOT,
+        env={**os.environ, "WALLBOARD_CONFIG": str(path)},
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "gunicorn.log", "w"),  # noqa: SIM115 - closed with the process
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
+                break
+        except requests.RequestException:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text()[-2000:])
+    yield url
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def poll_status(url: str, seconds: float, clients: int = 8) -> list[dict]:
+    """Many screens polling /api/status at once; every answer's crypto row."""
+    rows: list[dict] = []
+    stop = time.monotonic() + seconds
+
+    def client():
+        with requests.Session() as session:
+            while time.monotonic() < stop:
+                body = session.get(f"{url}/api/status", timeout=5).json()
+                rows.append(body["datasets"]["crypto"])
+                time.sleep(0.02)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return rows
+
+
+def test_one_refresher_and_one_fetch_per_cadence_across_four_workers(gunicorn_board):
+    poll_status(gunicorn_board, 3)  # every worker has served a request: all run a refresher
+    started = time.monotonic()
+    rows = poll_status(gunicorn_board, 6)
+    elapsed = time.monotonic() - started
+    counts = [r["fetch_count"] for r in rows]
+    leaders = {r["refreshed_by"] for r in rows}
+    assert len(rows) > 100
+    assert len(leaders) == 1, f"more than one process refreshed: {leaders}"
+    fetched = max(counts) - min(counts)
+    # 1 s cadence: about one fetch per second. Four refreshing workers would make ~4 a second.
+    assert elapsed * 0.5 <= fetched <= elapsed * 1.3 + 1, (fetched, elapsed)
+    assert all(r["status"] == "ok" and r["source"] == "demo" for r in rows[-20:])
+
+    # The leading worker dies: another takes over within the lock poll, and fetching goes on.
+    leader_pid = int(leaders.pop().rsplit(":", 1)[1])
+    os.kill(leader_pid, signal.SIGKILL)
+    time.sleep(2)
+    rows = poll_status(gunicorn_board, 3)
+    assert {r["refreshed_by"] for r in rows[-10:]} != {f"{socket.gethostname()}:{leader_pid}"}
+    assert max(r["fetch_count"] for r in rows) > max(counts)
