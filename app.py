@@ -112,14 +112,20 @@ def _register_pages(settings: Settings) -> None:
         )
 
 
-def _register_routes(app: Dash, board: Board, first_path: str) -> None:
+def _register_routes(app: Dash, board: Board) -> None:
     server = app.server
+    scene_paths = [f"/{name}" for name, _ in board.settings.enabled_scenes()]
 
     @server.before_request
-    def _home_is_first_scene() -> flask.Response | None:
-        if flask.request.path == "/":
+    def _scenes_only() -> flask.Response | tuple[flask.Response, int] | None:
+        path = flask.request.path
+        if path == "/":
             query = flask.request.query_string.decode("latin-1")
-            return flask.redirect(first_path + (f"?{query}" if query else ""), code=302)
+            return flask.redirect(scene_paths[0] + (f"?{query}" if query else ""), code=302)
+        # Dash answers every other path with its page shell; only scene paths are pages here.
+        rule = flask.request.url_rule
+        if rule is not None and rule.rule == "/<path:path>" and path not in scene_paths:
+            return flask.jsonify({"error": "unknown scene", "scenes": scene_paths}), 404
         return None
 
     @server.get("/healthz")
@@ -189,7 +195,6 @@ def create_app(
     app.server.extensions[EXTENSION] = board
 
     _register_pages(settings)
-    first_name = settings.enabled_scenes()[0][0]
     app.layout = html.Div(
         [
             navbar(settings),
@@ -199,7 +204,7 @@ def create_app(
         className=f"wallboard theme-{settings.theme}",
     )
     scene_component.register_callbacks(app)
-    _register_routes(app, board, f"/{first_name}")
+    _register_routes(app, board)
     if start_refresher:
         _start_refresher_once(app.server, refresher)
     return app

@@ -37,9 +37,11 @@ def quote_tile(instrument: Instrument, quote: Quote | None, snapshot: Snapshot) 
                     className="wb-tile__head",
                 ),
                 html.Div("—", className="wb-tile__price"),
-                html.Div(snapshot.error or "unavailable", className="wb-tile__reason"),
+                # The reason is shown once above the tiles; here only in the tooltip.
+                html.Div("no data", className="wb-tile__reason"),
             ],
             className="wb-tile wb-tile--missing",
+            title=snapshot.error or "no data",
             **{"data-instrument": instrument.id, "data-status": status.value},
         )
     return html.Div(

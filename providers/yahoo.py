@@ -71,14 +71,16 @@ def yfinance_fetch_json(url: str, params: dict, timeout: float) -> Any:
                     return body  # the parser turns chart.error into our error
         if status == 404:
             raise EmptyResult("symbol not found (HTTP 404)") from None
-        if status is not None:
+        if isinstance(status, int) and status >= 100:
             raise Unavailable(f"Yahoo answered HTTP {status}") from None
+        # curl_cffi reports a connection that never got an answer (DNS, refused, reset) as an
+        # HTTPError whose response status is 0.
         # Both HTTP backends' JSON errors are ValueErrors (requests' is also an OSError).
         if isinstance(exc, ValueError):
             raise BadPayload("Yahoo's answer is not JSON") from None
         # curl_cffi and requests errors are OSErrors; YFException covers "Yahoo is down".
         if isinstance(exc, OSError | YFException):
-            raise Unavailable(f"Yahoo unreachable ({type(exc).__name__})") from None
+            raise Unavailable(f"could not reach Yahoo ({type(exc).__name__})") from None
         raise
 
 

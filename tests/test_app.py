@@ -61,6 +61,22 @@ def test_health_and_every_scene_path(offline_app):
         assert b'<html lang="en"' in response.data
 
 
+def test_unknown_or_disabled_scene_is_a_404_naming_the_scenes(make_settings):
+    settings = make_settings("demo")
+    scenes = {
+        **settings.scenes,
+        "news": settings.scenes["news"].model_copy(update={"enabled": False}),
+    }
+    client = create_app(settings.model_copy(update={"scenes": scenes}), start_refresher=False)
+    client = client.server.test_client()
+    for path in ("/nope", "/news", "/../etc/passwd", "/overview/extra"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.get_json()["error"] == "unknown scene"
+    assert "/news" not in client.get("/nope").get_json()["scenes"]
+    assert client.get("/fx").status_code == 200
+
+
 def test_home_redirects_to_first_scene_keeping_the_query(offline_app):
     response = offline_app.server.test_client().get("/?kiosk=1")
     assert response.status_code == 302

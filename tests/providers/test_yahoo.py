@@ -404,10 +404,12 @@ def test_default_fetch_passes_a_404_chart_error_on_to_the_parser(yf_get, setting
     ("raised", "expected", "message"),
     [
         (YFRateLimitError(), RateLimited, "rate limited"),
-        (YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"), Unavailable, "unreachable"),
+        (YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"), Unavailable, "reach Yahoo"),
         (curl_exc.ConnectionError("Failed to connect"), Unavailable, "ConnectionError"),
         (curl_exc.Timeout("Operation timed out"), Unavailable, "Timeout"),
         (curl_exc.DNSError("Could not resolve host"), Unavailable, "DNSError"),
+        # seen offline: no answer at all comes back as an HTTPError whose status is 0
+        (curl_exc.HTTPError("HTTP Error 0: ", 0, _curl_response(0)), Unavailable, "reach Yahoo"),
         (requests.exceptions.ConnectionError("refused"), Unavailable, "ConnectionError"),
         (requests.exceptions.ReadTimeout("read timed out"), Unavailable, "ReadTimeout"),
         (TimeoutError(), Unavailable, "TimeoutError"),
