@@ -23,11 +23,11 @@ from flask_caching import Cache
 from components import scene as scene_component
 from components.shell import demo_watermark, navbar
 from config import ConfigError, Settings, load_settings
+from providers import markets
 from providers.base import Provider, build_providers, check_chains
 from providers.board import EXTENSION, Board
 from providers.freshness import dataset_markets
 from providers.leader import FileLeadership
-from providers.markets import validate_market
 from providers.refresher import Refresher, utc_now
 from providers.store import SnapshotStore
 
@@ -60,7 +60,7 @@ def check_settings(settings: Settings) -> None:
     problems = check_chains(settings)
     for name, dataset in settings.datasets.items():
         for market in sorted(dataset_markets(dataset)):
-            if (problem := validate_market(market)) is not None:
+            if (problem := markets.validate_market(market)) is not None:
                 problems.append(f"datasets.{name}: {problem}")
     for name in settings.scenes:
         if not (ROOT / "pages" / f"{name}.py").exists():
@@ -184,6 +184,10 @@ def create_app(
         cache.cache, namespace=settings.edition.value, persist_dir=state_dir / "snapshots"
     )
     problems = store.load_persisted(list(settings.datasets))
+    all_markets = {m for dataset in settings.datasets.values() for m in dataset_markets(dataset)}
+    threading.Thread(
+        target=markets.warm, args=(all_markets, clock()), name="warm-calendars", daemon=True
+    ).start()
     refresher = Refresher(
         settings,
         providers if providers is not None else build_providers(settings),

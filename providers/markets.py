@@ -52,6 +52,14 @@ def validate_market(market: str) -> str | None:
     return None
 
 
+def warm(market_codes: set[str], now: datetime) -> None:
+    """Build each market's calendar and its minute index (~1 s for a world board) up front, so
+    the first page served does not pay for it."""
+    for code in sorted(market_codes):
+        is_open(code, now)
+        recent_sessions(code, now, 1)
+
+
 def _minute(now: datetime) -> pd.Timestamp:
     return pd.Timestamp(now).floor("min")
 
