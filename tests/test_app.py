@@ -148,3 +148,17 @@ def test_warm_restart_serves_last_good_at_once(make_settings):
     snap = second.server.extensions["wallboard"].snapshot("crypto")
     assert snap.status is Status.OK and len(snap.records) == 3
     assert snap.source == "demo"
+
+
+def test_the_suite_cannot_reach_the_internet():
+    import socket
+
+    import requests
+
+    with pytest.raises(AssertionError, match="test tried to resolve"):
+        requests.get("https://query2.finance.yahoo.com/v8/finance/chart/%5EGSPC", timeout=1)
+    with (
+        socket.socket() as sock,
+        pytest.raises(AssertionError, match=r"test tried to reach 192\.0\.2\.1"),
+    ):
+        sock.connect(("192.0.2.1", 80))
