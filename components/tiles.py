@@ -14,6 +14,7 @@ from dash import html
 from components.badges import LOOK
 from components.format import direction, format_change, format_price
 from config.schema import Dataset, Instrument
+from providers.derived import curve_spreads
 from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
 
 
@@ -84,14 +85,27 @@ def _table(head: list[str], rows: list[list[str]], caption: str) -> html.Table:
     )
 
 
-def curve_table(dataset: Dataset, snapshot: Snapshot) -> html.Table:
-    """Tenor and yield, in config order."""
-    points = {p.tenor: p for p in snapshot.records if isinstance(p, CurvePoint)}
+def curve_table(dataset: Dataset, snapshot: Snapshot) -> html.Div:
+    """Yield per tenor for each curve date held (now, a week, a month ago), then the spreads."""
+    points = [p for p in snapshot.records if isinstance(p, CurvePoint)]
+    dates = sorted({p.as_of.date() for p in points}, reverse=True)
+    by_key = {(p.tenor, p.as_of.date()): p.yield_pct for p in points}
     rows = [
-        [i.name, f"{points[i.id].yield_pct:.3f}%" if i.id in points else "—"]
+        [i.name] + [f"{by_key[(i.id, d)]:.3f}%" if (i.id, d) in by_key else "—" for d in dates]
         for i in dataset.instruments
     ]
-    return _table(["Tenor", "Yield"], rows, dataset.title)
+    head = ["Tenor"] + [f"{d:%d %b %Y}" for d in dates]
+    spreads = curve_spreads(points)
+    lines = [
+        f"{name} {value:+.1f} bp"
+        for name, value in (spreads.get(dates[0], {}) if dates else {}).items()
+    ]
+    return html.Div(
+        [
+            _table(head, rows, dataset.title),
+            html.P(" · ".join(lines), className="wb-curve__spreads") if lines else None,
+        ]
+    )
 
 
 def bars_table(dataset: Dataset, snapshot: Snapshot) -> html.Table:

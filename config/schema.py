@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -61,6 +62,7 @@ class Instrument(Strict):
     currency: str | None = None
     unit: str | None = None
     weight: Annotated[float, Field(gt=0, le=100)] | None = None
+    schedule: list[AwareDatetime] = []
     demo: DemoParams = DemoParams()
 
 
@@ -141,6 +143,15 @@ class Refresh(Strict):
     leader_poll_s: Annotated[float, Field(gt=0, le=600)] = 5
 
 
+class ProviderOptions(Strict):
+    """Per-provider HTTP options: a mirror or proxy base URL, a polite request rate."""
+
+    base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")] | None = None
+    requests_per_second: Annotated[float, Field(gt=0, le=100)] = 2
+    max_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 8 * 1024 * 1024
+    api_key: SecretStr | None = None  # for sources that want one (Stooq's CSV download)
+
+
 class Server(Strict):
     """Where the development server listens (gunicorn takes its own --bind)."""
 
@@ -161,6 +172,7 @@ class Settings(Strict):
     cache: Cache = Cache()
     refresh: Refresh = Refresh()
     fred_api_key: SecretStr | None = None
+    providers: dict[Slug, ProviderOptions] = {}
     scenes: Annotated[dict[Slug, Scene], Field(min_length=1)]
     datasets: dict[Slug, Dataset]
 
@@ -194,6 +206,10 @@ class Settings(Strict):
         if self.edition is Edition.DEMO:
             return ["demo"]
         return list(getattr(self.datasets[dataset].chains, self.edition.value))
+
+    def provider_options(self, name: str) -> ProviderOptions:
+        """HTTP options of one provider (defaults when the config says nothing)."""
+        return self.providers.get(name) or ProviderOptions()
 
     def deadline_s(self, dataset: str) -> float:
         """The enforced deadline of one upstream call for a dataset."""

@@ -15,12 +15,23 @@ from datetime import datetime
 
 from config.schema import Instrument, RecordKind, Settings
 from providers.errors import NotConfigured
+from providers.http import HttpClient
 from providers.models import AnyRecord
 
 # name in config -> "module:Class". Modules are imported only when a chain uses them, so an
 # optional SDK (WindPy) that is missing never breaks start-up.
 REGISTRY: dict[str, str] = {
+    "binance": "providers.binance:BinanceProvider",
+    "cboe": "providers.cboe:CboeProvider",
+    "coingecko": "providers.coingecko:CoinGeckoProvider",
     "demo": "providers.demo:DemoProvider",
+    "ecb": "providers.ecb:EcbProvider",
+    "ecbdata": "providers.ecbdata:EcbDataProvider",
+    "fred": "providers.fred:FredProvider",
+    "rss": "providers.rss:RssProvider",
+    "schedule": "providers.schedule:ScheduleProvider",
+    "stooq": "providers.stooq:StooqProvider",
+    "treasury": "providers.treasury:TreasuryProvider",
     "yahoo": "providers.yahoo:YahooProvider",
 }
 
@@ -64,6 +75,18 @@ class Provider(ABC):
     @abstractmethod
     def load(self, request: Request) -> Batch:
         """Fetch and transform one dataset; raise a ProviderError when nothing usable came."""
+
+
+def http_client(settings: Settings, name: str, default_base_url: str) -> HttpClient:
+    """The HTTP client of one provider, with its configured base URL, rate and size cap."""
+    options = settings.provider_options(name)
+    return HttpClient(
+        name,
+        options.base_url or default_base_url,
+        timeout_s=settings.refresh.deadline_s,
+        requests_per_second=options.requests_per_second,
+        max_bytes=options.max_bytes,
+    )
 
 
 def known_providers() -> list[str]:

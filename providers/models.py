@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 
 def _utc(value: datetime) -> datetime:
@@ -54,15 +54,25 @@ class Quote(Record):
     kind: Literal["quote"] = "quote"
     symbol: str
     name: str
-    price: Price
+    price: Finite
     change: Finite | None = None
     change_pct: Finite | None = None
     currency: str | None = None
     unit: str | None = None
-    prev_close: Price | None = None
+    prev_close: Finite | None = None
     sparkline: tuple[Finite, ...] = ()
     market: str | None = None
     as_of: UtcTime
+
+    @model_validator(mode="after")
+    def _prices_above_zero_unless_a_rate(self) -> Quote:
+        # A rate in % can be zero or negative (the ECB deposit rate was -0.50 % until 2022);
+        # a price cannot.
+        if self.unit != "%":
+            for value in (self.price, self.prev_close):
+                if value is not None and value <= 0:
+                    raise ValueError("price must be above zero")
+        return self
 
 
 class Bar(Record):

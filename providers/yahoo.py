@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pydantic import ValidationError
+from pyrate_limiter import Duration, Limiter, Rate
 
 from config.schema import Instrument, RecordKind, Settings
 from providers.base import Batch, Provider, Request
@@ -211,13 +212,19 @@ class YahooProvider(Provider):
     ) -> None:
         self.settings = settings
         self._fetch_json = fetch_json or yfinance_fetch_json
-        self.base = base_url or DEFAULT_BASE_URL
+        options = settings.provider_options(self.name)
+        self.base = base_url or options.base_url or DEFAULT_BASE_URL
+        # A board asks for dozens of symbols a minute: keep under Yahoo's rate limit.
+        self._limiter = Limiter(Rate(max(1, round(options.requests_per_second)), Duration.SECOND))
 
     def _records(self, inst: Instrument, symbol: str, request: Request) -> list[AnyRecord]:
         range_, interval = WINDOWS[request.kind]
         url, params = chart_request(symbol, range_=range_, interval=interval, base_url=self.base)
+        timeout = self.settings.deadline_s(request.dataset)
+        if not self._limiter.try_acquire("yahoo", blocking=True, timeout=timeout):
+            raise RateLimited(f"{symbol}: local rate limit for Yahoo reached")
         try:
-            payload = self._fetch_json(url, params, self.settings.deadline_s(request.dataset))
+            payload = self._fetch_json(url, params, timeout)
         except RateLimited as exc:  # name the symbol, keep the retry hint
             raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
         except ProviderError as exc:

@@ -78,3 +78,13 @@ def pytest_setup_options():
     ):
         options.add_argument(flag)
     return options
+
+
+@pytest.fixture
+def upstream():
+    """A fake upstream HTTP server on loopback (see tests/fakeupstream.py)."""
+    from tests.fakeupstream import FakeUpstream
+
+    server = FakeUpstream().start()
+    yield server
+    server.stop()

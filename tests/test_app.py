@@ -7,6 +7,7 @@ import json
 import pytest
 
 from app import create_app
+from providers.base import build_providers
 from providers.errors import Unavailable
 from providers.models import Status
 from tests.providers.fakes import ScriptedProvider
@@ -35,10 +36,32 @@ def offline_yahoo() -> ScriptedProvider:
     return provider
 
 
+NOWHERE = "http://127.0.0.1:9"  # a closed loopback port: what every host looks like offline
+
+
+def offline_settings(make_settings):
+    """The open edition with every source unreachable (and no FRED key)."""
+    from providers.base import REGISTRY
+
+    settings = make_settings(
+        "open",
+        refresh={"attempts": 1, "backoff_s": 0, "deadline_s": 2},
+        providers={name: {"base_url": NOWHERE} for name in REGISTRY},
+    )
+    news = settings.datasets["news"]
+    feeds = [
+        i.model_copy(update={"symbols": {"rss": f"{NOWHERE}/{i.id}.xml"}}) for i in news.instruments
+    ]
+    datasets = {**settings.datasets, "news": news.model_copy(update={"instruments": feeds})}
+    return settings.model_copy(update={"datasets": datasets})
+
+
 @pytest.fixture
 def offline_app(make_settings):
-    settings = make_settings("open", refresh={"attempts": 1, "backoff_s": 0})
-    return create_app(settings, start_refresher=False, providers={"yahoo": offline_yahoo()})
+    settings = offline_settings(make_settings)
+    # yfinance talks to Yahoo's own hosts whatever the base URL: stand in for it offline.
+    providers = {**build_providers(settings), "yahoo": offline_yahoo()}
+    return create_app(settings, start_refresher=False, providers=providers)
 
 
 def text_of(component) -> str:
@@ -99,11 +122,17 @@ def test_offline_open_edition_shows_every_dataset_unavailable_with_reason(offlin
     client = offline_app.server.test_client()
     body = client.get("/api/status").get_json()
     for name, row in body["datasets"].items():
+        if name == "calendar":  # FOMC dates from the config need no network
+            assert (row["status"], row["source"]) == ("fallback", "schedule")
+            assert "fred: needs FRED_API_KEY" in row["error"]
+            continue
         assert row["status"] == "error", name
         assert row["failures"] == 1
         assert row["error"], name
     assert "could not resolve host" in body["datasets"]["fx"]["error"]
-    assert "no provider configured for the open edition" in body["datasets"]["rates"]["error"]
+    assert "could not connect to 127.0.0.1:9" in body["datasets"]["rates"]["error"]
+    assert "fred: needs FRED_API_KEY" in body["datasets"]["rates"]["error"]
+    assert "could not connect" in body["datasets"]["news"]["error"]
 
     import pages.fx
 

@@ -92,8 +92,9 @@ def test_one_refresher_and_one_fetch_per_cadence_across_four_workers(gunicorn_bo
     assert len(rows) > 100
     assert len(leaders) == 1, f"more than one process refreshed: {leaders}"
     fetched = max(counts) - min(counts)
-    # 1 s cadence: about one fetch per second. Four refreshing workers would make ~4 a second.
-    assert elapsed * 0.5 <= fetched <= elapsed * 1.3 + 1, (fetched, elapsed)
+    # 1 s cadence: at most one fetch a second (plus the one in flight at the start). Four
+    # refreshing workers would make ~4 a second.
+    assert 2 <= fetched <= elapsed + 1, (fetched, elapsed)
     assert all(r["status"] == "ok" and r["source"] == "demo" for r in rows[-20:])
 
     # The leading worker dies: another takes over within the lock poll, and fetching goes on.

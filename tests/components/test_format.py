@@ -48,3 +48,36 @@ def test_direction_and_age():
         format_age(7200),
         format_age(3 * 86400),
     ] == ["no data", "8 s", "5 min", "2 h", "3 d"]
+
+
+def test_curve_table_shows_each_date_and_the_spreads():
+    from datetime import UTC, datetime
+
+    from components.tiles import curve_table
+    from config.schema import Dataset
+    from providers.models import CurvePoint, Snapshot, Status
+
+    dataset = Dataset(
+        title="Curve",
+        kind="curve",
+        instruments=[Instrument(id=t, name=t) for t in ("3M", "2Y", "10Y")],
+    )
+
+    def point(tenor, years, value, day):
+        return CurvePoint(
+            tenor=tenor, years=years, yield_pct=value, as_of=datetime(2024, 10, day, tzinfo=UTC)
+        )
+
+    records = (
+        point("3M", 0.25, 4.62, 10),
+        point("2Y", 2, 3.98, 10),
+        point("10Y", 10, 4.07, 10),
+        point("10Y", 10, 3.85, 3),
+    )
+    snapshot = Snapshot(dataset="rates", records=records, status=Status.OK)
+    table, spreads = curve_table(dataset, snapshot).children
+    head = [th.children for th in table.children[1].children.children]
+    assert head == ["Tenor", "10 Oct 2024", "03 Oct 2024"]
+    ten_year = [td.children for td in table.children[2].children[2].children]
+    assert ten_year == ["10Y", "4.070%", "3.850%"]
+    assert spreads.children == "2s10s +9.0 bp · 3m10y -55.0 bp"

@@ -35,7 +35,8 @@ def test_shipped_config_is_valid() -> None:
     assert settings.edition is Edition.OPEN
     assert settings.enabled_scenes()[0][0] == "overview"
     assert [name for name, _ in settings.enabled_scenes()][-1] == "status"
-    assert settings.chain("indices") == ["yahoo"]
+    assert settings.chain("indices") == ["yahoo", "stooq"]
+    assert settings.chain("crypto") == ["binance", "coingecko"]
     assert settings.server.port == 8050
 
 

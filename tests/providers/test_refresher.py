@@ -223,14 +223,17 @@ def test_scheduled_refresh_fetches_once_per_cadence_under_concurrent_reads(tmp_p
     readers = [threading.Thread(target=reader) for _ in range(16)]
     for t in readers:
         t.start()
+    started = time.monotonic()
     refresher.start()
     time.sleep(1.8)
     refresher.stop()
+    elapsed = time.monotonic() - started
     stop.set()
     for t in readers:
         t.join()
-    # 1.8 s at a 0.5 s cadence: the first fetch at start, then about every 0.55 s.
-    assert 3 <= provider.calls <= 5, provider.calls
+    # A 0.5 s cadence: never more than one fetch per cadence, however many readers (a slow
+    # machine may fit fewer; the bound that matters is the upper one).
+    assert 2 <= provider.calls <= elapsed / 0.5 + 1, (provider.calls, elapsed)
     assert store.read("fx").fetch_count == provider.calls
     assert len(reads) > 100 and Status.OK in reads
 

@@ -1,0 +1,214 @@
+"""Binance spot quotes from hourly klines (`/api/v3/klines`).
+
+The 24 h ticker would be one call too, but no recorded answer of it exists to test against, so
+the quote is derived from the last 25 hourly candles. `klines_request` builds the request
+(pure), `BinanceProvider.load` fetches one symbol at a time (the only I/O), `parse_klines`
+and `klines_quote` turn the answer into records (pure).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from pydantic import ValidationError
+
+from config.schema import Instrument, RecordKind, Settings
+from providers.base import Batch, Provider, Request, http_client
+from providers.errors import (
+    BadPayload,
+    EmptyResult,
+    NotConfigured,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
+from providers.models import AnyRecord, Bar, Quote
+
+NAME = "binance"
+DEFAULT_BASE_URL = "https://api.binance.com"
+INTERVAL, LIMIT = "1h", 25  # 24 closed hours and the one in progress
+DAY_BARS = 24
+MAX_FUTURE = timedelta(minutes=5)
+_EPOCH_MS_MAX = 1e13  # epoch milliseconds in the year 2286: anything beyond is not a time
+_SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
+_PRIORITY = (RateLimited, Unavailable, ProviderError)
+
+
+def klines_request(symbol: str) -> tuple[str, dict[str, str | int]]:
+    """The path and query parameters of the last 25 hourly klines of one symbol."""
+    if not _SYMBOL.match(symbol):
+        raise NotConfigured("not a Binance symbol like BTCUSDT")  # the caller names it
+    return "/api/v3/klines", {"symbol": symbol, "interval": INTERVAL, "limit": LIMIT}
+
+
+def binance_error(status: int | None, body: Any = None, retry_after_s: float | None = None):
+    """Our error for a Binance error answer ({"code": -1121, "msg": "Invalid symbol."})."""
+    code = body.get("code") if isinstance(body, dict) else None
+    if status in (418, 429):  # 418 is Binance's IP ban after ignored 429s: back off the same
+        return RateLimited(f"Binance answered HTTP {status} (rate limited)", retry_after_s)
+    if code == -1121:
+        return EmptyResult("unknown symbol")
+    if status and status >= 500:
+        return Unavailable(f"Binance answered HTTP {status}")
+    what = f"code {code}" if isinstance(code, int) else f"HTTP {status}"
+    return BadPayload(f"Binance error ({what})")
+
+
+def _number(value: Any, what: str) -> float:
+    """A number Binance sends as a string ("60719.27000000"); plain numbers are accepted."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadPayload(f"{what} is not a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadPayload(f"{what} is not a number") from None
+    if not math.isfinite(number):
+        raise BadPayload(f"{what} is not finite")
+    return number
+
+
+def _klines(raw: bytes, symbol: str) -> list[tuple[Bar, datetime]]:
+    """(bar, close time) per kline, oldest first, every field checked."""
+    try:
+        rows = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadPayload("Binance answer is not JSON") from None
+    if isinstance(rows, dict) and "code" in rows:  # an error object instead of klines
+        raise binance_error(None, rows)
+    if not isinstance(rows, list):
+        raise BadPayload("Binance answer is not a list of klines")
+    if not rows:
+        raise EmptyResult("no klines")
+    out = []
+    for row in rows:
+        if not isinstance(row, list) or len(row) < 7:
+            raise BadPayload("a kline is not a list of at least 7 fields")
+        opened, closed = _number(row[0], "open time"), _number(row[6], "close time")
+        if not 0 < opened < closed < _EPOCH_MS_MAX:
+            raise BadPayload("a kline's open and close times are not times in order")
+        o, h, low, c, v = (_number(row[i], "a kline price") for i in range(1, 6))
+        if not low <= min(o, c) <= max(o, c) <= h:
+            raise BadPayload("a kline's open and close are not between its low and high")
+        try:
+            bar = Bar(
+                symbol=symbol,
+                time=datetime.fromtimestamp(opened / 1000, UTC),
+                open=o,
+                high=h,
+                low=low,
+                close=c,
+                volume=v,
+            )
+        except ValidationError as exc:
+            raise BadPayload(f"kline fails validation ({exc.error_count()} errors)") from None
+        out.append((bar, datetime.fromtimestamp(closed / 1000, UTC)))
+    if any(b[0].time <= a[0].time for a, b in pairwise(out)):
+        raise BadPayload("kline times are not strictly increasing")
+    return out
+
+
+def parse_klines(raw: bytes, *, symbol: str) -> list[Bar]:
+    """The klines of a Binance answer as bars (time = open time), oldest first."""
+    return [bar for bar, _ in _klines(raw, symbol)]
+
+
+def klines_quote(
+    raw: bytes,
+    *,
+    symbol: str,
+    name: str,
+    now: datetime,
+    currency: str | None = None,
+    unit: str | None = None,
+    market: str | None = None,
+) -> Quote:
+    """A Quote from hourly klines: the last close against the open 24 candles back.
+
+    The last candle is still in progress, so its close is the latest trade and its close time
+    lies ahead: as_of is that close time capped at now. With fewer than 24 candles (a new
+    listing) the change runs from the first candle's open.
+    """
+    rows = _klines(raw, symbol)
+    last, closes_at = rows[-1]
+    if last.time > now + MAX_FUTURE:
+        raise BadPayload(f"kline time {last.time:%Y-%m-%d %H:%M} UTC is in the future")
+    prev = rows[-DAY_BARS:][0][0].open
+    change = last.close - prev
+    return Quote(
+        symbol=symbol,
+        name=name,
+        price=last.close,
+        change=change,
+        change_pct=change / prev * 100,
+        currency=currency,
+        unit=unit,
+        prev_close=prev,
+        sparkline=tuple(bar.close for bar, _ in rows),
+        market=market,
+        as_of=min(closes_at, now),
+    )
+
+
+class BinanceProvider(Provider):
+    """Crypto quotes from Binance spot klines, one request per symbol."""
+
+    name = NAME
+    kinds = frozenset({RecordKind.QUOTE})
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+
+    def _fetch(self, symbol: str) -> bytes:
+        path, params = klines_request(symbol)
+        try:
+            return self.http.get(path, params).content
+        except BadPayload as exc:
+            # HttpClient reports other 4xx answers as BadPayload with the start of the body;
+            # Binance explains them there in JSON (-1121: unknown symbol).
+            status = getattr(exc, "status", None)
+            if status is None:
+                raise
+            body = getattr(exc, "body", None)
+            try:
+                body = json.loads(body) if body else None
+            except (ValueError, UnicodeDecodeError, TypeError):
+                body = None
+            raise binance_error(status, body, getattr(exc, "retry_after_s", None)) from exc
+
+    def _quote(self, inst: Instrument, symbol: str, request: Request) -> Quote:
+        try:
+            quote_ = klines_quote(
+                self._fetch(symbol),
+                symbol=symbol,
+                name=inst.name,
+                now=request.now,
+                currency=inst.currency,
+                unit=inst.unit,
+                market=inst.market or request.market,
+            )
+        except RateLimited as exc:  # name the symbol, keep the retry hint
+            raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
+        except ProviderError as exc:
+            raise type(exc)(f"{symbol}: {exc}") from exc
+        return quote_.model_copy(update={"symbol": inst.id})
+
+    def load(self, request: Request) -> Batch:
+        """Fetch and parse each mapped symbol; one failure becomes a problem, not an error."""
+        if request.kind not in self.kinds:
+            raise NotConfigured(f"binance does not serve {request.kind} datasets")
+        records: list[AnyRecord] = []
+        errors: list[ProviderError] = []
+        for inst, symbol in self.mapped(request):
+            try:
+                records.append(self._quote(inst, symbol, request))
+            except ProviderError as exc:
+                errors.append(exc)
+        if not records and errors:
+            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
+        return Batch(records=records, problems=[str(exc) for exc in errors])

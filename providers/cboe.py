@@ -1,0 +1,183 @@
+"""CBOE index history CSVs (`/api/global/us_indices/daily_prices/{SYMBOL}_History.csv`): quotes.
+
+`cboe_request` builds the request (pure); `CboeProvider.load` fetches through the shared
+HttpClient (the only I/O); `parse_cboe_csv` and `cboe_quote` are pure. One file per index
+(VIX, VIX9D, VIX3M, VIX6M), daily rows `DATE,OPEN,HIGH,LOW,CLOSE` with MM/DD/YYYY dates, from
+1990 on; the early VIX rows (1990) have OPEN=HIGH=LOW=CLOSE.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from config.schema import Instrument, RecordKind, Settings
+from providers.base import Batch, Provider, Request, http_client
+from providers.errors import (
+    BadPayload,
+    EmptyResult,
+    NotConfigured,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
+from providers.models import AnyRecord, Bar, Quote
+
+NAME = "cboe"
+DEFAULT_BASE_URL = "https://cdn.cboe.com"
+SPARKLINE = 30  # daily closes behind a quote tile: about six weeks
+NEW_YORK = ZoneInfo("America/New_York")
+# CBOE's indices settle at 16:15 New York, after the options close: that is the close's time.
+CLOSE_TIME = time(16, 15)
+# Clocks drift; a row dated beyond this is a wrong date, not an early one.
+MAX_FUTURE = timedelta(minutes=5)
+# When every instrument fails, raise the first of these kinds: it says most about retrying.
+_PRIORITY = (RateLimited, Unavailable, ProviderError)
+_COLUMNS = ("date", "open", "high", "low", "close")
+
+
+def cboe_request(symbol: str) -> str:
+    """The path of one index's history file (the file has no query parameters)."""
+    return f"/api/global/us_indices/daily_prices/{quote(symbol.upper(), safe='')}_History.csv"
+
+
+def _number(text: str, symbol: str, day: str, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadPayload(f"{symbol}: {day}: {column} {text[:12]!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:  # an index level of 0 is a placeholder
+        raise BadPayload(f"{symbol}: {day}: {column} {value:g} is out of range")
+    return value
+
+
+def parse_cboe_csv(content: bytes | str, *, symbol: str, limit: int | None = None) -> list[Bar]:
+    """Daily bars (no volume) from a CBOE history CSV, oldest first; only the last `limit` rows.
+
+    Bar time is the date at 00:00 UTC (the file gives a date, no time). Rows before the window
+    are not read, so a bad row from 1990 cannot blank today's quote.
+    """
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise BadPayload(f"{symbol}: answer is not text") from None
+    lines = [line for line in content.removeprefix("\ufeff").splitlines() if line.strip()]
+    if not lines:
+        raise BadPayload(f"{symbol}: empty answer")
+    header = [name.strip().lower() for name in lines[0].split(",")]
+    if header[:5] != list(_COLUMNS):
+        # CloudFront/S3 errors are XML, a block page is HTML; never echo the body itself.
+        markup = lines[0].lstrip().startswith("<")
+        raise BadPayload(f"{symbol}: {'HTML/XML instead of CSV' if markup else 'not a CBOE CSV'}")
+    rows = lines[1:]
+    if not rows:
+        raise EmptyResult(f"{symbol}: CSV has no rows")
+    bars = []
+    for line in rows[-limit:] if limit else rows:
+        cells = [cell.strip() for cell in line.split(",")]
+        day = cells[0][:10]
+        if len(cells) != len(header):  # also what a body cut off mid-row looks like
+            raise BadPayload(f"{symbol}: {day}: {len(cells)} fields, header has {len(header)}")
+        try:
+            when = datetime.strptime(cells[0], "%m/%d/%Y").replace(tzinfo=UTC)
+        except ValueError:
+            raise BadPayload(f"{symbol}: {day!r} is not an MM/DD/YYYY date") from None
+        o, h, low, c = (_number(cells[i], symbol, day, _COLUMNS[i]) for i in range(1, 5))
+        # Every field is checked above, so the record cannot fail its own validation.
+        bars.append(Bar(symbol=symbol, time=when, open=o, high=h, low=low, close=c))
+    if any(b.time <= a.time for a, b in pairwise(bars)):
+        raise BadPayload(f"{symbol}: dates are not strictly increasing")
+    return bars
+
+
+def close_time(day: date) -> datetime:
+    """The time of a day's closing value: 16:15 New York, in UTC (EST or EDT as that day had)."""
+    return datetime.combine(day, CLOSE_TIME, NEW_YORK).astimezone(UTC)
+
+
+def cboe_quote(
+    bars: list[Bar],
+    *,
+    symbol: str,
+    name: str,
+    now: datetime,
+    unit: str | None = None,
+    currency: str | None = None,
+    market: str | None = None,
+) -> Quote:
+    """The last close as a Quote, the close before it as prev_close, recent closes as sparkline.
+
+    as_of is 16:15 New York on the last row's date, or `now` if that is still ahead (a row for
+    a day in progress); a row dated after today in New York is BadPayload.
+    """
+    if not bars:
+        raise EmptyResult(f"{symbol}: no rows")
+    day = bars[-1].time.date()
+    if datetime.combine(day, time(), NEW_YORK) > now + MAX_FUTURE:
+        raise BadPayload(f"{symbol}: row dated {day} is in the future")
+    price = bars[-1].close
+    prev = bars[-2].close if len(bars) > 1 else None
+    change = None if prev is None else price - prev
+    return Quote(
+        symbol=symbol,
+        name=name,
+        price=price,
+        change=change,
+        change_pct=None if prev is None else change / prev * 100,
+        currency=currency,
+        unit=unit,
+        prev_close=prev,
+        sparkline=tuple(bar.close for bar in bars[-SPARKLINE:]),
+        market=market,
+        as_of=min(close_time(day), now),
+    )
+
+
+class CboeProvider(Provider):
+    """Index levels (VIX term structure) from the daily history files on CBOE's CDN; no key."""
+
+    name = NAME
+    kinds = frozenset({RecordKind.QUOTE})
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+
+    def _quote(self, inst: Instrument, symbol: str, request: Request) -> Quote:
+        try:
+            answer = self.http.get(cboe_request(symbol))
+        except RateLimited as exc:  # name the symbol, keep the retry hint
+            raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
+        except ProviderError as exc:
+            raise type(exc)(f"{symbol}: {exc}") from exc
+        bars = parse_cboe_csv(answer.content, symbol=symbol, limit=SPARKLINE)
+        quote_ = cboe_quote(
+            bars,
+            symbol=symbol,
+            name=inst.name,  # the configured display name
+            now=request.now,
+            unit=inst.unit,
+            currency=inst.currency,
+            market=inst.market or request.market,
+        )
+        # Records carry the instrument's configured id, so scenes match them whatever the source.
+        return quote_.model_copy(update={"symbol": inst.id})
+
+    def load(self, request: Request) -> Batch:
+        """Fetch and parse each mapped index; one failure becomes a problem, not an error."""
+        if request.kind not in self.kinds:
+            raise NotConfigured(f"cboe does not serve {request.kind} datasets")
+        records: list[AnyRecord] = []
+        errors: list[ProviderError] = []
+        for inst, symbol in self.mapped(request):
+            try:
+                records.append(self._quote(inst, symbol, request))
+            except ProviderError as exc:
+                errors.append(exc)
+        if not records and errors:
+            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
+        return Batch(records=records, problems=[str(exc) for exc in errors])

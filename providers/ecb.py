@@ -1,0 +1,186 @@
+"""ECB euro foreign exchange reference rates (`/stats/eurofxref/eurofxref-hist-90d.xml`).
+
+One file gives every currency's rate per euro for the last ~90 business days; each configured
+pair (EURUSD, USDJPY, GBPUSD, ...) is derived from it. `eurofxref_request` builds the request
+(pure), `EcbProvider.load` fetches it once (the only I/O), `parse_eurofxref` and `pair_quote`
+turn it into records (pure).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, time
+from xml.etree.ElementTree import ParseError
+from zoneinfo import ZoneInfo
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from config.schema import RecordKind, Settings
+from providers.base import Batch, Provider, Request, http_client
+from providers.errors import (
+    BadPayload,
+    EmptyResult,
+    NotConfigured,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
+from providers.models import AnyRecord, Quote
+
+NAME = "ecb"
+DEFAULT_BASE_URL = "https://www.ecb.europa.eu"
+PATH = "/stats/eurofxref/eurofxref-hist-90d.xml"
+# The rates are published around 16:00 Frankfurt time (CET/CEST) on each TARGET business day.
+FRANKFURT = ZoneInfo("Europe/Berlin")
+PUBLISHED = time(16, 0)
+_PAIR = re.compile(r"^[A-Z]{6}$")
+_CCY = re.compile(r"^[A-Z]{3}$")
+# When every instrument fails, raise the first of these kinds: it says most about retrying.
+_PRIORITY = (RateLimited, Unavailable, ProviderError)
+
+
+def eurofxref_request() -> tuple[str, dict[str, str]]:
+    """The path and query parameters of the 90-day reference rate file."""
+    return PATH, {}
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _rate(text: str | None, day: date, ccy: str) -> float:
+    try:
+        value = float(text or "")
+    except ValueError:
+        raise BadPayload(f"{ccy} rate on {day} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise BadPayload(f"{ccy} rate on {day} is not a positive number")
+    return value
+
+
+def parse_eurofxref(raw: bytes) -> dict[date, dict[str, float]]:
+    """Rates per euro by day, newest day first: {date: {"USD": 1.0982, ...}}."""
+    try:
+        root = fromstring(raw)
+    except (ParseError, DefusedXmlException, ValueError):
+        raise BadPayload("ECB reference rates are not well-formed XML") from None
+    if _local(root.tag) != "Envelope":  # an HTML error page can be well-formed XML too
+        raise BadPayload("not an ECB reference rate file")
+    days: dict[date, dict[str, float]] = {}
+    for cube in root.iter():
+        if _local(cube.tag) != "Cube" or "time" not in cube.attrib:
+            continue
+        try:
+            day = date.fromisoformat(cube.attrib["time"])
+        except ValueError:
+            raise BadPayload("a reference rate day is not a date") from None
+        if day in days:
+            raise BadPayload(f"reference rates for {day} appear twice")
+        rates: dict[str, float] = {}
+        for child in cube:
+            ccy = child.attrib.get("currency", "")
+            if not _CCY.match(ccy):
+                raise BadPayload(f"a currency code on {day} is not three letters")
+            rates[ccy] = _rate(child.attrib.get("rate"), day, ccy)
+        days[day] = rates
+    if not days:
+        raise EmptyResult("the ECB file has no reference rates")
+    return dict(sorted(days.items(), reverse=True))
+
+
+def pair_series(days: dict[date, dict[str, float]], pair: str) -> list[tuple[date, float]]:
+    """One pair (e.g. USDJPY = JPY per USD) by day, newest first, from rates per euro.
+
+    The newest day must quote both currencies: a currency the ECB stopped publishing must not
+    show an old rate as the latest one.
+    """
+    if not _PAIR.match(pair):
+        raise NotConfigured(f"{pair}: not a six-letter currency pair")
+    base, quote_ccy = pair[:3], pair[3:]
+    latest = next(iter(days), None)
+    for ccy in (base, quote_ccy):
+        if ccy != "EUR" and (latest is None or ccy not in days[latest]):
+            raise EmptyResult(f"{pair}: no ECB reference rate for {ccy} on {latest}")
+    series = []
+    for day, rates in days.items():
+        rates = {**rates, "EUR": 1.0}
+        if base in rates and quote_ccy in rates:
+            series.append((day, rates[quote_ccy] / rates[base]))  # both checked > 0
+    return series
+
+
+def pair_quote(
+    days: dict[date, dict[str, float]],
+    pair: str,
+    *,
+    now: datetime,
+    name: str,
+    currency: str | None = None,
+    unit: str | None = None,
+    market: str | None = None,
+) -> Quote:
+    """A Quote for one pair: the newest day's rate, the day before as prev_close."""
+    series = pair_series(days, pair)
+    day, price = series[0]
+    if day > now.astimezone(FRANKFURT).date():
+        raise BadPayload(f"{pair}: reference rate dated {day} is in the future")
+    # Published "around" 16:00, at times a few minutes early: cap rather than reject.
+    as_of = min(datetime.combine(day, PUBLISHED, tzinfo=FRANKFURT).astimezone(UTC), now)
+    prev = series[1][1] if len(series) > 1 else None
+    change = None if prev is None else price - prev
+    return Quote(
+        symbol=pair,
+        name=name,
+        price=price,
+        change=change,
+        change_pct=None if prev is None else change / prev * 100,
+        currency=currency,
+        unit=unit,
+        prev_close=prev,
+        sparkline=tuple(value for _, value in reversed(series)),
+        market=market,
+        as_of=as_of,
+    )
+
+
+class EcbProvider(Provider):
+    """Daily ECB reference rates as FX quotes: one file for every configured pair."""
+
+    name = NAME
+    kinds = frozenset({RecordKind.QUOTE})
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+
+    def load(self, request: Request) -> Batch:
+        """Fetch the 90-day file once and derive each mapped pair; a missing currency is a
+        problem for its instrument only."""
+        if request.kind not in self.kinds:
+            raise NotConfigured(f"ecb does not serve {request.kind} datasets")
+        pairs = self.mapped(request)
+        path, params = eurofxref_request()
+        days = parse_eurofxref(self.http.get(path, params).content)  # errors: the whole batch
+        records: list[AnyRecord] = []
+        errors: list[ProviderError] = []
+        for inst, symbol in pairs:
+            try:
+                quote_ = pair_quote(
+                    days,
+                    symbol,
+                    now=request.now,
+                    name=inst.name,
+                    currency=inst.currency,
+                    unit=inst.unit,
+                    market=inst.market or request.market,
+                )
+            except ProviderError as exc:
+                errors.append(exc)  # its message starts with the pair
+                continue
+            # Records carry the instrument's configured id, so scenes match them by source.
+            records.append(quote_.model_copy(update={"symbol": inst.id}))
+        if not records and errors:
+            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
+        return Batch(records=records, problems=[str(exc) for exc in errors])

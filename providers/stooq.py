@@ -1,0 +1,252 @@
+"""Stooq daily history CSV (`/q/d/l/?s=<symbol>&i=d`): quotes from the latest closes, daily bars.
+
+`stooq_request` builds the request (pure); `StooqProvider.load` fetches through the shared
+HttpClient (the only I/O); `parse_stooq_csv`, `last_session` and `stooq_quote` are pure.
+Stooq answers some failures in-band with HTTP 200: "No data" for an unknown symbol, "Exceeded
+the daily hits limit" when the daily quota is spent; the parser maps both.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+
+from config.schema import Instrument, RecordKind, Settings
+from providers import markets
+from providers.base import Batch, Provider, Request, http_client
+from providers.errors import (
+    BadPayload,
+    EmptyResult,
+    NotConfigured,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
+from providers.models import AnyRecord, Bar, Quote
+
+NAME = "stooq"
+DEFAULT_BASE_URL = "https://stooq.com"
+MAX_BARS = 400  # a bit over a year and a half of sessions: enough for a 200-day average
+SPARKLINE = 30  # daily closes behind a quote tile: about six weeks
+# Clocks drift; a row dated beyond this is a wrong date, not an early one.
+MAX_FUTURE = timedelta(minutes=5)
+# When every instrument fails, raise the first of these kinds: it says most about retrying.
+_PRIORITY = (RateLimited, Unavailable, ProviderError)
+# Field -> its header name at stooq.pl, which answers in Polish. Some series (FX) have no volume.
+_POLISH = {"date": "data", "open": "otwarcie", "high": "najwyzszy", "low": "najnizszy"}
+_POLISH |= {"close": "zamkniecie", "volume": "wolumen"}
+_COLUMNS = {name: field for field, polish in _POLISH.items() for name in (field, polish)}
+_REQUIRED = ("date", "open", "high", "low", "close")
+_NO_DATA = ("no data", "brak danych")  # stooq.com / stooq.pl for an unknown symbol
+
+
+def stooq_request(
+    symbol: str, *, since: date | None = None, api_key: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """The path and query parameters of one symbol's daily history.
+
+    `since` asks only for the rows from that day on (the whole ^SPX history is 1.6 MB);
+    `api_key` is sent when configured, as Stooq now asks scripts for one.
+    """
+    params = {"s": symbol, "i": "d"}
+    if since is not None:
+        params["d1"] = since.strftime("%Y%m%d")
+    if api_key:
+        params["apikey"] = api_key
+    return "/q/d/l/", params
+
+
+def _not_csv(text: str, symbol: str) -> ProviderError:
+    """The error an answer that is not a Stooq CSV stands for (never echoing the body)."""
+    lower = text.strip().lower()
+    if "daily hits limit" in lower:
+        return RateLimited(f"{symbol}: Stooq daily hits limit exceeded")
+    if lower.startswith(_NO_DATA):
+        return EmptyResult(f"{symbol}: Stooq has no data (unknown symbol?)")
+    if "apikey" in lower:  # reported since mid-2026: CSV downloads need a captcha-issued key
+        return NotConfigured(f"{symbol}: Stooq asks for an API key")
+    if lower.startswith("<"):
+        return BadPayload(f"{symbol}: HTML instead of CSV")
+    return BadPayload(f"{symbol}: not a Stooq CSV")
+
+
+def _number(text: str, symbol: str, day: str, column: str, *, zero_ok: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadPayload(f"{symbol}: {day}: {column} {text[:12]!r} is not a number") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+        raise BadPayload(f"{symbol}: {day}: {column} {value:g} is out of range")
+    return value
+
+
+def parse_stooq_csv(content: bytes | str, *, symbol: str, limit: int | None = None) -> list[Bar]:
+    """Daily bars from a Stooq CSV, oldest first, `symbol` on each; only the last `limit` rows.
+
+    Bar time is the row's date at 00:00 UTC: Stooq gives a date, not a session time. Rows before
+    the window are not read, so a bad row from 1871 cannot blank today's quote.
+    """
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise BadPayload(f"{symbol}: answer is not text") from None
+    lines = [line for line in content.removeprefix("\ufeff").splitlines() if line.strip()]
+    if not lines:
+        raise BadPayload(f"{symbol}: empty answer")
+    header = [name.strip().lower() for name in lines[0].split(",")]
+    if header[0] not in ("date", "data"):
+        raise _not_csv(content, symbol)
+    where = {_COLUMNS[name]: i for i, name in enumerate(header) if name in _COLUMNS}
+    if missing := [name for name in _REQUIRED if name not in where]:
+        raise BadPayload(f"{symbol}: CSV has no {', '.join(missing)} column")
+    rows = lines[1:]
+    if not rows:
+        raise EmptyResult(f"{symbol}: CSV has no rows")
+    bars = []
+    for line in rows[-limit:] if limit else rows:
+        cells = [cell.strip() for cell in line.split(",")]
+        day = cells[0][:10]
+        if len(cells) != len(header):  # also what a body cut off mid-row looks like
+            raise BadPayload(f"{symbol}: {day}: {len(cells)} fields, header has {len(header)}")
+        try:
+            when = datetime.combine(date.fromisoformat(cells[where["date"]]), time(), UTC)
+        except ValueError:
+            raise BadPayload(f"{symbol}: {day!r} is not a date") from None
+        o, h, low, c = (_number(cells[where[k]], symbol, day, k) for k in _REQUIRED[1:])
+        volume = None  # an empty cell or no column: unknown, which is not the same as 0
+        if "volume" in where and cells[where["volume"]]:
+            volume = _number(cells[where["volume"]], symbol, day, "volume", zero_ok=True)
+        # Every field is checked above, so the record cannot fail its own validation.
+        bars.append(Bar(symbol=symbol, time=when, open=o, high=h, low=low, close=c, volume=volume))
+    if any(b.time <= a.time for a, b in pairwise(bars)):
+        raise BadPayload(f"{symbol}: dates are not strictly increasing")
+    return bars
+
+
+def last_session(
+    bars: list[Bar], *, symbol: str, now: datetime, market: str | None
+) -> tuple[datetime, datetime]:
+    """(open, close) of the last bar's session; BadPayload when that session starts after `now`.
+
+    From the market's exchange calendar; for a market without one (24/7, 24/5, unknown) or a day
+    outside the calendar (or not a session on it), both are the date at 00:00 UTC.
+    """
+    day = bars[-1].time.date()
+    opens = closes = bars[-1].time
+    if market and market not in markets.ROUND_THE_CLOCK:
+        try:
+            cal = markets.calendar(market)
+            if cal.is_session(day.isoformat()):
+                opens = cal.session_open(day.isoformat()).to_pydatetime()
+                closes = cal.session_close(day.isoformat()).to_pydatetime()
+        except ValueError:  # UnknownMarket, DateOutOfBounds: keep the date at 00:00 UTC
+            pass
+    if opens > now + MAX_FUTURE:
+        raise BadPayload(f"{symbol}: row dated {day} is in the future")
+    return opens, closes
+
+
+def stooq_quote(
+    bars: list[Bar],
+    *,
+    symbol: str,
+    name: str,
+    now: datetime,
+    market: str | None = None,
+    currency: str | None = None,
+    unit: str | None = None,
+) -> Quote:
+    """The last close as a Quote, the close before it as prev_close, recent closes as sparkline.
+
+    as_of is the session close of the last row's date, or `now` while that session still runs
+    (Stooq's row for today moves with the market).
+    """
+    if not bars:
+        raise EmptyResult(f"{symbol}: no rows")
+    _, closes = last_session(bars, symbol=symbol, now=now, market=market)
+    price = bars[-1].close
+    prev = bars[-2].close if len(bars) > 1 else None
+    change = None if prev is None else price - prev
+    return Quote(
+        symbol=symbol,
+        name=name,
+        price=price,
+        change=change,
+        change_pct=None if prev is None else change / prev * 100,
+        currency=currency,
+        unit=unit,
+        prev_close=prev,
+        sparkline=tuple(bar.close for bar in bars[-SPARKLINE:]),
+        market=market,
+        as_of=min(closes, now),
+    )
+
+
+class StooqProvider(Provider):
+    """Quotes (last daily close) and daily bars from Stooq's history CSV; no key needed."""
+
+    name = NAME
+    kinds = frozenset({RecordKind.QUOTE, RecordKind.BAR})
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+
+    def _records(self, inst: Instrument, symbol: str, request: Request) -> list[AnyRecord]:
+        days = 60 if request.kind == RecordKind.QUOTE else 600  # enough for 30 / 400 sessions
+        key = self.settings.provider_options(NAME).api_key
+        path, params = stooq_request(
+            symbol,
+            since=(request.now - timedelta(days=days)).date(),
+            api_key=key.get_secret_value() if key else None,
+        )
+        try:
+            answer = self.http.get(path, params)
+        except RateLimited as exc:  # name the symbol, keep the retry hint
+            raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
+        except ProviderError as exc:
+            raise type(exc)(f"{symbol}: {exc}") from exc
+        market = inst.market or request.market
+        limit = MAX_BARS if request.kind == RecordKind.BAR else SPARKLINE
+        bars = parse_stooq_csv(answer.content, symbol=symbol, limit=limit)
+        if request.kind == RecordKind.BAR:
+            last_session(bars, symbol=symbol, now=request.now, market=market)
+            # Records carry the instrument's configured id, so scenes match them by source.
+            return [bar.model_copy(update={"symbol": inst.id}) for bar in bars]
+        quote = stooq_quote(
+            bars,
+            symbol=symbol,
+            name=inst.name,
+            now=request.now,
+            market=market,
+            currency=inst.currency,
+            unit=inst.unit,
+        )
+        return [quote.model_copy(update={"symbol": inst.id})]
+
+    def load(self, request: Request) -> Batch:
+        """Fetch and parse each mapped instrument; one failure becomes a problem, not an error.
+
+        After a rate limit the rest are not requested: Stooq's quota is per day, and every
+        further hit would only spend more of it.
+        """
+        if request.kind not in self.kinds:
+            raise NotConfigured(f"stooq does not serve {request.kind} datasets")
+        records: list[AnyRecord] = []
+        errors: list[ProviderError] = []
+        limited: RateLimited | None = None
+        for inst, symbol in self.mapped(request):
+            try:
+                if limited:
+                    raise RateLimited(f"{symbol}: not tried, rate limited", limited.retry_after_s)
+                records.extend(self._records(inst, symbol, request))
+            except RateLimited as exc:
+                errors.append(exc)
+                limited = limited or exc
+            except ProviderError as exc:
+                errors.append(exc)
+        if not records and errors:
+            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
+        return Batch(records=records, problems=[str(exc) for exc in errors])

@@ -1,0 +1,41 @@
+"""Canonical records refuse what must never be shown as real."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from providers.models import Bar, Headline, Quote
+
+T = datetime(2024, 6, 7, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("price", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_price_must_be_a_finite_number_above_zero(price):
+    with pytest.raises(ValidationError):
+        Quote(symbol="spx", name="S&P 500", price=price, as_of=T)
+
+
+def test_a_rate_may_be_zero_or_negative_but_not_nan():
+    assert Quote(symbol="dfr", name="ECB deposit", price=-0.5, unit="%", as_of=T).price == -0.5
+    with pytest.raises(ValidationError):
+        Quote(symbol="dfr", name="ECB deposit", price=float("nan"), unit="%", as_of=T)
+
+
+def test_times_must_be_aware_and_are_kept_in_utc():
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        Quote(symbol="spx", name="S&P 500", price=1.0, as_of=datetime(2024, 6, 7, 14, 0))
+    tokyo = timezone(timedelta(hours=9))
+    quote = Quote(symbol="n225", name="Nikkei", price=1.0, as_of=T.astimezone(tokyo))
+    assert quote.as_of.tzinfo is UTC and quote.as_of == T
+
+
+def test_bars_and_headlines_validate_their_fields():
+    with pytest.raises(ValidationError):
+        Bar(symbol="spx", time=T, open=1, high=2, low=0, close=1)
+    with pytest.raises(ValidationError):
+        Headline(title="", source="x", published=T)
+    with pytest.raises(ValidationError):
+        Headline(title="ok", source="x", link="javascript:alert(1)", published=T)

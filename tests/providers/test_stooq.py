@@ -1,0 +1,303 @@
+"""Stooq provider: recorded ^SPX CSVs through the parser, `load` against a loopback upstream.
+
+No test touches the network: the real HttpClient talks to the `upstream` fixture on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from config import Settings, load_settings
+from config.schema import Instrument, RecordKind
+from providers.base import Request
+from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
+from providers.stooq import (
+    MAX_BARS,
+    StooqProvider,
+    last_session,
+    parse_stooq_csv,
+    stooq_quote,
+    stooq_request,
+)
+from tests import fakeupstream
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stooq"
+SPX = (FIXTURES / "spx_d_2024-01-02_to_2025-04-07_truncated.csv").read_text(encoding="utf-8")
+HEAD_1789 = (FIXTURES / "spx_d_head_1789.csv").read_text(encoding="utf-8")
+NOW = datetime(2025, 4, 8, 12, tzinfo=UTC)  # the morning after the last row (2025-04-07)
+SPX_PATH = "/q/d/l/?s=%5Espx&i=d"  # what the request looks like on the wire
+
+
+def bars(text: str = SPX, **kwargs):
+    return parse_stooq_csv(text, symbol="^spx", **kwargs)
+
+
+def replace_last(text: str, row: str) -> str:
+    return text.rstrip("\n").rsplit("\n", 1)[0] + "\n" + row + "\n"
+
+
+# --- request and parse ----------------------------------------------------------------------
+
+
+def test_request_is_the_daily_history_csv():
+    assert stooq_request("^spx") == ("/q/d/l/", {"s": "^spx", "i": "d"})
+
+
+def test_bars_from_the_spx_recording():
+    spx = bars()
+    assert len(spx) == 317
+    assert all(a.time < b.time for a, b in pairwise(spx))
+    first = spx[0]
+    assert first.time == datetime(2024, 1, 2, tzinfo=UTC)
+    assert (first.open, first.close, first.volume) == (4745.2, 4742.83, 2438700029)
+    by_day = {bar.time.date().isoformat(): bar for bar in spx}
+    assert by_day["2025-04-04"].close == 5074.08  # the second day of the April 2025 sell-off
+    last = spx[-1]
+    assert (last.open, last.high, last.low, last.close) == (4909.66, 5246.19, 4835.3, 5062.25)
+    assert {bar.symbol for bar in spx} == {"^spx"}
+
+
+def test_the_window_keeps_the_last_rows_and_skips_older_bad_ones():
+    assert len(bars(limit=MAX_BARS)) == 317
+    window = bars(limit=30)
+    assert len(window) == 30 and window[0].time == datetime(2025, 2, 25, tzinfo=UTC)
+    broken = SPX.replace("2024-01-02,4745.2,", "2024-01-02,NaN,")  # outside the window
+    assert bars(broken, limit=30) == window
+    with pytest.raises(BadPayload, match="2024-01-02: open nan is out of range"):
+        bars(broken)
+
+
+def test_monthly_1789_head_has_volume_zero():
+    head = bars(HEAD_1789)
+    assert len(head) == 24
+    assert head[0].time == datetime(1789, 5, 1, tzinfo=UTC)
+    assert (head[0].close, head[0].volume) == (0.51, 0)
+    assert (head[-1].time.date().isoformat(), head[-1].close) == ("1791-04-01", 0.6)
+
+
+def test_polish_headers_crlf_and_no_volume_column():
+    polish = SPX.replace(
+        "Date,Open,High,Low,Close,Volume", "Data,Otwarcie,Najwyzszy,Najnizszy,Zamkniecie,Wolumen"
+    )
+    assert bars(polish.replace("\n", "\r\n")) == bars()
+    no_volume = "\n".join(line.rsplit(",", 1)[0] for line in SPX.splitlines())
+    spx = bars(no_volume)
+    assert (spx[-1].close, spx[-1].volume) == (5062.25, None)
+
+
+# --- quotes ---------------------------------------------------------------------------------
+
+
+def test_quote_is_the_last_close_against_the_one_before():
+    quote = stooq_quote(
+        bars(), symbol="^spx", name="S&P 500", now=NOW, market="XNYS", currency="USD"
+    )
+    assert (quote.price, quote.prev_close) == (5062.25, 5074.08)
+    assert quote.change == pytest.approx(-11.83)
+    assert quote.change_pct == pytest.approx(-11.83 / 5074.08 * 100)
+    assert quote.as_of == datetime(2025, 4, 7, 20, tzinfo=UTC)  # the NYSE close, 16:00 EDT
+    assert (len(quote.sparkline), quote.sparkline[0], quote.sparkline[-1]) == (30, 5955.25, 5062.25)
+    assert (quote.symbol, quote.name) == ("^spx", "S&P 500")
+    assert (quote.currency, quote.market) == ("USD", "XNYS")
+
+
+def test_quote_time_during_the_session_and_without_a_calendar():
+    during = datetime(2025, 4, 7, 15, tzinfo=UTC)
+    assert stooq_quote(bars(), symbol="^spx", name="x", now=during, market="XNYS").as_of == during
+    for market in (None, "24/7", "NOPE"):  # no exchange calendar: the date at 00:00 UTC
+        quote = stooq_quote(bars(), symbol="^spx", name="x", now=NOW, market=market)
+        assert quote.as_of == datetime(2025, 4, 7, tzinfo=UTC)
+    old = stooq_quote(bars(HEAD_1789), symbol="^spx", name="x", now=NOW, market="XNYS")
+    assert old.as_of == datetime(1791, 4, 1, tzinfo=UTC)  # before the calendar's first session
+
+
+def test_a_row_dated_after_now_is_bad_but_a_futures_session_begins_the_evening_before():
+    before_open = datetime(2025, 4, 7, 13, tzinfo=UTC)  # NYSE opens 13:30 UTC
+    with pytest.raises(BadPayload, match=r"\^spx: row dated 2025-04-07 is in the future"):
+        stooq_quote(bars(), symbol="^spx", name="x", now=before_open, market="XNYS")
+    sunday_evening = datetime(2025, 4, 6, 23, tzinfo=UTC)  # CME's Monday session runs
+    quote = stooq_quote(bars(), symbol="cl.f", name="x", now=sunday_evening, market="CMES")
+    assert quote.as_of == sunday_evening
+    assert last_session(bars(), symbol="^spx", now=NOW, market="XNYS")[0] == datetime(
+        2025, 4, 7, 13, 30, tzinfo=UTC
+    )
+
+
+def test_a_single_row_has_no_change():
+    quote = stooq_quote(bars(limit=1), symbol="^spx", name="x", now=NOW)
+    assert quote.price == 5062.25
+    assert quote.prev_close is quote.change is quote.change_pct is None
+
+
+# --- what Stooq sends when it will not send data, and broken payloads -----------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "words"),
+    [
+        (b"", BadPayload, "empty answer"),
+        (b" \r\n\n", BadPayload, "empty answer"),
+        (b"No data", EmptyResult, "no data"),
+        (b"Brak danych", EmptyResult, "no data"),
+        (b"Exceeded the daily hits limit", RateLimited, "daily hits limit"),
+        (b"Date,Open,High,Low,Close,Volume\n", EmptyResult, "no rows"),
+        (b"<!DOCTYPE html><html><body>Stooq</body></html>", BadPayload, "HTML instead of CSV"),
+        (b'{"error": "nope"}', BadPayload, "not a Stooq CSV"),
+        (b"\xff\xfe\x00D\x00a", BadPayload, "not text"),
+        # The wording of the key page is not known; any non-CSV answer naming an apikey will do.
+        (b"Please get your apikey first", NotConfigured, "asks for an API key"),
+        (b"Date,Open,High,Low,Volume\n2025-04-07,1,2,1,5\n", BadPayload, "no close column"),
+        (SPX[:-20].encode(), BadPayload, "2025-04-07: 4 fields, header has 6"),  # cut mid-row
+    ],
+)
+def test_non_data_answers(body, error, words):
+    with pytest.raises(error, match=rf"^\^spx: .*{words}"):
+        bars(body)
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ("2025-04-07,4909.66,5246.19,4835.3,NaN,3363837967", "close nan is out of range"),
+        ("2025-04-07,4909.66,5246.19,4835.3,inf,3363837967", "close inf is out of range"),
+        ("2025-04-07,4909.66,5246.19,0,5062.25,3363837967", "low 0 is out of range"),
+        ("2025-04-07,-4909.66,5246.19,4835.3,5062.25,3363837967", "open -4909.66 is out of range"),
+        ("2025-04-07,4909.66,5246.19,4835.3,n/a,3363837967", "close 'n/a' is not a number"),
+        ("2025-04-07,4909.66,5246.19,4835.3,,3363837967", "close '' is not a number"),
+        ("2025-04-07,4909.66,5246.19,4835.3,5062.25,-1", "volume -1 is out of range"),
+        ("2025-13-07,4909.66,5246.19,4835.3,5062.25,0", "'2025-13-07' is not a date"),
+        ("2025-04-04,4909.66,5246.19,4835.3,5062.25,0", "not strictly increasing"),  # repeated
+        ("2025-04-03,4909.66,5246.19,4835.3,5062.25,0", "not strictly increasing"),
+    ],
+)
+def test_bad_rows_are_bad_payload(row, words):
+    with pytest.raises(BadPayload, match=words):
+        bars(replace_last(SPX, row))
+
+
+def test_reversed_rows_are_bad_payload():
+    header, *rows = SPX.splitlines()
+    with pytest.raises(BadPayload, match="not strictly increasing"):
+        bars("\n".join([header, *reversed(rows)]))
+
+
+# --- load through the real HttpClient and a loopback upstream -------------------------------
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One fake upstream for the module, polling for shutdown every 50 ms (not 500): fast."""
+    server = fakeupstream.FakeUpstream()
+    threading.Thread(target=server.server.serve_forever, args=(0.05,), daemon=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def upstream(server):
+    """The module's fake upstream with no routes and no hits (overrides conftest's fixture)."""
+    for table in (server.routes, server.hits, server.request_headers):
+        table.clear()
+    return server
+
+
+@pytest.fixture(scope="module")
+def settings(server):
+    """The real config, with stooq pointed at the fake upstream and a one-second deadline."""
+    raw = load_settings(env={}).model_dump()
+    raw["providers"] = {"stooq": {"base_url": server.url}}
+    raw["refresh"] = {**raw["refresh"], "deadline_s": 1}
+    return Settings.model_validate(raw)
+
+
+def instruments(settings, dataset: str, *ids: str) -> tuple[Instrument, ...]:
+    return tuple(i for i in settings.datasets[dataset].instruments if i.id in ids)
+
+
+def request(settings, dataset: str, *ids: str, now: datetime = NOW) -> Request:
+    kind = settings.datasets[dataset].kind
+    market = settings.datasets[dataset].market
+    return Request(dataset, kind, instruments(settings, dataset, *ids), now=now, market=market)
+
+
+def test_load_quotes_keeps_the_good_one_and_reports_the_missing_symbol(settings, upstream):
+    upstream.route(SPX_PATH + "*", body=SPX.encode(), headers={"Content-Type": "text/csv"})
+    batch = StooqProvider(settings).load(request(settings, "indices", "spx", "ndx"))
+    [quote] = batch.records
+    assert (quote.symbol, quote.name, quote.price) == ("spx", "S&P 500", 5062.25)
+    assert quote.currency == "USD"
+    assert (quote.market, quote.as_of) == ("XNYS", datetime(2025, 4, 7, 20, tzinfo=UTC))
+    [problem] = batch.problems
+    assert problem.startswith("^ndx: ") and "404" in problem and "?" not in problem
+    # only the last 60 days are asked for: the whole ^SPX history is 1.6 MB
+    assert upstream.query_hits == {
+        SPX_PATH + "&d1=20250207": 1,
+        "/q/d/l/?s=%5Endx&i=d&d1=20250207": 1,
+    }
+
+
+def test_load_bars_keeps_the_window_under_the_instrument_id(settings, upstream):
+    upstream.route("/q/d/l/", body=SPX.encode())
+    batch = StooqProvider(settings).load(request(settings, "history", "spx"))
+    assert len(batch.records) == 317 and batch.problems == []
+    assert {bar.symbol for bar in batch.records} == {"spx"}
+    assert batch.records[-1].close == 5062.25
+    with pytest.raises(BadPayload, match="in the future"):
+        StooqProvider(settings).load(
+            request(settings, "history", "spx", now=datetime(2025, 4, 1, tzinfo=UTC))
+        )
+
+
+def test_commodities_quote_in_the_markets_session(settings, upstream):
+    upstream.route("/q/d/l/", body=SPX.encode())  # a stand-in body: the point is the market
+    batch = StooqProvider(settings).load(request(settings, "commodities", "wti"))
+    assert batch.records[0].as_of == datetime(2025, 4, 7, 22, tzinfo=UTC)  # CME: 17:00 CDT
+
+
+@pytest.mark.parametrize(
+    ("route", "error", "words"),
+    [
+        ({"status": 500}, Unavailable, "answered HTTP 500"),
+        ({"body": b"Exceeded the daily hits limit"}, RateLimited, "daily hits limit"),
+        ({"body": b"No data"}, EmptyResult, "no data"),
+        ({"body": b"\x00\x01garbage\x02"}, BadPayload, "not a Stooq CSV"),
+        ({"body": b"<html><body>Just a moment</body></html>"}, BadPayload, "HTML"),
+        ({"body": SPX.encode(), "truncate": True}, Unavailable, "cut off"),
+    ],
+)
+def test_load_errors_when_every_instrument_fails(settings, upstream, route, error, words):
+    upstream.route("/q/d/l/", **route)
+    with pytest.raises(error, match=rf"^\^spx: .*{words}"):
+        StooqProvider(settings).load(request(settings, "indices", "spx"))
+
+
+def test_a_429_stops_the_round_and_keeps_retry_after(settings, upstream):
+    upstream.route("/q/d/l/", status=429, headers={"Retry-After": "7"})
+    with pytest.raises(RateLimited) as caught:
+        StooqProvider(settings).load(request(settings, "indices", "spx", "ndx", "dji"))
+    assert caught.value.retry_after_s == 7
+    assert upstream.hits == {"/q/d/l/": 1}  # the daily quota is not spent on the others
+
+
+def test_a_hung_upstream_is_unavailable_within_the_deadline(settings, upstream):
+    upstream.route("/q/d/l/", hang=True)
+    started = time.monotonic()
+    with pytest.raises(Unavailable, match=r"^\^spx: no answer"):
+        StooqProvider(settings).load(request(settings, "indices", "spx"))
+    assert time.monotonic() - started < 2
+
+
+def test_load_refuses_unmapped_instruments_and_other_kinds(settings):
+    provider = StooqProvider(settings)
+    with pytest.raises(NotConfigured):
+        provider.load(request(settings, "indices", "sx5e"))  # no stooq symbol
+    with pytest.raises(NotConfigured):
+        provider.load(
+            Request("rates", RecordKind.CURVE, instruments(settings, "indices", "spx"), NOW)
+        )

@@ -1,0 +1,189 @@
+"""The open edition end to end on loopback: every dataset from recorded payloads through the real
+providers, HTTP client and refresher; then primaries failing (fallback), then everything failing
+(last good kept as stale), then a hung primary (the deadline holds)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask_caching.backends import SimpleCache
+
+from providers.base import build_providers
+from providers.errors import BadPayload
+from providers.http import HttpClient
+from providers.models import Status
+from providers.refresher import Refresher
+from providers.store import SnapshotStore
+from providers.yahoo import YahooProvider
+from tests.conftest import FIXTURES
+
+ROUTES = {
+    # Yahoo: per-symbol recordings where they exist, the ^GSPC day for the other symbols
+    "/v8/finance/chart/EURUSD%3DX*": "yahoo/chart_EURUSDX_CURRENCY_1d_20200101-20200103.json",
+    "/v8/finance/chart/GC%3DF*": "yahoo/chart_GCF_FUTURE_1d_20200101-20200103.json",
+    "/v8/finance/chart/%5EGSPC?range=1y*": (
+        "yahoo/chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
+    ),
+    "/v8/finance/chart/*": "yahoo/chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json",
+    "/q/d/l/*": "stooq/spx_d_2024-01-02_to_2025-04-07_truncated.csv",
+    "/stats/eurofxref/eurofxref-hist-90d.xml": "ecb/eurofxref-hist-90d_2019-11-29.xml",
+    "/service/data/*": "ecb/sdmx_jsondata_EXR_D.USD.EUR.SP00.A_2024-06-03_2024-06-07.json",
+    "/resource-center/*": "treasury/daily_treasury_par_yield_curve_2024_to_2024-10-10.csv",
+    "/fred/series/observations*": "fred/series_observations_DFF_json_2023-01-01_2023-06-06.json",
+    "/api/v3/klines*": "binance/klines_BTCUSDT_1m_2021-10-22.json",
+    "/api/v3/coins/markets*": "coingecko/coins_markets_usd_top5_2023-01-02.json",
+    "/api/global/us_indices/daily_prices/*": (
+        "cboe/VIX_History_2016-01-04_to_2026-07-02_truncated.csv"
+    ),
+    "/feeds/*": "rss/news/guardian_us_2018-01-31.rss",
+}
+# Which routes each provider answers from, to fail one provider at a time.
+PROVIDER_ROUTES = {
+    "yahoo": [p for p in ROUTES if p.startswith("/v8/")],
+    "stooq": ["/q/d/l/*"],
+    "ecb": ["/stats/eurofxref/eurofxref-hist-90d.xml"],
+    "ecbdata": ["/service/data/*"],
+    "treasury": ["/resource-center/*"],
+    "fred": ["/fred/series/observations*", "/fred/release/dates*"],
+    "binance": ["/api/v3/klines*"],
+    "coingecko": ["/api/v3/coins/markets*"],
+    "cboe": ["/api/global/us_indices/daily_prices/*"],
+    "rss": ["/feeds/*"],
+}
+# A value each fallback must show, straight from its recording.
+FALLBACK_VALUES = {
+    "indices": ("stooq", "spx", 5062.25),
+    "fx": ("ecb", "eurusd", 1.0982),
+    "rates": ("fred", "10Y", 5.08),
+    "policy_rates": ("ecbdata", "ecb_dfr", 1.0898),
+    "commodities": ("stooq", "wti", 5062.25),
+    "crypto": ("coingecko", "btc", 16730.75),
+    "volatility": ("cboe", "vix", 16.15),
+    "sectors": ("stooq", "xlk", 5062.25),
+    "history": ("stooq", "spx", 5062.25),
+}
+
+
+def release_dates(today: datetime) -> bytes:
+    """FRED /fred/release/dates in its documented shape (no recording of it exists)."""
+    days = [(today + timedelta(days=d)).date().isoformat() for d in (-3, 4, 11)]
+    return json.dumps({"release_dates": [{"release_id": 10, "date": d} for d in days]}).encode()
+
+
+def serve_everything(upstream) -> None:
+    for path, fixture in ROUTES.items():
+        upstream.route(path, body=(FIXTURES / fixture).read_bytes())
+    upstream.route("/fred/release/dates*", body=release_dates(datetime.now(UTC)))
+
+
+def fail(upstream, provider: str, **behaviour) -> None:
+    for path in PROVIDER_ROUTES[provider]:
+        upstream.route(path, **(behaviour or {"status": 500, "body": b"down"}))
+
+
+@pytest.fixture
+def board(upstream, make_settings):
+    """A refresher over every open-edition provider, all pointed at the fake upstream."""
+    settings = make_settings(
+        "open",
+        fred_api_key="k" * 32,
+        refresh={"attempts": 1, "backoff_s": 0, "deadline_s": 2},
+        providers={
+            name: {"base_url": upstream.url, "requests_per_second": 50} for name in PROVIDER_ROUTES
+        },
+    )
+    news = settings.datasets["news"]
+    feeds = [
+        i.model_copy(update={"symbols": {"rss": f"{upstream.url}/feeds/{i.id}.xml"}})
+        for i in news.instruments
+    ]
+    datasets = {**settings.datasets, "news": news.model_copy(update={"instruments": feeds})}
+    settings = settings.model_copy(update={"datasets": datasets})
+
+    http = HttpClient("yahoo", upstream.url, timeout_s=2, requests_per_second=50)
+
+    def yahoo_over_loopback(url: str, params: dict, timeout: float):
+        # yfinance talks only to Yahoo's hosts; the same chart API comes from the fake here.
+        try:
+            return json.loads(http.get(url, params).content)
+        except ValueError:
+            raise BadPayload("not JSON") from None
+
+    providers = build_providers(settings)
+    providers["yahoo"] = YahooProvider(settings, fetch_json=yahoo_over_loopback)
+    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=None)
+    serve_everything(upstream)
+    return Refresher(settings, providers, store)
+
+
+def value_of(snapshot, instrument_id: str) -> float:
+    bars = [r for r in snapshot.records if r.kind == "bar" and r.symbol == instrument_id]
+    if bars:
+        return max(bars, key=lambda bar: bar.time).close
+    for record in snapshot.records:
+        if getattr(record, "symbol", None) == instrument_id:
+            return record.price
+        if getattr(record, "tenor", None) == instrument_id:
+            return record.yield_pct  # the first (latest) curve the provider lists
+    raise AssertionError(f"{instrument_id} not in {snapshot.dataset}")
+
+
+def test_every_dataset_is_ok_from_its_primary(board):
+    for name in board.settings.datasets:
+        snapshot = board.refresh(name)
+        assert snapshot.status is Status.OK, (name, snapshot.error)
+        assert snapshot.source == board.settings.chain(name)[0], name
+        assert snapshot.records, name
+    store = board.store
+    assert value_of(store.read("indices"), "spx") == 5085.06
+    assert value_of(store.read("fx"), "eurusd") == 1.0436
+    assert value_of(store.read("crypto"), "btc") == 60739.85
+    assert value_of(store.read("policy_rates"), "effr") == 5.08
+    calendar = store.read("calendar").records
+    assert {e.name for e in calendar} >= {"US CPI", "FOMC rate decision"}
+    titles = [h.title for h in store.read("news").records]
+    assert "Tottenham Hotspur v Manchester United: Premier League \u2013 live!" in titles
+
+
+@pytest.mark.parametrize("dataset", sorted(FALLBACK_VALUES))
+def test_a_failing_primary_falls_back_to_the_next_source(board, upstream, dataset):
+    primary = board.settings.chain(dataset)[0]
+    fail(upstream, primary)
+    snapshot = board.refresh(dataset)
+    fallback, instrument, expected = FALLBACK_VALUES[dataset]
+    assert (snapshot.status, snapshot.source) == (Status.FALLBACK, fallback), snapshot.error
+    assert value_of(snapshot, instrument) == pytest.approx(expected)
+    assert snapshot.error.startswith(f"{primary}: ")
+
+
+def test_calendar_falls_back_to_the_configured_fomc_dates(board, upstream):
+    fail(upstream, "fred")
+    snapshot = board.refresh("calendar")
+    assert (snapshot.status, snapshot.source) == (Status.FALLBACK, "schedule")
+    assert {e.name for e in snapshot.records} == {"FOMC rate decision"}
+
+
+def test_everything_failing_keeps_the_last_good_values_as_stale(board, upstream):
+    good = {name: board.refresh(name) for name in board.settings.datasets}
+    for provider in PROVIDER_ROUTES:
+        fail(upstream, provider, status=429, headers={"Retry-After": "1"})
+    for name in board.settings.datasets:
+        if name == "calendar":
+            continue  # its last resort is the config itself, which cannot fail
+        snapshot = board.refresh(name)
+        assert snapshot.status is Status.STALE, (name, snapshot.error)
+        assert snapshot.records == good[name].records, name
+        assert snapshot.fetched_at == good[name].fetched_at
+        assert snapshot.failures == 1 and snapshot.error, name
+
+
+def test_a_hung_primary_costs_no_more_than_its_deadline(board, upstream):
+    fail(upstream, "binance", hang=True)
+    started = time.monotonic()
+    snapshot = board.refresh("crypto")
+    elapsed = time.monotonic() - started
+    assert (snapshot.status, snapshot.source) == (Status.FALLBACK, "coingecko")
+    assert elapsed < 2 + 1.5, elapsed  # one 2 s deadline, then CoinGecko answers at once
