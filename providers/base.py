@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from config.schema import Instrument, RecordKind, Settings
-from providers.errors import NotConfigured
+from providers.errors import BadPayload, NotConfigured, ProviderError, RateLimited, Unavailable
 from providers.http import HttpClient
 from providers.models import AnyRecord
 
@@ -55,6 +55,23 @@ class Batch:
     problems: list[str] = field(default_factory=list)
 
 
+# When nothing came back, the error that says most about what to do next: wait (rate limited),
+# try again later (unavailable), fix the source (bad payload), then whatever else.
+ERROR_PRIORITY = (RateLimited, Unavailable, BadPayload, ProviderError)
+
+
+def most_telling(errors: Sequence[ProviderError]) -> ProviderError:
+    """The error to raise when every instrument failed."""
+    return next(e for kind in ERROR_PRIORITY for e in errors if isinstance(e, kind))
+
+
+def batch_of(records: Sequence[AnyRecord], errors: Sequence[ProviderError]) -> Batch:
+    """A batch of what came back, each failure a problem; nothing back raises the worst one."""
+    if not records and errors:
+        raise most_telling(errors)
+    return Batch(records=list(records), problems=[str(error) for error in errors])
+
+
 class Provider(ABC):
     """A source of canonical records. Subclasses set `name` and `kinds` and implement `load`."""
 
@@ -71,6 +88,19 @@ class Provider(ABC):
         if not pairs:
             raise NotConfigured(f"{self.name}: no symbols configured for {request.dataset}")
         return pairs
+
+    def each_instrument(
+        self, request: Request, one: Callable[[Instrument, str], list[AnyRecord]]
+    ) -> Batch:
+        """Records of every mapped instrument, one at a time; a failing one is a problem."""
+        records: list[AnyRecord] = []
+        errors: list[ProviderError] = []
+        for instrument, symbol in self.mapped(request):
+            try:
+                records.extend(one(instrument, symbol))
+            except ProviderError as exc:
+                errors.append(exc)
+        return batch_of(records, errors)
 
     @abstractmethod
     def load(self, request: Request) -> Batch:

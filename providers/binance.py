@@ -27,7 +27,7 @@ from providers.errors import (
     RateLimited,
     Unavailable,
 )
-from providers.models import AnyRecord, Bar, Quote
+from providers.models import Bar, Quote
 
 NAME = "binance"
 DEFAULT_BASE_URL = "https://api.binance.com"
@@ -36,7 +36,6 @@ DAY_BARS = 24
 MAX_FUTURE = timedelta(minutes=5)
 _EPOCH_MS_MAX = 1e13  # epoch milliseconds in the year 2286: anything beyond is not a time
 _SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
-_PRIORITY = (RateLimited, Unavailable, ProviderError)
 
 
 def klines_request(symbol: str) -> tuple[str, dict[str, str | int]]:
@@ -202,13 +201,4 @@ class BinanceProvider(Provider):
         """Fetch and parse each mapped symbol; one failure becomes a problem, not an error."""
         if request.kind not in self.kinds:
             raise NotConfigured(f"binance does not serve {request.kind} datasets")
-        records: list[AnyRecord] = []
-        errors: list[ProviderError] = []
-        for inst, symbol in self.mapped(request):
-            try:
-                records.append(self._quote(inst, symbol, request))
-            except ProviderError as exc:
-                errors.append(exc)
-        if not records and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
-        return Batch(records=records, problems=[str(exc) for exc in errors])
+        return self.each_instrument(request, lambda i, s: [self._quote(i, s, request)])

@@ -22,9 +22,8 @@ from providers.errors import (
     NotConfigured,
     ProviderError,
     RateLimited,
-    Unavailable,
 )
-from providers.models import AnyRecord, Bar, Quote
+from providers.models import Bar, Quote
 
 NAME = "cboe"
 DEFAULT_BASE_URL = "https://cdn.cboe.com"
@@ -34,8 +33,6 @@ NEW_YORK = ZoneInfo("America/New_York")
 CLOSE_TIME = time(16, 15)
 # Clocks drift; a row dated beyond this is a wrong date, not an early one.
 MAX_FUTURE = timedelta(minutes=5)
-# When every instrument fails, raise the first of these kinds: it says most about retrying.
-_PRIORITY = (RateLimited, Unavailable, ProviderError)
 _COLUMNS = ("date", "open", "high", "low", "close")
 
 
@@ -171,13 +168,4 @@ class CboeProvider(Provider):
         """Fetch and parse each mapped index; one failure becomes a problem, not an error."""
         if request.kind not in self.kinds:
             raise NotConfigured(f"cboe does not serve {request.kind} datasets")
-        records: list[AnyRecord] = []
-        errors: list[ProviderError] = []
-        for inst, symbol in self.mapped(request):
-            try:
-                records.append(self._quote(inst, symbol, request))
-            except ProviderError as exc:
-                errors.append(exc)
-        if not records and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
-        return Batch(records=records, problems=[str(exc) for exc in errors])
+        return self.each_instrument(request, lambda i, s: [self._quote(i, s, request)])

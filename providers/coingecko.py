@@ -14,14 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from config.schema import RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client
+from providers.base import Batch, Provider, Request, batch_of, http_client
 from providers.errors import (
     BadPayload,
     EmptyResult,
     NotConfigured,
     ProviderError,
-    RateLimited,
-    Unavailable,
 )
 from providers.models import AnyRecord, Quote
 
@@ -31,7 +29,6 @@ VS_CURRENCY = "usd"
 SPARK_POINTS = 25  # the 7-day sparkline is hourly: keep the last day, as Binance shows
 MAX_FUTURE = timedelta(minutes=5)
 _ID = re.compile(r"^[a-z0-9][a-z0-9\-]{0,99}$")
-_PRIORITY = (RateLimited, Unavailable, ProviderError)
 
 
 def markets_request(ids: list[str]) -> tuple[str, dict[str, str]]:
@@ -182,6 +179,4 @@ class CoinGeckoProvider(Provider):
                     errors.append(exc)
                     continue
                 records.append(quote_.model_copy(update={"symbol": inst.id}))
-        if not records and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
-        return Batch(records=records, problems=[str(exc) for exc in errors])
+        return batch_of(records, errors)

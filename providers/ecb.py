@@ -18,14 +18,12 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from config.schema import RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client
+from providers.base import Batch, Provider, Request, batch_of, http_client
 from providers.errors import (
     BadPayload,
     EmptyResult,
     NotConfigured,
     ProviderError,
-    RateLimited,
-    Unavailable,
 )
 from providers.models import AnyRecord, Quote
 
@@ -37,8 +35,6 @@ FRANKFURT = ZoneInfo("Europe/Berlin")
 PUBLISHED = time(16, 0)
 _PAIR = re.compile(r"^[A-Z]{6}$")
 _CCY = re.compile(r"^[A-Z]{3}$")
-# When every instrument fails, raise the first of these kinds: it says most about retrying.
-_PRIORITY = (RateLimited, Unavailable, ProviderError)
 
 
 def eurofxref_request() -> tuple[str, dict[str, str]]:
@@ -181,6 +177,4 @@ class EcbProvider(Provider):
                 continue
             # Records carry the instrument's configured id, so scenes match them by source.
             records.append(quote_.model_copy(update={"symbol": inst.id}))
-        if not records and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
-        return Batch(records=records, problems=[str(exc) for exc in errors])
+        return batch_of(records, errors)

@@ -22,9 +22,8 @@ from providers.errors import (
     NotConfigured,
     ProviderError,
     RateLimited,
-    Unavailable,
 )
-from providers.models import AnyRecord, Quote
+from providers.models import Quote
 
 NAME = "ecbdata"
 DEFAULT_BASE_URL = "https://data-api.ecb.europa.eu"
@@ -35,7 +34,6 @@ _SYMBOL = re.compile(r"^[A-Z0-9_]{1,40}/[A-Za-z0-9_.+\-]{1,200}$")
 # Daily, monthly, quarterly and annual periods as the ECB writes them: 2024-06-07, 2024-06,
 # 2024-Q2, 2024. A period's observation is dated at its first day.
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?|-Q([1-4]))?$")
-_PRIORITY = (RateLimited, Unavailable, ProviderError)
 
 
 def series_request(symbol: str) -> tuple[str, dict[str, str | int]]:
@@ -187,13 +185,4 @@ class EcbDataProvider(Provider):
         """Fetch and parse each mapped series; one failure becomes a problem, not an error."""
         if request.kind not in self.kinds:
             raise NotConfigured(f"ecbdata does not serve {request.kind} datasets")
-        records: list[AnyRecord] = []
-        errors: list[ProviderError] = []
-        for inst, symbol in self.mapped(request):
-            try:
-                records.append(self._quote(inst, symbol, request))
-            except ProviderError as exc:
-                errors.append(exc)
-        if not records and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
-        return Batch(records=records, problems=[str(exc) for exc in errors])
+        return self.each_instrument(request, lambda i, s: [self._quote(i, s, request)])

@@ -17,7 +17,7 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 
 from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client
+from providers.base import Batch, Provider, Request, http_client, most_telling
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -35,7 +35,6 @@ DEFAULT_BASE_URL = "https://api.stlouisfed.org"
 SPARK_POINTS = 30
 RELEASE_TIME = time(8, 30)  # BLS and BEA release CPI, payrolls, GDP, retail at 08:30 New York
 # The calendar's window is the same whichever source answers.
-_PRIORITY = (RateLimited, Unavailable, ProviderError)
 _TOKEN = re.compile(r"[A-Za-z0-9]{20,}")  # anything shaped like a key is never echoed
 
 
@@ -208,7 +207,7 @@ class FredProvider(Provider):
         if pairs and len(errors) == len(pairs):
             # FRED itself failed: say so (the chain falls back) rather than pass off the
             # configured dates alone as a good FRED answer.
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
+            raise most_telling(errors)
         records += scheduled_events(scheduled, request.now, behind=BEHIND, ahead=AHEAD)
         records.sort(key=lambda event: (event.time, event.name))
         if not records and not errors:
@@ -249,7 +248,7 @@ class FredProvider(Provider):
         fetch = self._events if request.kind == RecordKind.EVENT else self._series
         records, problems, errors = fetch(request, key)
         if not records and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
+            raise most_telling(errors)
         return Batch(records=records, problems=[str(e) for e in errors] + problems)
 
 

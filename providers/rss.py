@@ -27,14 +27,13 @@ from feedparser.encodings import convert_to_utf8
 from pydantic import HttpUrl, TypeAdapter
 
 from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client
+from providers.base import Batch, Provider, Request, http_client, most_telling
 from providers.errors import (
     BadPayload,
     DeadlineExceeded,
     EmptyResult,
     NotConfigured,
     ProviderError,
-    RateLimited,
     Unavailable,
 )
 from providers.models import Headline
@@ -47,7 +46,6 @@ OVERALL = 50
 MAX_FUTURE = timedelta(minutes=5)
 # Feeds load side by side until this share of the deadline: a hung one costs only itself.
 FEED_BUDGET_SHARE = 0.8
-_PRIORITY = (RateLimited, Unavailable, BadPayload, ProviderError)
 _MAX_ROUNDS = 6  # clean/unescape rounds: enough for triple-escaped markup
 _MAX_RAW_TITLE = 64 * 1024  # bounds nh3's work on a hostile multi-megabyte "title"
 # Block tags nh3 keeps (bare, no attributes) so they can become spaces: "a</p><p>b" is "a b".
@@ -245,5 +243,5 @@ class RssProvider(Provider):
         errors = [g for g in got if isinstance(g, ProviderError)]
         headlines = [h for g in got if not isinstance(g, ProviderError) for h in g]
         if not headlines and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
+            raise most_telling(errors)
         return Batch(records=newest_unique(headlines, OVERALL), problems=[str(e) for e in errors])

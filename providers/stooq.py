@@ -14,14 +14,13 @@ from itertools import pairwise
 
 from config.schema import Instrument, RecordKind, Settings
 from providers import markets
-from providers.base import Batch, Provider, Request, http_client
+from providers.base import Batch, Provider, Request, batch_of, http_client
 from providers.errors import (
     BadPayload,
     EmptyResult,
     NotConfigured,
     ProviderError,
     RateLimited,
-    Unavailable,
 )
 from providers.models import AnyRecord, Bar, Quote
 
@@ -31,8 +30,6 @@ MAX_BARS = 400  # a bit over a year and a half of sessions: enough for a 200-day
 SPARKLINE = 30  # daily closes behind a quote tile: about six weeks
 # Clocks drift; a row dated beyond this is a wrong date, not an early one.
 MAX_FUTURE = timedelta(minutes=5)
-# When every instrument fails, raise the first of these kinds: it says most about retrying.
-_PRIORITY = (RateLimited, Unavailable, ProviderError)
 # Field -> its header name at stooq.pl, which answers in Polish. Some series (FX) have no volume.
 _POLISH = {"date": "data", "open": "otwarcie", "high": "najwyzszy", "low": "najnizszy"}
 _POLISH |= {"close": "zamkniecie", "volume": "wolumen"}
@@ -247,6 +244,4 @@ class StooqProvider(Provider):
                 limited = limited or exc
             except ProviderError as exc:
                 errors.append(exc)
-        if not records and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
-        return Batch(records=records, problems=[str(exc) for exc in errors])
+        return batch_of(records, errors)

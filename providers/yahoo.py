@@ -34,8 +34,6 @@ DEFAULT_BASE_URL = "https://query2.finance.yahoo.com"
 WINDOWS = {RecordKind.QUOTE: ("1d", "5m"), RecordKind.BAR: ("1y", "1d")}
 # Clocks drift and Yahoo stamps some quotes a little ahead; beyond this the time is wrong.
 MAX_FUTURE = timedelta(minutes=5)
-# When every instrument fails, raise the first of these kinds: it says most about retrying.
-_PRIORITY = (RateLimited, Unavailable, ProviderError)
 _EPOCH_MAX = 1e10  # epoch seconds in the year 2286: anything beyond is not a time
 
 
@@ -248,13 +246,4 @@ class YahooProvider(Provider):
         """Fetch and parse each mapped instrument; one failure becomes a problem, not an error."""
         if request.kind not in self.kinds:
             raise NotConfigured(f"yahoo does not serve {request.kind} datasets")
-        records: list[AnyRecord] = []
-        errors: list[ProviderError] = []
-        for inst, symbol in self.mapped(request):  # sequential: yfinance shares one session
-            try:
-                records.extend(self._records(inst, symbol, request))
-            except ProviderError as exc:
-                errors.append(exc)
-        if not records and errors:
-            raise next(e for t in _PRIORITY for e in errors if isinstance(e, t))
-        return Batch(records=records, problems=[str(exc) for exc in errors])
+        return self.each_instrument(request, lambda i, s: self._records(i, s, request))
