@@ -118,13 +118,10 @@ def cboe_quote(
         raise BadPayload(f"{symbol}: row dated {day} is in the future")
     price = bars[-1].close
     prev = bars[-2].close if len(bars) > 1 else None
-    change = None if prev is None else price - prev
-    return Quote(
+    return Quote.from_prices(
         symbol=symbol,
         name=name,
         price=price,
-        change=change,
-        change_pct=None if prev is None else change / prev * 100,
         currency=currency,
         unit=unit,
         prev_close=prev,

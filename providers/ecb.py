@@ -125,13 +125,10 @@ def pair_quote(
     # Published "around" 16:00, at times a few minutes early: cap rather than reject.
     as_of = min(datetime.combine(day, PUBLISHED, tzinfo=FRANKFURT).astimezone(UTC), now)
     prev = series[1][1] if len(series) > 1 else None
-    change = None if prev is None else price - prev
-    return Quote(
+    return Quote.from_prices(
         symbol=pair,
         name=name,
         price=price,
-        change=change,
-        change_pct=None if prev is None else change / prev * 100,
         currency=currency,
         unit=unit,
         prev_close=prev,

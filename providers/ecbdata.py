@@ -131,17 +131,15 @@ def series_quote(
     as_of = datetime.combine(day, time(0), tzinfo=UTC)
     if day > now.astimezone(UTC).date():
         raise BadPayload(f"{symbol}: observation dated {day} is in the future")
-    if value <= 0:
-        # A Quote's price must be above zero; the deposit rate was -0.50 % in 2019-2022.
+    # A rate may be zero or negative (the deposit rate was -0.50 % in 2019-2022); a price not.
+    if value <= 0 and unit != "%":
         raise BadPayload(f"{symbol}: value {value:g} on {day} cannot be shown as a price")
-    prev = points[-2][1] if len(points) > 1 and points[-2][1] > 0 else None
-    change = None if prev is None else value - prev
-    return Quote(
+    prev = points[-2][1] if len(points) > 1 else None
+    prev = prev if prev is None or prev > 0 or unit == "%" else None
+    return Quote.from_prices(
         symbol=symbol,
         name=name,
         price=value,
-        change=change,
-        change_pct=None if prev is None else change / prev * 100,
         currency=currency,
         unit=unit,
         prev_close=prev,

@@ -64,6 +64,14 @@ class Quote(Record):
     market: str | None = None
     as_of: UtcTime
 
+    @classmethod
+    def from_prices(cls, *, price: float, prev_close: float | None, **fields: object) -> Quote:
+        """A quote with its change and % change worked out from the previous close."""
+        change = None if prev_close is None else price - prev_close
+        # A % change is meaningless from a zero or negative base (a rate of -0.50 %).
+        pct = None if change is None or prev_close <= 0 else change / prev_close * 100
+        return cls(price=price, prev_close=prev_close, change=change, change_pct=pct, **fields)
+
     @model_validator(mode="after")
     def _prices_above_zero_unless_a_rate(self) -> Quote:
         # A rate in % can be zero or negative (the ECB deposit rate was -0.50 % until 2022);

@@ -234,3 +234,11 @@ def test_load_refuses_unmapped_instruments_and_other_kinds():
         provider.load(Request("policy_rates", RecordKind.QUOTE, (effr,), now=NOW))
     with pytest.raises(NotConfigured):
         provider.load(Request("rates", RecordKind.CURVE, (), now=NOW))
+
+
+def test_a_rate_in_percent_may_be_negative():
+    # The ECB deposit rate was -0.50 % from 2019 to 2022: a rate, not a price.
+    points = [(date(2022, 7, 26), -0.5), (date(2022, 7, 27), 0.0)]
+    quote = series_quote(points, symbol="FM/DFR", name="ECB deposit rate", now=NOW, unit="%")
+    assert (quote.price, quote.prev_close, quote.change) == (0.0, -0.5, 0.5)
+    assert quote.change_pct is None  # no % change from a negative base
