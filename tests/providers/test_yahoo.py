@@ -447,3 +447,18 @@ def test_default_fetch_passes_other_client_errors_with_a_chart_body_to_the_parse
     payload = yfinance_fetch_json("https://x/v8/finance/chart/%5EVXAPL", {}, 1.0)
     with pytest.raises(BadPayload, match="Bad Request"):
         parse_chart_bars(payload, symbol="^VXAPL")
+
+
+def test_intraday_bars_with_pre_and_post_market_sessions():
+    # TSLA 2021-11-22 at 30 minutes, includePrePost: 04:00 to 18:30 New York, 30 bars.
+    payload = fixture("chart_TSLA_30m_prepost_20211122.json")
+    bars = parse_chart_bars(payload, symbol="TSLA")
+    assert len(bars) == 30
+    assert bars[0].time == datetime(2021, 11, 22, 9, 0, tzinfo=UTC)  # 04:00 EST, pre-market
+    assert bars[-1].time == datetime(2021, 11, 22, 23, 30, tzinfo=UTC)  # 18:30 EST, post
+    assert (bars[0].close, bars[-1].close) == (1168.7, 1156.49)
+    quote = parse_chart_quote(
+        payload, symbol="TSLA", name="Tesla", now=datetime(2021, 11, 23, tzinfo=UTC)
+    )
+    assert (quote.price, quote.currency, len(quote.sparkline)) == (1156.87, "USD", 30)
+    assert quote.as_of == datetime(2021, 11, 22, 21, 0, 3, tzinfo=UTC)  # the regular close
