@@ -20,7 +20,7 @@ import flask
 from dash import Dash, html
 from flask_caching import Cache
 
-from components import scene as scene_component
+from components.scene import register_scene_callbacks
 from components.shell import demo_watermark, navbar
 from config import ConfigError, Settings, load_settings
 from providers import markets
@@ -96,12 +96,17 @@ def _cache_config(settings: Settings, state_dir: Path) -> dict:
     }
 
 
-def _register_pages(settings: Settings) -> None:
+def _register_pages(app: Dash, settings: Settings) -> None:
     # dash.page_registry is process-global; a process that builds several apps (the tests)
-    # must start each from a clean registry.
+    # must start each from a clean registry. Callbacks are registered on this app, not
+    # globally, for the same reason.
     dash.page_registry.clear()
+    renderers = {}
     for name, scene in settings.enabled_scenes():
         module = importlib.import_module(f"pages.{name}")
+        renderers[name] = module.render
+        if hasattr(module, "register"):
+            module.register(app)
         dash.register_page(
             f"pages.{name}",
             path=f"/{name}",
@@ -110,6 +115,7 @@ def _register_pages(settings: Settings) -> None:
             order=scene.order,
             layout=module.layout,
         )
+    register_scene_callbacks(app, renderers)
 
 
 def _register_routes(app: Dash, board: Board) -> None:
@@ -198,7 +204,7 @@ def create_app(
     board = Board(settings, store, refresher, clock, problems)
     app.server.extensions[EXTENSION] = board
 
-    _register_pages(settings)
+    _register_pages(app, settings)
     app.layout = html.Div(
         [
             navbar(settings),
@@ -207,7 +213,6 @@ def create_app(
         ],
         className=f"wallboard theme-{settings.theme}",
     )
-    scene_component.register_callbacks(app)
     _register_routes(app, board)
     if start_refresher:
         _start_refresher_once(app.server, refresher)

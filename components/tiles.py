@@ -12,6 +12,7 @@ from datetime import datetime
 from dash import html
 
 from components.badges import LOOK
+from components.figures import direction_colour, sparkline_svg
 from components.format import direction, format_change, format_price
 from config.schema import Dataset, Instrument
 from providers.derived import curve_spreads
@@ -25,8 +26,20 @@ def _tile_badge(status: Status) -> html.Span:
     )
 
 
-def quote_tile(instrument: Instrument, quote: Quote | None, snapshot: Snapshot) -> html.Div:
-    """One instrument: name, price, change; 'unavailable' with the reason when it has no quote."""
+def quote_tile(
+    instrument: Instrument,
+    quote: Quote | None,
+    snapshot: Snapshot,
+    *,
+    extra: list | None = None,
+    tile_id: dict | str | None = None,
+) -> html.Div:
+    """One instrument: name, status, price, change and sparkline ('no data' when it has none).
+
+    `extra` adds lines under the change (a 24 h range, a session state); every tile carries the
+    status of its dataset so freshness is visible on each one.
+    """
+    ident = {"id": tile_id} if tile_id is not None else {}
     if quote is None:
         status = (
             snapshot.status if snapshot.status in (Status.ERROR, Status.EMPTY) else Status.ERROR
@@ -44,7 +57,10 @@ def quote_tile(instrument: Instrument, quote: Quote | None, snapshot: Snapshot) 
             className="wb-tile wb-tile--missing",
             title=snapshot.error or "no data",
             **{"data-instrument": instrument.id, "data-status": status.value},
+            **ident,
         )
+    move = direction(quote.change)
+    spark = sparkline_svg(quote.sparkline, direction_colour(quote.change))
     return html.Div(
         [
             html.Div(
@@ -57,11 +73,14 @@ def quote_tile(instrument: Instrument, quote: Quote | None, snapshot: Snapshot) 
             html.Div(format_price(quote.price, instrument), className="wb-tile__price"),
             html.Div(
                 format_change(quote.change, quote.change_pct, quote.price, instrument),
-                className=f"wb-tile__change wb-{direction(quote.change)}",
+                className=f"wb-tile__change wb-{move}",
             ),
+            html.Img(src=spark, alt="", className="wb-tile__spark") if spark else None,
+            *(extra or []),
         ],
         className=f"wb-tile wb-tile--{snapshot.status.value}",
         **{"data-instrument": instrument.id, "data-status": snapshot.status.value},
+        **ident,
     )
 
 

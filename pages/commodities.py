@@ -2,11 +2,17 @@
 
 from dash import html
 
-from components.scene import scene_layout
+from components.scene import SceneView, scene_layout
+from components.sections import dataset_sections
 
 SCENE = "commodities"
 
 
-def layout(**_query: str) -> html.Div:
+def render(view: SceneView) -> list:
+    """The scene's body from its snapshots."""
+    return dataset_sections(view)
+
+
+def layout(**query: str) -> html.Div:
     """The commodities scene as of now."""
-    return scene_layout(SCENE)
+    return scene_layout(SCENE, render, query)

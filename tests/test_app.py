@@ -152,21 +152,56 @@ def test_latest_endpoint(offline_app):
     assert missing.get_json()["error"] == "unknown dataset"
 
 
-def test_scene_refresh_callback_reads_the_cache(offline_app):
-    client = offline_app.server.test_client()
-    client.get("/fx")  # first request sets up Dash's routes and callbacks
+def scene_refresh(client, scene: str, shown_version):
+    """POST the scene refresh callback as the browser does; the JSON answer."""
+
+    def pid(part):
+        return {"scene": scene, "type": f"scene-{part}"}
+
+    def key(part, prop):
+        return f'{{"scene":["MATCH"],"type":"scene-{part}"}}.{prop}'
+
     payload = {
-        "output": '{"scene":["MATCH"],"type":"scene-body"}.children',
-        "outputs": {"id": {"scene": "fx", "type": "scene-body"}, "property": "children"},
-        "inputs": [
-            {"id": {"scene": "fx", "type": "scene-tick"}, "property": "n_intervals", "value": 1}
+        "output": ".."
+        + "...".join([key("badges", "children"), key("body", "children"), key("version", "data")])
+        + "..",
+        "outputs": [
+            {"id": pid("badges"), "property": "children"},
+            {"id": pid("body"), "property": "children"},
+            {"id": pid("version"), "property": "data"},
         ],
-        "changedPropIds": ['{"scene":"fx","type":"scene-tick"}.n_intervals'],
-        "state": [],
+        "inputs": [{"id": pid("tick"), "property": "n_intervals", "value": 1}],
+        "changedPropIds": [f'{{"scene":"{scene}","type":"scene-tick"}}.n_intervals'],
+        "state": [
+            {"id": pid("version"), "property": "data", "value": shown_version},
+            {"id": pid("query"), "property": "data", "value": {}},
+        ],
     }
     response = client.post("/_dash-update-component", json=payload)
-    assert response.status_code == 200
-    assert "waiting for first refresh" in response.get_data(as_text=True)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]
+
+
+def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app):
+    client = offline_app.server.test_client()
+    client.get("/fx")  # the first request sets up Dash's routes and callbacks
+    first = scene_refresh(client, "fx", None)
+    assert set(first) == {
+        '{"scene":"fx","type":"scene-badges"}',
+        '{"scene":"fx","type":"scene-body"}',
+        '{"scene":"fx","type":"scene-version"}',
+    }
+    assert "waiting for first refresh" in json.dumps(first)
+    shown = first['{"scene":"fx","type":"scene-version"}']["data"]
+    # Nothing changed: only the badges (their ages move) come back.
+    idle = scene_refresh(client, "fx", shown)
+    assert set(idle) == {'{"scene":"fx","type":"scene-badges"}'}
+    assert len(json.dumps(idle)) < len(json.dumps(first)) / 2
+    # A refresh published in between: the body comes back with its new state.
+    offline_app.server.extensions["wallboard"].refresher.refresh("fx")
+    changed = scene_refresh(client, "fx", shown)
+    assert '{"scene":"fx","type":"scene-body"}' in changed
+    assert "could not resolve host (offline)" in json.dumps(changed)
 
 
 def test_warm_restart_serves_last_good_at_once(make_settings):

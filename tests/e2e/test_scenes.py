@@ -46,7 +46,7 @@ def test_every_scene_renders_demo_data_with_watermark_and_clean_console(dash_duo
         assert not dash_duo.find_elements('[data-status="error"]'), scene
         assert not dash_duo.find_elements('[data-status="empty"]'), scene
         if scene != "status":
-            badges = dash_duo.find_elements(".wb-section .wb-badge")
+            badges = dash_duo.find_elements(".wb-scene__badges .wb-badge")
             assert badges and all(" · demo" in badge.text for badge in badges), scene
     assert dash_duo.get_logs() == []
 
