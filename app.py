@@ -17,11 +17,11 @@ from pathlib import Path
 
 import dash
 import flask
-from dash import Dash, html
+from dash import Dash
 from flask_caching import Cache
 
-from components.scene import register_scene_callbacks
-from components.shell import demo_watermark, navbar
+from components.scene import ScenePage, register_scene_callbacks
+from components.shell import register_shell_callbacks, shell
 from config import ConfigError, Settings, load_settings
 from providers import markets
 from providers.base import Provider, build_providers, check_chains
@@ -104,7 +104,7 @@ def _register_pages(app: Dash, settings: Settings) -> None:
     renderers = {}
     for name, scene in settings.enabled_scenes():
         module = importlib.import_module(f"pages.{name}")
-        renderers[name] = module.render
+        renderers[name] = ScenePage(module.render, getattr(module, "REDRAW_S", None))
         if hasattr(module, "register"):
             module.register(app)
         dash.register_page(
@@ -183,6 +183,9 @@ def create_app(
         title="Market Wallboard",
         update_title=None,
         serve_locally=True,
+        # A page's own callbacks (the technicals picker) name components that exist only on
+        # that page; without this the browser reports them missing on every other page.
+        suppress_callback_exceptions=True,
     )
     app.index_string = INDEX_STRING.format(theme=settings.theme)
     cache = Cache(app.server, config=_cache_config(settings, state_dir))
@@ -205,14 +208,8 @@ def create_app(
     app.server.extensions[EXTENSION] = board
 
     _register_pages(app, settings)
-    app.layout = html.Div(
-        [
-            navbar(settings),
-            demo_watermark(settings),
-            html.Main(dash.page_container, className="wb-main"),
-        ],
-        className=f"wallboard theme-{settings.theme}",
-    )
+    app.layout = lambda: shell(board, dash.page_container)
+    register_shell_callbacks(app, settings)
     _register_routes(app, board)
     if start_refresher:
         _start_refresher_once(app.server, refresher)

@@ -22,13 +22,14 @@ MUTED = "#a3b1c2"
 GRID = "#263241"
 PANEL = "#141b24"
 SERIES = ("#7fd1ff", "#ffd166", "#c792ea", "#3ddc97", "#ff8a4c", "#9db4ff")
-# Diverging, colour-blind-safe (blue to orange through neutral grey; ColorBrewer PuOr-like).
+# Diverging and colour-blind-safe (ColorBrewer BrBG): brown-orange for down, teal for up, as
+# the tiles' DOWN/UP, through a neutral grey at zero.
 DIVERGING = [
-    [0.0, "#e66101"],
-    [0.25, "#fdb863"],
+    [0.0, "#a6611a"],
+    [0.25, "#dfc27d"],
     [0.5, "#3a4656"],
-    [0.75, "#b2abd2"],
-    [1.0, "#5e3c99"],
+    [0.75, "#80cdc1"],
+    [1.0, "#018571"],
 ]
 
 TEMPLATE_NAME = "wallboard"

@@ -23,6 +23,10 @@ def format_price(price: float, instrument: Instrument | None = None) -> str:
     return text + "%" if instrument is not None and instrument.unit == "%" else text
 
 
+def _arrow(change: float) -> str:
+    return "▲" if change > 0 else "▼" if change < 0 else "■"
+
+
 def format_change(
     change: float | None, pct: float | None, price: float, instrument: Instrument | None
 ) -> str:
@@ -32,9 +36,10 @@ def format_change(
     """
     if change is None:
         return "—"
-    arrow = "▲" if change > 0 else "▼" if change < 0 else "■"
     if instrument is not None and instrument.unit == "%":
-        return f"{arrow} {change * 100:+.0f} bp"
+        bp = round(change * 100)  # the arrow follows what is shown: +0 bp is flat
+        return f"{_arrow(bp)} {bp:+d} bp"
+    arrow = _arrow(change)
     text = f"{change:+,.{price_decimals(price, instrument)}f}"
     if pct is not None:
         text += f" ({pct:+.2f}%)"

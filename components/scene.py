@@ -43,6 +43,14 @@ class SceneView:
 Renderer = Callable[[SceneView], Any]
 
 
+@dataclass(frozen=True)
+class ScenePage:
+    """A page's renderer and how often its body must be redrawn even without new data."""
+
+    render: Renderer
+    redraw_s: float | None = None
+
+
 def ids(scene: str) -> dict[str, dict[str, str]]:
     """The ids of a scene's frame (pattern-matching: one callback serves every scene)."""
     return {
@@ -63,12 +71,16 @@ def view_of(board: Board, scene: str, query: dict[str, str] | None = None) -> Sc
     )
 
 
-def version(view: SceneView) -> str:
-    """Changes whenever what the body shows would change (new data, status or error)."""
-    return "|".join(
+def version(view: SceneView, redraw_s: float | None = None) -> str:
+    """Changes whenever what the body shows would change (new data, status or error), and
+    every `redraw_s` seconds for scenes that show relative times ("12 min ago", "Today")."""
+    parts = [
         f"{name}:{snap.fetched_at}:{snap.status.value}:{snap.error}"
         for name, snap in view.snapshots.items()
-    )
+    ]
+    if redraw_s:
+        parts.append(f"t{int(view.now.timestamp() // redraw_s)}")
+    return "|".join(parts)
 
 
 def has_data(view: SceneView) -> bool:
@@ -99,7 +111,13 @@ def poll_ms(board: Board, scene: str) -> int:
     return int(1000 * min(MAX_POLL_S, max(MIN_POLL_S, min(cadences, default=MIN_POLL_S))))
 
 
-def scene_layout(scene: str, render: Renderer, query: dict[str, str] | None = None) -> html.Div:
+def scene_layout(
+    scene: str,
+    render: Renderer,
+    query: dict[str, str] | None = None,
+    *,
+    redraw_s: float | None = None,
+) -> html.Div:
     """A scene page as of now: frame, badges, body, and the interval that keeps it current."""
     board = current_board()
     view = view_of(board, scene, query)
@@ -114,7 +132,7 @@ def scene_layout(scene: str, render: Renderer, query: dict[str, str] | None = No
                 className="wb-scene__head",
             ),
             dcc.Interval(id=frame["tick"], interval=poll_ms(board, scene)),
-            dcc.Store(id=frame["version"], data=version(view)),
+            dcc.Store(id=frame["version"], data=version(view, redraw_s)),
             dcc.Store(id=frame["query"], data=view.query),
             html.Div(render(view), id=frame["body"], className="wb-scene__body"),
         ],
@@ -123,7 +141,7 @@ def scene_layout(scene: str, render: Renderer, query: dict[str, str] | None = No
     )
 
 
-def register_scene_callbacks(app: Dash, renderers: dict[str, Renderer]) -> None:
+def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
     """The one callback that keeps the showing scene current from the cache."""
     frame = ids(MATCH)
 
@@ -138,8 +156,9 @@ def register_scene_callbacks(app: Dash, renderers: dict[str, Renderer]) -> None:
     )
     def refresh_scene(_tick: int, shown: str | None, query: dict | None):
         scene = ctx.triggered_id["scene"]
+        page = pages[scene]
         view = view_of(current_board(), scene, query)
-        current = version(view)
+        current = version(view, page.redraw_s)
         if current == shown:
             return badges(view), no_update, no_update
-        return badges(view), renderers[scene](view), current
+        return badges(view), page.render(view), current

@@ -1,24 +1,54 @@
-"""The frame around every scene: navigation for analysts and the DEMO watermark."""
+"""The frame around every scene: header with market clocks, navigation for analysts, the kiosk
+carousel (progress bar, paused indicator), the ticker tape, the offline banner and the DEMO
+watermark. The carousel itself runs in the browser (assets/wallboard.js); the server only tells
+it which scenes have data.
+"""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
+from components.format import format_change, format_price
+from components.scene import has_data, view_of
 from config.schema import Edition, Settings
+from providers.board import Board, current_board
+from providers.models import Headline, Quote
+
+HEALTH_POLL_MS = 10_000
+TICKER_POLL_MS = 30_000
+TICKER_QUOTES = ("indices", "fx", "commodities", "crypto")
+TICKER_HEADLINES = 8
 
 
 def navbar(settings: Settings) -> dbc.Navbar:
-    """Links to every enabled scene, in display order."""
+    """Brand, market clocks and links to every enabled scene (links hidden in kiosk mode)."""
     links = [
         dbc.NavItem(dbc.NavLink(scene.title, href=f"/{name}", active="exact"))
         for name, scene in settings.enabled_scenes()
     ]
+    clocks = html.Div(
+        [
+            html.Span(
+                [
+                    html.Span(clock.label, className="wb-clock__label"),
+                    html.Span("--:--", id=f"wb-clock-{i}", className="wb-clock__time"),
+                ],
+                className="wb-clock",
+                **{"data-tz": clock.tz},
+            )
+            for i, clock in enumerate(settings.clocks)
+        ],
+        className="wb-clocks",
+        **{"aria-label": "Market clocks"},
+    )
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand("Market Wallboard", href="/"),
-                dbc.Nav(links, navbar=True, className="flex-wrap"),
+                demo_watermark(settings),
+                clocks,
+                dbc.Nav(links, navbar=True, className="flex-wrap wb-nav__links"),
             ],
             fluid=True,
         ),
@@ -29,7 +59,8 @@ def navbar(settings: Settings) -> dbc.Navbar:
 
 
 def demo_watermark(settings: Settings) -> html.Div | None:
-    """A watermark on every screen of the demo edition: synthetic data is never shown as real."""
+    """The DEMO DATA label in the header of every screen of the demo edition (with the faint
+    diagonal watermark from CSS): synthetic data is never shown as real."""
     if settings.edition is not Edition.DEMO:
         return None
     return html.Div(
@@ -41,3 +72,138 @@ def demo_watermark(settings: Settings) -> html.Div | None:
         className="wb-demo",
         role="note",
     )
+
+
+def scene_list(settings: Settings) -> list[dict]:
+    """What the carousel needs to know of each enabled scene, in rotation order."""
+    return [
+        {
+            "name": name,
+            "path": f"/{name}",
+            "dwell_ms": int(scene.dwell_s * 1000),
+            "hours": scene.hours.model_dump() if scene.hours else None,
+        }
+        for name, scene in settings.enabled_scenes()
+    ]
+
+
+def scene_health(board: Board) -> dict[str, bool]:
+    """For each enabled scene: has it anything to show? The carousel skips those without."""
+    return {name: has_data(view_of(board, name)) for name, _ in board.settings.enabled_scenes()}
+
+
+def ticker_items(board: Board) -> list[str]:
+    """The tape's items: key quotes, then the latest headlines, as plain text."""
+    items: list[str] = []
+    for name in TICKER_QUOTES:
+        if name not in board.settings.datasets:
+            continue
+        dataset = board.settings.datasets[name]
+        quotes = {r.symbol: r for r in board.snapshot(name).records if isinstance(r, Quote)}
+        for instrument in dataset.instruments:
+            quote = quotes.get(instrument.id)
+            if quote is not None:
+                price = format_price(quote.price, instrument)
+                move = format_change(quote.change, quote.change_pct, quote.price, instrument)
+                items.append(f"{instrument.name} {price} {move}")
+    if "news" in board.settings.datasets:
+        news = [r for r in board.snapshot("news").records if isinstance(r, Headline)]
+        news.sort(key=lambda h: h.published, reverse=True)
+        items += [f"{h.source}: {h.title}" for h in news[:TICKER_HEADLINES]]
+    return items
+
+
+def ticker(items: list[str]) -> list:
+    """The tape's content, twice over so the scroll loops without a gap."""
+    spans = [html.Span(text, className="wb-ticker__item") for text in items]
+    return [
+        html.Div(spans, className="wb-ticker__run"),
+        html.Div(spans, className="wb-ticker__run", **{"aria-hidden": "true"}),
+    ]
+
+
+def shell(board: Board, page_container) -> html.Div:
+    """The app layout: everything around the page container, rendered from the cache."""
+    settings = board.settings
+    items = ticker_items(board)
+    return html.Div(
+        [
+            dcc.Location(id="wb-nav", refresh="callback-nav"),
+            dcc.Store(id="wb-scenes", data=scene_list(settings)),
+            dcc.Store(id="wb-idle-ms", data=int(settings.carousel.idle_resume_s * 1000)),
+            dcc.Store(id="wb-health", data=scene_health(board)),
+            dcc.Interval(id="wb-health-tick", interval=HEALTH_POLL_MS),
+            dcc.Interval(id="wb-second", interval=1000),
+            dcc.Interval(id="wb-ticker-tick", interval=TICKER_POLL_MS),
+            navbar(settings),
+            html.Div(
+                html.Div(id="wb-progress-bar", className="wb-progress__bar"),
+                id="wb-progress",
+                className="wb-progress",
+                hidden=True,
+            ),
+            html.Div(id="wb-paused", className="wb-paused", hidden=True, role="status"),
+            html.Div(
+                "Offline: the wallboard server is not answering. Showing the last data "
+                "received; reconnecting by itself.",
+                id="wb-offline",
+                className="wb-offline",
+                role="alert",
+                hidden=True,
+            ),
+            html.Main(page_container, className="wb-main"),
+            dcc.Store(id="wb-ticker-text", data="\n".join(items)),
+            html.Div(
+                ticker(items),
+                id="wb-ticker",
+                className="wb-ticker",
+                **{"aria-label": "Ticker: key quotes and headlines"},
+            ),
+        ],
+        # The demo edition also gets a faint diagonal DEMO DATA across the whole screen (CSS).
+        className=f"wallboard theme-{settings.theme}"
+        + (" wb-demo-edition" if settings.edition is Edition.DEMO else ""),
+    )
+
+
+def register_shell_callbacks(app: Dash, settings: Settings) -> None:
+    """Carousel, clocks (in the browser), scene health and the ticker tape (from the cache)."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="wallboard", function_name="carousel"),
+        Output("wb-nav", "href"),
+        Output("wb-progress", "hidden"),
+        Output("wb-progress-bar", "style"),
+        Output("wb-paused", "hidden"),
+        Output("wb-paused", "children"),
+        Input("wb-second", "n_intervals"),
+        State("wb-scenes", "data"),
+        State("wb-health", "data"),
+        State("wb-idle-ms", "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="wallboard", function_name="clocks"),
+        [Output(f"wb-clock-{i}", "children") for i in range(len(settings.clocks))],
+        Input("wb-second", "n_intervals"),
+    )
+
+    @app.callback(
+        Output("wb-health", "data"),
+        Input("wb-health-tick", "n_intervals"),
+        State("wb-health", "data"),
+        prevent_initial_call=True,
+    )
+    def refresh_health(_tick: int, shown: dict | None):
+        health = scene_health(current_board())
+        return no_update if health == shown else health
+
+    @app.callback(
+        Output("wb-ticker", "children"),
+        Output("wb-ticker-text", "data"),
+        Input("wb-ticker-tick", "n_intervals"),
+        State("wb-ticker-text", "data"),
+        prevent_initial_call=True,
+    )
+    def refresh_ticker(_tick: int, shown: str | None):
+        items = ticker_items(current_board())
+        text = "\n".join(items)
+        return (no_update, no_update) if text == shown else (ticker(items), text)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -108,14 +110,50 @@ class Dataset(Strict):
         return self
 
 
+HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_known_zone)]
+
+
+class Hours(Strict):
+    """A daily window in a time zone; `start` after `end` wraps past midnight."""
+
+    start: HHMM
+    end: HHMM
+    tz: TimeZone = "UTC"
+
+
 class Scene(Strict):
     """One page of the board."""
 
     title: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     order: int = 0
-    dwell_s: Annotated[float, Field(ge=3, le=3600)] = 20
+    dwell_s: Annotated[float, Field(ge=1, le=3600)] = 20
     enabled: bool = True
     datasets: list[Slug] = []
+    hours: Hours | None = None  # in the kiosk rotation only within these hours
+
+
+class Clock(Strict):
+    """A clock in the header."""
+
+    label: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    tz: TimeZone
+
+
+class Carousel(Strict):
+    """How the kiosk rotation behaves around people."""
+
+    idle_resume_s: Annotated[float, Field(ge=1, le=3600)] = 60
 
 
 class Cache(Strict):
@@ -172,6 +210,15 @@ class Settings(Strict):
     cache: Cache = Cache()
     refresh: Refresh = Refresh()
     fred_api_key: SecretStr | None = None
+    carousel: Carousel = Carousel()
+    clocks: list[Clock] = [
+        Clock(label="New York", tz="America/New_York"),
+        Clock(label="London", tz="Europe/London"),
+        Clock(label="Frankfurt", tz="Europe/Berlin"),
+        Clock(label="Hong Kong", tz="Asia/Hong_Kong"),
+        Clock(label="Shanghai", tz="Asia/Shanghai"),
+        Clock(label="Tokyo", tz="Asia/Tokyo"),
+    ]
     providers: dict[Slug, ProviderOptions] = {}
     scenes: Annotated[dict[Slug, Scene], Field(min_length=1)]
     datasets: dict[Slug, Dataset]

@@ -1,16 +1,112 @@
-"""Crypto scene: the largest coins against the dollar."""
+"""Crypto scene: the largest coins against the dollar, each with its 24 h range and where the
+price sits in it.
+
+The range is the low and high of the quote's sparkline (the last 24 h of hourly closes at
+Binance and CoinGecko, 48 points in the demo) with the price itself, not the exchange's
+tick-by-tick high and low: close enough to read from across a room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 from dash import html
 
+from components.format import format_price
 from components.scene import SceneView, scene_layout
-from components.sections import dataset_sections
+from components.sections import reason
+from components.tiles import quote_tile
+from config.schema import Instrument
+from providers.models import Quote
 
 SCENE = "crypto"
+EN_DASH = "\u2013"
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """A 24 h range and where the price sits in it (0 at the low, 100 at the high)."""
+
+    low: float
+    high: float
+    position_pct: float
+
+
+def day_range(quote: Quote) -> DayRange | None:
+    """The range of the sparkline and price; None when there are fewer than two points."""
+    if len(quote.sparkline) < 2:
+        return None
+    points = (*quote.sparkline, quote.price)
+    low, high = min(points), max(points)
+    position = 50.0 if high == low else (quote.price - low) / (high - low) * 100
+    return DayRange(low, high, position)
+
+
+def range_value(value: float, instrument: Instrument) -> str:
+    """A range bound: whole units from 1,000 up (89,912), the price's decimals below."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else format_price(value, instrument)
+
+
+def range_line(instrument: Instrument, quote: Quote) -> html.Div:
+    """'24h 89,912 to 92,140 USD' (with an en dash) and a bar with a marker where the price sits."""
+    currency = instrument.currency or quote.currency or ""
+    span = day_range(quote)
+    if span is None:
+        return html.Div(
+            [html.Span("24h", className="wb-crypto__range-label"), " range not available"],
+            className="wb-crypto__range wb-crypto__range--missing",
+        )
+    where = f"{span.position_pct:.0f}%"
+    low, high = range_value(span.low, instrument), range_value(span.high, instrument)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span("24h", className="wb-crypto__range-label"),
+                    html.Span(f"{low} {EN_DASH} {high}", className="wb-crypto__range-values"),
+                    html.Span(currency, className="wb-crypto__range-label") if currency else None,
+                ],
+                className="wb-crypto__range-text",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        html.Span(className="wb-crypto__range-marker", style={"left": where}),
+                        className="wb-crypto__range-track",
+                    ),
+                    html.Span(f"{where} of range", className="wb-crypto__range-pos"),
+                ],
+                className="wb-crypto__range-bar",
+                role="img",
+                **{"aria-label": f"price at {where} of the 24 hour range"},
+                title=f"low {low} · high {high} · price at {where} of the range",
+            ),
+        ],
+        className="wb-crypto__range",
+        **{"data-position": where},
+    )
 
 
 def render(view: SceneView) -> list:
-    """The scene's body from its snapshots."""
-    return dataset_sections(view)
+    """Tiles with sparklines, each with its 24 h range line."""
+    body = []
+    for name, snapshot in view.snapshots.items():
+        dataset = view.dataset(name)
+        quotes = {r.symbol: r for r in snapshot.records if isinstance(r, Quote)}
+        tiles = []
+        for instrument in dataset.instruments:
+            quote = quotes.get(instrument.id)
+            extra = [range_line(instrument, quote)] if quote is not None else []
+            tiles.append(quote_tile(instrument, quote, snapshot, extra=extra))
+        body += [
+            reason(snapshot),
+            html.Div(
+                html.Div(tiles, className="wb-tiles wb-quotes__tiles"),
+                className="wb-quotes wb-crypto",
+                **{"data-dataset": name},
+            ),
+        ]
+    return body
 
 
 def layout(**query: str) -> html.Div:

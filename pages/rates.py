@@ -1,16 +1,328 @@
-"""Rates scene: the US Treasury yield curve and policy rates."""
+"""Rates scene: the US Treasury curve now, a week and a month ago; the 2s10s and 3m10y spreads;
+policy rates.
 
-from dash import html
+The curve provider sends one curve per date it has (the demo one date, Treasury three: the
+latest and the latest at least 7 and 28 days older); the scene draws whatever dates are present.
+"""
 
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from components.badges import LOOK
+from components.figures import FLAT, GRAPH_CONFIG, SERIES, TEMPLATE_NAME
+from components.format import direction
 from components.scene import SceneView, scene_layout
-from components.sections import dataset_sections
+from components.sections import reason
+from components.tiles import quote_tile
+from providers.derived import SPREADS, curve_spreads
+from providers.models import CurvePoint, Quote, Snapshot
 
 SCENE = "rates"
+CURVE, POLICY = "rates", "policy_rates"
+IDS = {"curve": f"{SCENE}-curve", "spreads": f"{SCENE}-spreads", "policy": f"{SCENE}-policy"}
+
+# Newest curve bright, solid and thick; older ones thinner, dashed and faded.
+CURVE_STYLES = (
+    {"color": SERIES[0], "width": 5, "dash": "solid", "opacity": 1.0, "marker": 11},
+    {"color": SERIES[1], "width": 2.5, "dash": "dash", "opacity": 0.75, "marker": 7},
+    {"color": SERIES[2], "width": 2.5, "dash": "dot", "opacity": 0.75, "marker": 7},
+)
+OLDER_STYLE = {"color": FLAT, "width": 2, "dash": "dot", "opacity": 0.6, "marker": 6}
+
+
+def lookback_label(days: int) -> str:
+    """How far back an older curve is, as a wall reads it: '1w', '1m', '3d'."""
+    if days >= 28:
+        return f"{max(1, round(days / 30.4))}m"
+    if days >= 7:
+        return f"{days // 7}w"
+    return f"{days}d"
+
+
+def curve_dates(points: list[CurvePoint]) -> list[date]:
+    """The curve dates present, newest first."""
+    return sorted({p.as_of.date() for p in points}, reverse=True)
+
+
+def format_bp(value: float | None, *, arrow: bool = False) -> str:
+    """A spread or change in basis points, '+23.4 bp' ('▲ +5.0 bp' with an arrow)."""
+    if value is None:
+        return "—"
+    text = f"{value:+.1f} bp"
+    if not arrow:
+        return text
+    return f"{'▲' if value > 0 else '▼' if value < 0 else '■'} {text}"
+
+
+def make_curve_figure(points: list[CurvePoint]) -> go.Figure:
+    """The yield curve, one line per curve date (newest bold), x = tenor on a log axis."""
+    dates = curve_dates(points)
+    fig = go.Figure()
+    tenors: dict[float, str] = {}
+    for rank, day in enumerate(dates):
+        curve = sorted((p for p in points if p.as_of.date() == day), key=lambda p: p.years)
+        tenors.update({p.years: p.tenor for p in curve})
+        style = CURVE_STYLES[rank] if rank < len(CURVE_STYLES) else OLDER_STYLE
+        when = "latest" if rank == 0 else f"{lookback_label((dates[0] - day).days)} before"
+        fig.add_trace(
+            go.Scatter(
+                x=[p.years for p in curve],
+                y=[p.yield_pct for p in curve],
+                text=[p.tenor for p in curve],
+                name=f"{day:%d %b %Y} · {when}",
+                mode="lines+markers",
+                line={"color": style["color"], "width": style["width"], "dash": style["dash"]},
+                marker={"size": style["marker"], "color": style["color"]},
+                opacity=style["opacity"],
+                hovertemplate="%{text}: %{y:.2f}%<extra>" + f"{day:%d %b %Y}" + "</extra>",
+            )
+        )
+    # Draw the older curves first so the newest is on top; the legend keeps newest first.
+    fig.data = tuple(reversed(fig.data))
+    ticks = sorted(tenors)
+    fig.update_layout(
+        template=TEMPLATE_NAME,
+        showlegend=True,
+        legend={"traceorder": "reversed", "font": {"size": 20}},
+        margin={"l": 80, "r": 24, "t": 56, "b": 56},
+        xaxis={
+            "type": "log",
+            "tickvals": ticks,
+            "ticktext": [tenors[y] for y in ticks],
+            "tickfont": {"size": 20},
+            "title": {"text": "Tenor"},
+            "showgrid": True,
+        },
+        yaxis={"ticksuffix": "%", "tickformat": ".2f", "tickfont": {"size": 20}, "nticks": 6},
+    )
+    return fig
+
+
+def _when(snapshot: Snapshot) -> str:
+    if snapshot.as_of is None:
+        return "no data"
+    return f"as of {snapshot.as_of:%a %d %b %Y %H:%M} UTC"
+
+
+def caption(what: str, snapshot: Snapshot) -> html.Figcaption:
+    """A chart's caption: what it shows, its data's time and its status in words."""
+    icon, label = LOOK[snapshot.status]
+    return html.Figcaption(
+        [
+            html.Span(what),
+            html.Span(f" · {_when(snapshot)} · "),
+            html.Span(f"{icon} {label}", className=f"wb-badge--{snapshot.status.value}"),
+        ],
+        className="rates-caption",
+    )
+
+
+def no_data(what: str, snapshot: Snapshot | None = None) -> html.Div:
+    """What stands in for a widget without data: 'no data' and the reason (if given)."""
+    return html.Div(
+        [
+            html.P(f"{what}: no data", className="rates-nodata__title"),
+            reason(snapshot) if snapshot is not None else None,
+        ],
+        className="rates-nodata",
+        role="status",
+    )
+
+
+def _bp_cell(change: float | None) -> str:
+    """A yield change in whole bp with its arrow, for the table ('▲ +7')."""
+    if change is None:
+        return "—"
+    rounded = round(change)
+    return f"{'▲' if rounded > 0 else '▼' if rounded < 0 else '■'} {rounded:+d}"
+
+
+def _yield_row(label: str, values: list[str], classes: list[str] | None = None) -> html.Tr:
+    classes = classes or [""] * len(values)
+    return html.Tr(
+        [html.Th(label, scope="row")]
+        + [html.Td(v, className=c) for v, c in zip(values, classes, strict=True)]
+    )
+
+
+def yield_table(view: SceneView, points: list[CurvePoint]) -> html.Table:
+    """Yields per tenor (names as configured) for each curve date, then the changes in bp."""
+    instruments = view.dataset(CURVE).instruments
+    dates = curve_dates(points)
+    by_key = {(p.tenor, p.as_of.date()): p.yield_pct for p in points}
+    rows = [
+        _yield_row(
+            f"{day:%d %b}" + (" (latest)" if rank == 0 else ""),
+            [f"{by_key[(i.id, day)]:.2f}" if (i.id, day) in by_key else "—" for i in instruments],
+        )
+        for rank, day in enumerate(dates)
+    ]
+    for day in dates[1:]:
+        changes = [
+            (by_key[(i.id, dates[0])] - by_key[(i.id, day)]) * 100
+            if (i.id, dates[0]) in by_key and (i.id, day) in by_key
+            else None
+            for i in instruments
+        ]
+        rows.append(
+            _yield_row(
+                f"Δ {lookback_label((dates[0] - day).days)}, bp",
+                [_bp_cell(c) for c in changes],
+                [f"wb-{direction(None if c is None else round(c))}" for c in changes],
+            )
+        )
+    return html.Table(
+        [
+            html.Caption("Yields in %, by tenor", className="visually-hidden"),
+            html.Thead(
+                html.Tr(
+                    [html.Th("Yield %", scope="col")]
+                    + [html.Th(i.name, scope="col") for i in instruments]
+                )
+            ),
+            html.Tbody(rows),
+        ],
+        className="wb-table rates-table",
+    )
+
+
+def spread_tile(name: str, spreads: dict[date, dict[str, float]], view: SceneView) -> html.Div:
+    """One spread: its level in bp, 'inverted' when negative, and its change vs older curves."""
+    short, long = SPREADS[name]
+    names = {i.id.upper(): i.name for i in view.dataset(CURVE).instruments}
+    legs = f"{names.get(long, long)} \u2212 {names.get(short, short)}"
+    dates = list(spreads)  # newest first
+    value = spreads[dates[0]].get(name) if dates else None
+    head = html.Div(
+        [html.Span(name, className="rates-spread__name"), html.Span(legs, className="wb-muted")],
+        className="rates-spread__head",
+    )
+    if value is None:
+        return html.Div(
+            [head, html.Div("—", className="rates-spread__value"), html.Div("no data")],
+            className="rates-spread rates-spread--missing",
+            **{"data-spread": name},
+        )
+    changes = []
+    for day in dates[1:]:
+        before = spreads[day].get(name)
+        if before is None:
+            continue
+        change = value - before
+        changes.append(
+            html.Div(
+                f"{format_bp(change, arrow=True)} vs {lookback_label((dates[0] - day).days)}",
+                className=f"rates-spread__change wb-{direction(change)}",
+            )
+        )
+    if len(dates) < 2:
+        changes.append(html.Div("no earlier curve", className="rates-spread__change wb-flat"))
+    inverted = value < 0
+    return html.Div(
+        [
+            head,
+            html.Div(
+                [f"{value:+.1f}", html.Span("bp", className="rates-spread__unit")],
+                className="rates-spread__value",
+            ),
+            html.Div("⚠ inverted", className="rates-spread__inverted") if inverted else None,
+            *changes,
+        ],
+        className="rates-spread" + (" rates-spread--inverted" if inverted else ""),
+        **{"data-spread": name, "data-inverted": "true" if inverted else "false"},
+    )
+
+
+def curve_section(view: SceneView, snapshot: Snapshot) -> html.Section:
+    """The curve chart with its caption and the yield table under it."""
+    points = [p for p in snapshot.records if isinstance(p, CurvePoint)]
+    title = view.dataset(CURVE).title
+    if points:
+        graph = dcc.Graph(
+            id=IDS["curve"],
+            figure=make_curve_figure(points),
+            config=GRAPH_CONFIG,
+            className="wb-graph rates-curve__graph",
+        )
+        body = [
+            reason(snapshot),
+            html.Figure(
+                [graph, caption("Par yields, % · log tenor axis", snapshot)],
+                className=f"rates-figure rates-figure--{snapshot.status.value}",
+                **{"aria-label": f"{title}: yield by tenor for each curve date"},
+            ),
+            yield_table(view, points),
+        ]
+    else:
+        body = [no_data(title, snapshot), yield_table(view, [])]
+    return html.Section(
+        [html.H2(title, className="wb-section__title"), *body],
+        className="rates-panel rates-curve",
+        **{"data-dataset": CURVE, "data-status": snapshot.status.value},
+    )
+
+
+def spreads_section(view: SceneView, snapshot: Snapshot) -> html.Section:
+    """2s10s and 3m10y in bp, with their changes."""
+    points = [p for p in snapshot.records if isinstance(p, CurvePoint)]
+    spreads = curve_spreads(points)
+    body = (
+        [spread_tile(name, spreads, view) for name in SPREADS]
+        if spreads
+        else [no_data("Spreads")]  # the curve panel beside it gives the reason
+    )
+    return html.Section(
+        [
+            html.H2("Curve spreads", className="wb-section__title"),
+            html.Div(body, className="rates-spreads", id=IDS["spreads"]),
+        ],
+        className="rates-panel",
+        **{"data-dataset": CURVE, "data-status": snapshot.status.value},
+    )
+
+
+def policy_section(view: SceneView, snapshot: Snapshot) -> html.Section:
+    """A tile per policy rate (change in bp)."""
+    dataset = view.dataset(POLICY)
+    by_symbol = {q.symbol: q for q in snapshot.records if isinstance(q, Quote)}
+    return html.Section(
+        [
+            html.H2(dataset.title, className="wb-section__title"),
+            reason(snapshot),
+            html.Div(
+                [quote_tile(i, by_symbol.get(i.id), snapshot) for i in dataset.instruments],
+                className="wb-tiles rates-policy",
+                id=IDS["policy"],
+            ),
+        ],
+        className="rates-panel",
+        **{"data-dataset": POLICY, "data-status": snapshot.status.value},
+    )
+
+
+def _snapshot(view: SceneView, name: str) -> Snapshot:
+    return view.snapshots.get(name) or Snapshot.pending(name)
 
 
 def render(view: SceneView) -> list:
-    """The scene's body from its snapshots."""
-    return dataset_sections(view)
+    """Curve and table on the left; spreads and policy rates on the right."""
+    curve = _snapshot(view, CURVE)
+    return [
+        html.Div(
+            [
+                curve_section(view, curve),
+                html.Div(
+                    [spreads_section(view, curve), policy_section(view, _snapshot(view, POLICY))],
+                    className="rates-side",
+                ),
+            ],
+            className="rates-grid",
+        )
+    ]
 
 
 def layout(**query: str) -> html.Div:

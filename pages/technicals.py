@@ -1,16 +1,491 @@
-"""Technicals scene: daily price history of the configured symbols."""
+"""Technicals scene: one symbol's daily candles with moving averages, Bollinger bands, RSI, MACD.
 
-from dash import html
+The symbol comes from the URL (`?symbol=<instrument id>` of the history dataset), else the
+first configured one; an unknown value says so and falls back to the first (nothing is fetched:
+the page only reads the cache). A picker in the page switches symbol: its callback redraws the
+chart and writes the choice into the frame's query store, so a body re-rendered on new data
+keeps showing the chosen symbol.
 
-from components.scene import SceneView, scene_layout
-from components.sections import dataset_sections
+Kiosk mode (`?kiosk=1` with no `symbol`) cycles through the symbols every 10 s. The choice is
+a pure function of the board clock, `int(now.timestamp() // 10) % n`, so every wall screen shows
+the same symbol at the same time: the first render picks it from `view.now`, then a 2 s
+dcc.Interval in the body asks for the current slot's symbol and sets the picker value when it
+changed (within 2 s of the slot boundary; a 10 s interval would alias against the 10 s slots and
+skip turns). The picker's own callback then redraws the chart; it leaves the frame's query
+without a symbol, so a body re-rendered on new data keeps cycling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from plotly.subplots import make_subplots
+
+from components.figures import DOWN, GRAPH_CONFIG, MUTED, TEMPLATE_NAME, TEXT, UP
+from components.format import direction, format_change, format_price
+from components.scene import SceneView, ids, scene_layout, view_of
+from components.sections import reason
+from config.schema import Instrument
+from providers import indicators
+from providers.board import current_board
+from providers.models import Bar, Snapshot
 
 SCENE = "technicals"
+DATASET = "history"
+SHOWN_BARS = 250
+KIOSK_CYCLE_S = 10
+KIOSK_POLL_MS = 2000  # well under the cycle, so no slot is skipped
+SIGMA = "\N{GREEK SMALL LETTER SIGMA}"
+MAX_SHOWN_QUERY = 40  # an unknown symbol from the URL is echoed at most this long
+
+PICK = "technicals-pick"
+IDS = {
+    "picker": "technicals-symbol",
+    "chart": "technicals-chart",
+    "cycle": "technicals-cycle",
+}
+
+# Overlay styles: none of them is the candles' up/down colour.
+OVERLAYS = {
+    "SMA 20": {"color": "#7fd1ff", "width": 2},
+    "SMA 50": {"color": "#ffd166", "width": 2},
+    "SMA 200": {"color": "#c792ea", "width": 2.5},
+    "EMA 12": {"color": "#9db4ff", "width": 1.5, "dash": "dot"},
+    "EMA 26": {"color": "#f2a7d8", "width": 1.5, "dash": "dot"},
+}
+BAND = {"color": MUTED, "width": 1, "dash": "dash"}
+BAND_FILL = "rgba(163, 177, 194, 0.10)"
+MACD_LINE, MACD_SIGNAL, RSI_LINE = "#7fd1ff", "#ffd166", "#c792ea"
+
+
+# --- the symbol shown ---------------------------------------------------------------------
+
+
+def instruments(view: SceneView) -> list[Instrument]:
+    """The configured instruments of the history dataset, in config order."""
+    return list(view.dataset(DATASET).instruments)
+
+
+def cycling(query: dict | None) -> bool:
+    """Whether the chart cycles through the symbols: kiosk mode with no symbol in the URL."""
+    query = query or {}
+    return query.get("kiosk") == "1" and not query.get("symbol")
+
+
+def kiosk_pick(choices: Sequence[str], now: datetime) -> str:
+    """The symbol a kiosk shows at `now`: the same on every screen, the next one every 10 s."""
+    return choices[int(now.timestamp() // KIOSK_CYCLE_S) % len(choices)]
+
+
+def _shown(text: str) -> str:
+    text = " ".join(text.split())  # no control characters or line breaks in the message
+    return text if len(text) <= MAX_SHOWN_QUERY else text[: MAX_SHOWN_QUERY - 1] + "…"
+
+
+def choose(view: SceneView) -> tuple[Instrument, str | None]:
+    """The instrument to show and, when the URL named an unknown one, a message saying so."""
+    options = instruments(view)
+    by_id = {i.id: i for i in options}
+    asked = view.query.get("symbol")
+    if cycling(view.query):
+        return by_id[kiosk_pick([i.id for i in options], view.now)], None
+    if not asked:
+        return options[0], None
+    if isinstance(asked, str) and asked in by_id:
+        return by_id[asked], None
+    listed = ", ".join(f"{i.name} ({i.id})" for i in options)
+    return options[0], f"Unknown symbol '{_shown(str(asked))}'. Choose one of: {listed}"
+
+
+# --- the figure ---------------------------------------------------------------------------
+
+
+def _line(x, y: pd.Series, name: str, style: dict, **kwargs) -> go.Scatter:
+    return go.Scatter(
+        x=x, y=y.round(4).tolist(), name=name, mode="lines", line=style, hoverinfo="skip", **kwargs
+    )
+
+
+def _missing_weekdays(days: pd.DatetimeIndex) -> list[str]:
+    """Weekdays between the first and last bar with no bar (holidays): gaps to hide."""
+    if days.empty:
+        return []
+    weekdays = pd.bdate_range(days[0], days[-1])
+    return [f"{d:%Y-%m-%d}" for d in weekdays.difference(days)]
+
+
+def make_technicals_figure(bars: Sequence[Bar], symbol_name: str) -> go.Figure:
+    """Candles with SMA 20/50/200, EMA 12/26 and Bollinger (20, 2 sd); RSI 14 and MACD below.
+
+    Indicators are computed on every bar given, then the last SHOWN_BARS are drawn, so a
+    200-bar average is already warm at the left edge when there is enough history. Daily bars
+    are drawn by date with weekends and holidays closed up; intraday bars by time, with a VWAP
+    anchored per session (a daily bar has no session to anchor one to).
+    """
+    frame = indicators.bars_frame(bars)
+    intraday = indicators.is_intraday(frame)
+    lines = {
+        "SMA 20": indicators.sma(frame, 20),
+        "SMA 50": indicators.sma(frame, 50),
+        "SMA 200": indicators.sma(frame, 200),
+        "EMA 12": indicators.ema(frame, 12),
+        "EMA 26": indicators.ema(frame, 26),
+    }
+    _mid, upper, lower = indicators.bollinger(frame, 20, 2)
+    strength = indicators.rsi(frame, 14)
+    macd_line, signal, hist = indicators.macd(frame, 12, 26, 9)
+    vwap = indicators.vwap(frame) if intraday else None
+
+    tail = slice(-SHOWN_BARS, None)
+    shown = frame.iloc[tail]
+    x = (
+        list(shown.index.tz_convert("UTC").tz_localize(None))
+        if intraday
+        else [f"{t:%Y-%m-%d}" for t in shown.index]
+    )
+
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.03,
+        row_heights=[0.62, 0.18, 0.20],
+    )
+    fig.add_trace(
+        go.Candlestick(
+            x=x,
+            open=shown["open"].tolist(),
+            high=shown["high"].tolist(),
+            low=shown["low"].tolist(),
+            close=shown["close"].tolist(),
+            name=symbol_name,
+            increasing={"line": {"color": UP, "width": 1}, "fillcolor": UP},
+            decreasing={"line": {"color": DOWN, "width": 1}, "fillcolor": DOWN},
+            showlegend=False,
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(_line(x, upper.iloc[tail], f"Bollinger 20, 2{SIGMA}", BAND), row=1, col=1)
+    fig.add_trace(
+        _line(
+            x,
+            lower.iloc[tail],
+            "Bollinger lower",
+            BAND,
+            fill="tonexty",
+            fillcolor=BAND_FILL,
+            showlegend=False,
+        ),
+        row=1,
+        col=1,
+    )
+    for name, series in lines.items():
+        fig.add_trace(_line(x, series.iloc[tail], name, OVERLAYS[name]), row=1, col=1)
+    if vwap is not None:
+        fig.add_trace(
+            _line(x, vwap.iloc[tail], "VWAP", {"color": TEXT, "width": 2, "dash": "dashdot"}),
+            row=1,
+            col=1,
+        )
+
+    fig.add_trace(
+        _line(x, strength.iloc[tail], "RSI 14", {"color": RSI_LINE, "width": 2}, showlegend=False),
+        row=2,
+        col=1,
+    )
+    for level in (30, 70):
+        fig.add_hline(y=level, line={"color": MUTED, "width": 1, "dash": "dash"}, row=2, col=1)
+
+    histogram = hist.iloc[tail]
+    fig.add_trace(
+        go.Bar(
+            x=x,
+            y=histogram.round(4).tolist(),
+            name="MACD histogram",
+            marker={"color": [UP if v >= 0 else DOWN for v in histogram.fillna(0)]},
+            showlegend=False,
+            hoverinfo="skip",
+        ),
+        row=3,
+        col=1,
+    )
+    fig.add_trace(
+        _line(x, macd_line.iloc[tail], "MACD 12, 26", {"color": MACD_LINE, "width": 2}),
+        row=3,
+        col=1,
+    )
+    fig.add_trace(
+        _line(x, signal.iloc[tail], "Signal 9", {"color": MACD_SIGNAL, "width": 1.5}),
+        row=3,
+        col=1,
+    )
+
+    fig.update_layout(
+        template=TEMPLATE_NAME,
+        margin={"l": 80, "r": 20, "t": 44, "b": 30},
+        legend={
+            "orientation": "h",
+            "traceorder": "normal",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "x": 0,
+            "font": {"size": 18},
+        },
+        bargap=0.2,
+        showlegend=True,
+        hovermode=False,
+        uirevision=symbol_name,
+    )
+    fig.update_xaxes(rangeslider_visible=False, tickfont={"size": 20})
+    fig.update_yaxes(tickfont={"size": 18}, title_font={"size": 18, "color": MUTED})
+    if not intraday:
+        days = pd.DatetimeIndex(shown.index.tz_convert("UTC").normalize().tz_localize(None))
+        breaks = [{"bounds": ["sat", "mon"]}]
+        if missing := _missing_weekdays(days):
+            breaks.append({"values": missing})
+        fig.update_xaxes(rangebreaks=breaks)
+    fig.update_yaxes(title_text="Price", nticks=6, row=1, col=1)
+    fig.update_yaxes(title_text="RSI 14", range=[0, 100], tickvals=[30, 70], row=2, col=1)
+    fig.update_yaxes(title_text="MACD", nticks=4, row=3, col=1)
+    return fig
+
+
+# --- the body -----------------------------------------------------------------------------
+
+
+def _bars_of(snapshot: Snapshot, symbol: str) -> list[Bar]:
+    return sorted(
+        (b for b in snapshot.records if isinstance(b, Bar) and b.symbol == symbol),
+        key=lambda b: b.time,
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else f"{moment:%a %d %b %Y %H:%M} UTC"
+
+
+def _number(value: float) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:,.2f}"
+
+
+def readout(instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot) -> html.Div:
+    """The last close, its change on the bar before, the indicator values and the as-of time."""
+    last = bars[-1]
+    prev = bars[-2].close if len(bars) > 1 else None
+    change = None if prev is None else last.close - prev
+    pct = None if prev is None else change / prev * 100
+    closes = pd.Series([b.close for b in bars])
+    strength = indicators.rsi(closes, 14).iloc[-1]
+    line, signal, _ = indicators.macd(closes, 12, 26, 9)
+    return html.Div(
+        [
+            html.Span(instrument.name, className="wb-technicals__name"),
+            html.Span(format_price(last.close, instrument), className="wb-technicals__price"),
+            html.Span(
+                format_change(change, pct, last.close, instrument),
+                className=f"wb-technicals__change wb-{direction(change)}",
+            ),
+            html.Span(
+                f"RSI 14 {_number(strength)} · MACD {_number(line.iloc[-1])}"
+                f" / signal {_number(signal.iloc[-1])}",
+                className="wb-technicals__values",
+            ),
+            html.Span(
+                f"Last bar {last.time:%a %d %b %Y} · as of {_when(snapshot.as_of)}",
+                className="wb-technicals__asof",
+            ),
+        ],
+        className="wb-technicals__readout",
+        **{"data-instrument": instrument.id},
+    )
+
+
+def _caption(instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot) -> str:
+    shown = bars[-SHOWN_BARS:]
+    intraday = indicators.is_intraday(indicators.bars_frame(bars[-3:]))
+    vwap = (
+        "VWAP anchored per UTC session."
+        if intraday
+        else "VWAP not shown: it is anchored per intraday session and these bars are daily."
+    )
+    source = f" · {snapshot.source}" if snapshot.source else ""
+    return (
+        f"{instrument.name}: {'intraday' if intraday else 'daily'} candles, last {len(shown)} "
+        f"bars ({shown[0].time:%d %b %Y} to {shown[-1].time:%d %b %Y}); SMA 20/50/200, "
+        f"EMA 12/26 and Bollinger bands (20, 2{SIGMA}); RSI 14 with 30/70 lines; MACD (12, 26, 9). "
+        f"{vwap} Data as of {_when(snapshot.as_of)}{source} · {snapshot.status.value}."
+    )
+
+
+def _no_data(instrument: Instrument, snapshot: Snapshot) -> html.Div:
+    return html.Div(
+        [
+            html.P(f"{instrument.name}: no data", className="wb-technicals__nodata"),
+            reason(snapshot),
+        ],
+        className="wb-technicals__empty",
+        role="status",
+        **{"data-instrument": instrument.id},
+    )
+
+
+def chart_panel(view: SceneView, instrument: Instrument, notice: str | None = None) -> list:
+    """The readout, chart and caption of one symbol ('no data' and the reason when it has none)."""
+    snapshot = view.snapshots[DATASET]
+    bars = _bars_of(snapshot, instrument.id)
+    head = [html.P(notice, className="wb-technicals__notice", role="alert")] if notice else []
+    if not bars:
+        return [*head, _no_data(instrument, snapshot)]
+    figure = make_technicals_figure(bars, instrument.name)
+    caption = _caption(instrument, bars, snapshot)
+    return [
+        *head,
+        reason(snapshot),
+        readout(instrument, bars, snapshot),
+        html.Figure(
+            [
+                # dcc.Graph sets its own height to 100%: the wrapper holds the height (vh).
+                html.Div(
+                    dcc.Graph(
+                        figure=figure,
+                        config=GRAPH_CONFIG,
+                        className="wb-graph wb-technicals__graph",
+                    ),
+                    className="wb-technicals__plot",
+                ),
+                html.Figcaption(caption, className="wb-technicals__caption"),
+            ],
+            className="wb-technicals__figure",
+            **{"aria-label": f"{instrument.name} technical chart"},
+        ),
+    ]
+
+
+def _choice_class(chosen: bool) -> str:
+    return "wb-technicals__choice" + (" is-chosen" if chosen else "")
 
 
 def render(view: SceneView) -> list:
-    """The scene's body from its snapshots."""
-    return dataset_sections(view)
+    """A symbol picker, then the chosen symbol's readout and chart."""
+    instrument, notice = choose(view)
+    options = [{"label": i.name, "value": i.id} for i in instruments(view)]
+    picker = html.Div(
+        [
+            html.Span("Symbol", id="technicals-symbol-label", className="wb-technicals__label"),
+            # Plain buttons: a handful of symbols, one click, fully accessible (Dash's picker
+            # and radio items fail axe: a focusable input in an aria-hidden box, nested
+            # controls). The chosen symbol lives in a store both the buttons and the kiosk
+            # cycle write to.
+            html.Div(
+                [
+                    html.Button(
+                        option["label"],
+                        id={"type": PICK, "symbol": option["value"]},
+                        n_clicks=0,
+                        className=_choice_class(option["value"] == instrument.id),
+                        **{"aria-pressed": "true" if option["value"] == instrument.id else "false"},
+                    )
+                    for option in options
+                ],
+                role="group",
+                className="wb-technicals__choices",
+                **{"aria-labelledby": "technicals-symbol-label"},
+            ),
+            dcc.Store(id=IDS["picker"], data=instrument.id),
+            html.Span("cycling every 10 s", className="wb-technicals__cycling")
+            if cycling(view.query)
+            else None,
+        ],
+        className="wb-technicals__picker",
+    )
+    cycle = [dcc.Interval(id=IDS["cycle"], interval=KIOSK_POLL_MS)] if cycling(view.query) else []
+    return [
+        picker,
+        *cycle,
+        html.Div(
+            chart_panel(view, instrument, notice),
+            id=IDS["chart"],
+            className="wb-technicals",
+            **{"data-status": view.snapshots[DATASET].status.value},
+        ),
+    ]
+
+
+# --- callbacks ----------------------------------------------------------------------------
+
+
+def on_symbol(view: SceneView, symbol: str | None) -> tuple[object, list]:
+    """The frame's new query and the chart after the picker chose `symbol`.
+
+    While cycling (kiosk), the query keeps no symbol so a re-render on new data keeps cycling.
+    """
+    by_id = {i.id: i for i in instruments(view)}
+    if symbol not in by_id:
+        instrument, notice = choose(view)
+        return no_update, chart_panel(view, instrument, notice)
+    query = no_update if cycling(view.query) else {**view.query, "symbol": symbol}
+    return query, chart_panel(view, by_id[symbol])
+
+
+def next_symbol(choices: Sequence[str], shown: str | None, now: datetime) -> object:
+    """The kiosk's symbol at `now`, or no_update when it is already showing."""
+    if not choices:
+        return no_update
+    pick = kiosk_pick(choices, now)
+    return no_update if pick == shown else pick
+
+
+def register(app: Dash) -> None:
+    """The picker's callbacks (redraw, remember the choice, show it) and the kiosk's cycle."""
+    frame = ids(SCENE)
+
+    @app.callback(
+        Output(frame["query"], "data"),
+        Output(IDS["chart"], "children"),
+        Input(IDS["picker"], "data"),
+        State(frame["query"], "data"),
+        prevent_initial_call=True,
+    )
+    def _choose_symbol(symbol: str | None, query: dict | None):
+        return on_symbol(view_of(current_board(), SCENE, query), symbol)
+
+    @app.callback(
+        Output(IDS["picker"], "data"),
+        Input({"type": PICK, "symbol": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _pick_symbol(_clicks: list[int]):
+        picked = ctx.triggered_id
+        if not isinstance(picked, dict) or not any(_clicks or []):
+            return no_update
+        return picked["symbol"]
+
+    @app.callback(
+        Output({"type": PICK, "symbol": ALL}, "className"),
+        Output({"type": PICK, "symbol": ALL}, "aria-pressed"),
+        Input(IDS["picker"], "data"),
+        State({"type": PICK, "symbol": ALL}, "id"),
+        prevent_initial_call=True,
+    )
+    def _show_choice(symbol: str | None, buttons: list[dict]):
+        chosen = [button["symbol"] == symbol for button in buttons]
+        return [_choice_class(c) for c in chosen], ["true" if c else "false" for c in chosen]
+
+    @app.callback(
+        Output(IDS["picker"], "data", allow_duplicate=True),
+        Input(IDS["cycle"], "n_intervals"),
+        State(IDS["picker"], "data"),
+        prevent_initial_call=True,
+    )
+    def _cycle_symbol(_tick: int, shown: str | None):
+        view = view_of(current_board(), SCENE, None)
+        return next_symbol([i.id for i in instruments(view)], shown, view.now)
 
 
 def layout(**query: str) -> html.Div:

@@ -134,3 +134,39 @@ def recent_sessions(market: str, now: datetime, count: int) -> list[tuple[dateti
         (o.to_pydatetime(), c.to_pydatetime())
         for o, c in zip(schedule["open"], schedule["close"], strict=True)
     ]
+
+
+def session_state(market: str, now: datetime) -> str:
+    """'open', 'break' (lunch), 'pre', 'post' or 'closed': where a market's trading day stands.
+
+    'pre' means a session opens later on the market's local date, 'post' that one closed
+    earlier on it ('pre' wins if both), 'closed' that none trades on it (weekend, holiday).
+    "24/7" is always open; "24/5" (FX) counts its days in UTC: Friday after 22:00 is 'post',
+    Saturday 'closed', Sunday before 22:00 'pre'. A time beyond the calendar is 'closed';
+    an unknown code raises UnknownMarket.
+    """
+    stamp = pd.Timestamp(now)
+    if market == "24/7":
+        return "open"
+    if market == "24/5":
+        if not _fx_weekend(stamp):
+            return "open"
+        weekday = stamp.tz_convert("UTC").weekday()
+        return {4: "post", 6: "pre"}.get(weekday, "closed")
+    cal = calendar(market)
+    minute = _minute(now)
+    try:
+        if cal.is_open_on_minute(minute, ignore_breaks=False):
+            return "open"
+        if cal.is_open_on_minute(minute, ignore_breaks=True):
+            return "break"
+        today = stamp.tz_convert(cal.tz).date()
+        upcoming = cal.schedule.loc[cal.minute_to_session(minute, direction="next")]
+        if upcoming["open"] > stamp and upcoming["open"].tz_convert(cal.tz).date() == today:
+            return "pre"
+        latest = cal.schedule.loc[cal.minute_to_session(minute, direction="previous")]
+        if latest["close"] <= stamp and latest["close"].tz_convert(cal.tz).date() == today:
+            return "post"
+    except (xcals.errors.MinuteOutOfBounds, xcals.errors.DateOutOfBounds):
+        return "closed"
+    return "closed"

@@ -81,3 +81,9 @@ def test_curve_table_shows_each_date_and_the_spreads():
     ten_year = [td.children for td in table.children[2].children[2].children]
     assert ten_year == ["10Y", "4.070%", "3.850%"]
     assert spreads.children == "2s10s +9.0 bp · 3m10y -55.0 bp"
+
+
+def test_a_rate_change_that_rounds_to_zero_bp_is_flat():
+    assert format_change(0.002, None, 4.58, RATE) == "■ +0 bp"
+    assert format_change(-0.004, None, 4.58, RATE) == "■ +0 bp"
+    assert format_change(0.006, None, 4.58, RATE) == "▲ +1 bp"

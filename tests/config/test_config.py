@@ -121,8 +121,8 @@ def test_secret_values_are_never_echoed(tmp_path: Path) -> None:
             "datasets.fx.instruments.0.name: Field required",
         ),
         (
-            lambda d: d["scenes"]["fx"].update(dwell_s=1),
-            "scenes.fx.dwell_s: Input should be greater than or equal to 3",
+            lambda d: d["scenes"]["fx"].update(dwell_s=0.5),
+            "scenes.fx.dwell_s: Input should be greater than or equal to 1",
         ),
         (
             lambda d: d["scenes"]["fx"].update(datasets=["nope"]),
@@ -180,3 +180,13 @@ def test_invalid_config_stops_the_app_with_one_message_and_no_traceback(tmp_path
     assert result.returncode == 2
     assert "datasets.fx.refresh_s: Input should be greater than 0 (got 0)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_scene_hours_and_clock_zones_are_checked(tmp_path: Path) -> None:
+    def mutate(d):
+        d["scenes"]["overview"]["hours"] = {"start": "25:00", "end": "08:00", "tz": "Asia/Tokyo"}
+        d["clocks"] = [{"label": "Mars", "tz": "Mars/Olympus"}]
+
+    message = error_of(write_config(tmp_path, mutate))
+    assert "scenes.overview.hours.start: String should match pattern" in message
+    assert "clocks.0.tz: unknown time zone 'Mars/Olympus'" in message

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from app import create_app
@@ -63,4 +66,38 @@ def test_home_shows_the_first_scene_and_the_tiles_refresh(dash_duo, demo_app):
     board.refresher.refresh("indices")
     assert board.snapshot("indices").fetch_count == before + 1
     dash_duo.wait_for_contains_text('[data-dataset="indices"] .wb-badge', "demo", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
+def test_every_scene_fits_the_wall_and_is_saved_as_a_screenshot(dash_duo, demo_app, width, height):
+    """Screenshots land in tests/artifacts/screens (git-ignored); the README shows a set."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.start_server(demo_app)
+    dash_duo.driver.set_window_size(width, height)
+    for scene in SCENES:
+        dash_duo.driver.get(f"{dash_duo.server_url}/{scene}?kiosk=1")
+        dash_duo.wait_for_element(f'[data-scene="{scene}"]', timeout=10)
+        time.sleep(0.5)  # charts finish their first draw
+        inner, scroll = dash_duo.driver.execute_script(
+            "return [window.innerWidth, document.documentElement.scrollWidth]"
+        )
+        assert scroll <= inner, f"{scene} overflows sideways at {width}x{height}"
+        dash_duo.driver.save_screenshot(str(ARTIFACTS / f"{scene}-{width}x{height}.png"))
+    assert dash_duo.get_logs() == []
+
+
+def test_technicals_symbol_picker_and_unknown_symbol(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    dash_duo.driver.get(f"{dash_duo.server_url}/technicals?symbol=%3Cb%3EXYZ")
+    dash_duo.wait_for_contains_text("#technicals-chart", "Unknown symbol '<b>XYZ'", timeout=10)
+    assert not dash_duo.find_elements("#technicals-chart b")  # shown as text, never as HTML
+    assert "S&P 500" in dash_duo.find_element(".wb-technicals__readout").text
+    dash_duo.find_element('button[aria-pressed="false"]').click()
+    dash_duo.wait_for_contains_text(".wb-technicals__readout", "Nasdaq 100", timeout=10)
+    pressed = dash_duo.find_element('button[aria-pressed="true"]')
+    assert pressed.text == "Nasdaq 100"
     assert dash_duo.get_logs() == []

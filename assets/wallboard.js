@@ -1,0 +1,226 @@
+/* Market Wallboard in the browser: the kiosk carousel, market clocks and the offline watch.
+ *
+ * Modes come from the URL and survive every rotation and reload, because the carousel keeps
+ * the query string: ?kiosk=1 rotates with navigation and cursor hidden; ?rotate=1 rotates for
+ * analysts; without either, people navigate themselves and nothing rotates.
+ * A click, key or mouse move pauses rotation until `idle_resume_s` passes with no interaction;
+ * space pauses or resumes; the arrow keys go to the previous or next scene.
+ * Scenes the server reports as having no data are skipped, and so are scenes outside their
+ * configured hours. Staleness is never decided here: badges come from server timestamps.
+ */
+(function () {
+  "use strict";
+
+  var state = {
+    path: null,          // the scene path the dwell is being counted for
+    shownMs: 0,          // how long it has been shown while rotating and not paused
+    lastTick: null,
+    idleUntil: 0,        // interaction pause ends at this time (ms)
+    held: false,         // paused with the space bar until space again
+    offline: false,
+    failures: 0,
+    scenes: [],
+    health: {},
+  };
+
+  function params() {
+    return new URLSearchParams(window.location.search);
+  }
+
+  function kiosk() {
+    return params().get("kiosk") === "1";
+  }
+
+  function rotating() {
+    return kiosk() || params().get("rotate") === "1";
+  }
+
+  function minutesIn(tz, now) {
+    var parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(now);
+    var h = 0, m = 0;
+    parts.forEach(function (p) {
+      if (p.type === "hour") { h = parseInt(p.value, 10); }
+      if (p.type === "minute") { m = parseInt(p.value, 10); }
+    });
+    return h * 60 + m;
+  }
+
+  function hhmm(text) {
+    var bits = text.split(":");
+    return parseInt(bits[0], 10) * 60 + parseInt(bits[1], 10);
+  }
+
+  function withinHours(scene, now) {
+    if (!scene.hours) { return true; }
+    var t = minutesIn(scene.hours.tz, now);
+    var start = hhmm(scene.hours.start), end = hhmm(scene.hours.end);
+    return start <= end ? (t >= start && t < end) : (t >= start || t < end);
+  }
+
+  function showable(scene, now) {
+    return state.health[scene.name] !== false && withinHours(scene, now);
+  }
+
+  function indexOfPath(path) {
+    for (var i = 0; i < state.scenes.length; i++) {
+      if (state.scenes[i].path === path) { return i; }
+    }
+    return -1;
+  }
+
+  function neighbour(step, now) {
+    var n = state.scenes.length;
+    var at = indexOfPath(window.location.pathname);
+    for (var k = 1; k <= n; k++) {
+      var candidate = state.scenes[(((at + step * k) % n) + n) % n];
+      if (showable(candidate, now)) { return candidate; }
+    }
+    return null;
+  }
+
+  function go(scene) {
+    state.path = scene.path;
+    state.shownMs = 0;
+    return scene.path + window.location.search;
+  }
+
+  function navigate(step) {
+    var next = neighbour(step, new Date());
+    if (next && window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("wb-nav", { href: go(next) });
+    }
+  }
+
+  function paused(nowMs) {
+    return state.held || nowMs < state.idleUntil;
+  }
+
+  // -- people -------------------------------------------------------------------------------
+  var idleMs = 60000;
+
+  function interacted() {
+    state.idleUntil = Date.now() + idleMs;
+  }
+
+  ["click", "pointerdown", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, interacted, { passive: true });
+  });
+  var lastMove = null;
+  document.addEventListener("mousemove", function (event) {
+    // Some kiosks report a synthetic move when the page changes; only a real move counts.
+    var here = event.screenX + "," + event.screenY;
+    if (lastMove !== null && here !== lastMove) { interacted(); }
+    lastMove = here;
+  }, { passive: true });
+  document.addEventListener("keydown", function (event) {
+    if (!rotating()) { return; }
+    var tag = (event.target && event.target.tagName) || "";
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { interacted(); return; }
+    if (event.key === " " || event.code === "Space") {
+      state.held = !state.held;
+      state.idleUntil = 0;
+      event.preventDefault();
+    } else if (event.key === "ArrowRight") {
+      interacted();
+      navigate(1);
+    } else if (event.key === "ArrowLeft") {
+      interacted();
+      navigate(-1);
+    } else {
+      interacted();
+    }
+  });
+
+  // -- the server going away ------------------------------------------------------------------
+  function setOffline(offline) {
+    var banner = document.getElementById("wb-offline");
+    if (banner) { banner.hidden = !offline; }
+    document.body.classList.toggle("wb-is-offline", offline);
+  }
+
+  function watchServer() {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) { controller.abort(); } }, 4000);
+    fetch("/healthz", { cache: "no-store", signal: controller ? controller.signal : undefined })
+      .then(function (response) {
+        clearTimeout(timer);
+        if (!response.ok) { throw new Error("status " + response.status); }
+        state.failures = 0;
+        if (state.offline) {
+          // Back: reload the same URL, so kiosk mode, scene and query all carry on.
+          window.location.reload();
+        }
+      })
+      .catch(function () {
+        clearTimeout(timer);
+        state.failures += 1;
+        if (state.failures >= 2 && !state.offline) {
+          state.offline = true;
+          setOffline(true);
+        }
+      });
+  }
+  setInterval(watchServer, 3000);
+
+  // -- Dash clientside callbacks --------------------------------------------------------------
+  var clockFormats = {};
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    wallboard: {
+      carousel: function (_tick, scenes, health, idle) {
+        var noUpdate = window.dash_clientside.no_update;
+        var now = new Date(), nowMs = now.getTime();
+        state.scenes = scenes || [];
+        state.health = health || {};
+        idleMs = idle || idleMs;
+        document.body.classList.toggle("wb-kiosk", kiosk());
+        var elapsed = state.lastTick === null ? 0 : nowMs - state.lastTick;
+        state.lastTick = nowMs;
+        if (window.location.pathname !== state.path) {
+          state.path = window.location.pathname;
+          state.shownMs = 0;
+        }
+        if (!rotating() || state.offline || !state.scenes.length) {
+          return [noUpdate, true, noUpdate, true, ""];
+        }
+        var at = indexOfPath(window.location.pathname);
+        var dwell = at >= 0 ? state.scenes[at].dwell_ms : 0;
+        if (paused(nowMs)) {
+          var note = state.held ? "Paused. Press space to resume."
+            : "Paused. Rotation resumes " + Math.ceil((state.idleUntil - nowMs) / 1000)
+              + " s after the last interaction.";
+          return [noUpdate, false, noUpdate, false, "\u23f8 " + note];
+        }
+        state.shownMs += elapsed;
+        var current = at >= 0 ? state.scenes[at] : null;
+        if (current === null || state.shownMs >= dwell || !showable(current, now)) {
+          var next = neighbour(1, now);
+          if (next && (current === null || next.path !== current.path)) {
+            return [go(next), false, { width: "0%" }, true, ""];
+          }
+          state.shownMs = 0;
+        }
+        var done = dwell ? Math.min(100, (100 * state.shownMs) / dwell) : 0;
+        return [noUpdate, false, { width: done.toFixed(1) + "%" }, true, ""];
+      },
+
+      clocks: function () {
+        var now = new Date();
+        var nodes = document.querySelectorAll(".wb-clock");
+        var out = [];
+        for (var i = 0; i < nodes.length; i++) {
+          var tz = nodes[i].getAttribute("data-tz");
+          if (!clockFormats[tz]) {
+            clockFormats[tz] = new Intl.DateTimeFormat("en-GB", {
+              timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+            });
+          }
+          out.push(clockFormats[tz].format(now));
+        }
+        return out;
+      },
+    },
+  });
+})();

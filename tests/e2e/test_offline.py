@@ -1,0 +1,69 @@
+"""The server goes away and comes back: the screen keeps its last render under an "offline"
+banner, then reloads by itself (keeping the kiosk URL) when the server answers again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from config import DEFAULT_CONFIG
+from tests.test_gunicorn import free_port
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def serve(config: Path, port: int, log: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={**os.environ, "WALLBOARD_CONFIG": str(config), "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "a"),  # noqa: SIM115 - closed with the process
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("server did not start: " + log.read_text()[-2000:])
+
+
+def test_offline_banner_then_recovery_without_a_person(dash_br, tmp_path):
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config.update(edition="demo", state_dir=str(tmp_path / "state"))
+    config["cache"]["dir"] = str(tmp_path / "cache")
+    path = tmp_path / "wallboard.yaml"
+    path.write_text(yaml.safe_dump(config))
+    port, log = free_port(), tmp_path / "server.log"
+    server = serve(path, port, log)
+    try:
+        dash_br.driver.get(f"http://127.0.0.1:{port}/crypto?kiosk=1")
+        dash_br.wait_for_element('[data-scene="crypto"]', timeout=15)
+        dash_br.wait_for_element("#wb-offline[hidden]", timeout=5)
+
+        server.kill()
+        server.wait(10)
+        dash_br.wait_for_element("#wb-offline:not([hidden])", timeout=20)
+        assert "Offline" in dash_br.find_element("#wb-offline").text
+        assert dash_br.find_element('[data-scene="crypto"]').is_displayed()  # last render kept
+        assert "Bitcoin" in dash_br.find_element('[data-scene="crypto"]').text
+
+        server = serve(path, port, log)
+        dash_br.wait_for_element("#wb-offline[hidden]", timeout=30)
+        dash_br.wait_for_element("[data-scene]", timeout=15)
+        assert "kiosk=1" in dash_br.driver.current_url
+        assert "wb-kiosk" in dash_br.find_element("body").get_attribute("class")
+    finally:
+        server.kill()
+        server.wait(10)

@@ -1,0 +1,141 @@
+"""Commodities scene: energy and metals groups, units, sparklines, missing data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from dash.development.base_component import Component
+
+from components.scene import SceneView
+from config import load_settings
+from config.schema import Instrument
+from pages import commodities
+from providers.base import Request
+from providers.demo import DemoProvider
+from providers.models import Snapshot, Status
+
+WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
+
+
+def walk(node):
+    """Every component and string in a component tree, depth first."""
+    yield node
+    children = getattr(node, "children", None) if isinstance(node, Component) else None
+    if isinstance(node, list | tuple):
+        children = node
+    if children is None:
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def text_of(node) -> str:
+    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
+    return " ".join(words.split())
+
+
+def with_class(node, name: str) -> list[Component]:
+    return [
+        n
+        for n in walk(node)
+        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
+    ]
+
+
+def prop(component: Component, name: str):
+    return component.to_plotly_json()["props"][name]
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return load_settings(env={})
+
+
+@pytest.fixture(scope="module")
+def demo_records(settings):
+    ds = settings.datasets["commodities"]
+    request = Request("commodities", ds.kind, tuple(ds.instruments), WED, ds.market)
+    return tuple(DemoProvider(settings).load(request).records)
+
+
+def view(settings, snapshot: Snapshot) -> SceneView:
+    return SceneView(
+        board=SimpleNamespace(settings=settings),
+        scene="commodities",
+        snapshots={"commodities": snapshot},
+        now=WED,
+    )
+
+
+def snap(records, status: Status = Status.OK, error: str | None = None) -> Snapshot:
+    return Snapshot(
+        dataset="commodities",
+        records=records,
+        as_of=max(r.as_of for r in records),
+        fetched_at=WED,
+        source="demo",
+        status=status,
+        error=error,
+    )
+
+
+def test_groups_and_units_from_names():
+    def inst(ident, name, currency="USD"):
+        return Instrument(id=ident, name=name, currency=currency)
+
+    assert commodities.group_of(inst("wti", "WTI crude")) == "Energy"
+    assert commodities.group_of(inst("natgas", "Natural gas")) == "Energy"
+    assert commodities.group_of(inst("copper", "Copper")) == "Metals"
+    assert commodities.group_of(inst("zw", "Wheat")) == "Agriculture"
+    assert commodities.group_of(inst("lumber", "Lumber")) == "Other"
+    assert commodities.unit_label(inst("brent", "Brent crude")) == "USD / bbl"
+    assert commodities.unit_label(inst("natgas", "Natural gas")) == "USD / MMBtu"
+    assert commodities.unit_label(inst("gold", "Gold")) == "USD / troy oz"
+    assert commodities.unit_label(inst("copper", "Copper")) == "USD / lb"
+    assert commodities.unit_label(inst("lumber", "Lumber")) == "USD"
+    assert commodities.unit_label(inst("lumber", "Lumber", None)) is None
+
+
+def test_demo_tiles_in_energy_and_metals_groups(settings, demo_records):
+    body = commodities.render(view(settings, snap(demo_records)))
+    groups = {prop(g, "data-group"): g for g in with_class(body, "wb-quotes__group")}
+    assert list(groups) == ["Energy", "Metals"]
+    names = {
+        group: [text_of(with_class(t, "wb-tile__name")) for t in with_class(g, "wb-tile")]
+        for group, g in groups.items()
+    }
+    assert names == {
+        "Energy": ["WTI crude", "Brent crude", "Natural gas"],
+        "Metals": ["Gold", "Silver", "Copper"],
+    }
+    assert [text_of(h) for h in with_class(body, "wb-quotes__title")] == ["Energy", "Metals"]
+    tiles = {prop(t, "data-instrument"): t for t in with_class(body, "wb-tile")}
+    gold = next(r for r in demo_records if r.symbol == "gold")
+    assert text_of(with_class(tiles["gold"], "wb-tile__price")) == f"{gold.price:,.2f}"
+    assert text_of(with_class(tiles["wti"], "wb-commodities__unit")) == "USD / bbl"
+    for tile in tiles.values():
+        (spark,) = with_class(tile, "wb-tile__spark")
+        assert spark.src.startswith("data:image/svg+xml")
+        assert prop(tile, "data-status") == "ok"
+
+
+def test_error_snapshot_says_no_data_and_why(settings):
+    snapshot = Snapshot(dataset="commodities", status=Status.ERROR, error="stooq: HTTP 503")
+    body = commodities.render(view(settings, snapshot))
+    text = text_of(body)
+    assert "stooq: HTTP 503" in text
+    tiles = with_class(body, "wb-tile")
+    assert len(tiles) == 6 and text.count("no data") == 6
+    assert "WTI crude" in text and "Gold" in text
+
+
+def test_partial_and_stale_records(settings, demo_records):
+    partial = tuple(r for r in demo_records if r.symbol != "silver")
+    body = commodities.render(view(settings, snap(partial, Status.STALE, "refresh overdue")))
+    tiles = {prop(t, "data-instrument"): t for t in with_class(body, "wb-tile")}
+    assert len(tiles) == 6
+    assert "wb-tile--missing" in tiles["silver"].className
+    assert prop(tiles["gold"], "data-status") == "stale"
+    assert "refresh overdue" in text_of(body)

@@ -1,0 +1,170 @@
+"""Crypto scene: tiles with sparklines and the 24 h range, on demo and recorded CoinGecko data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from dash.development.base_component import Component
+
+from components.scene import SceneView
+from config import load_settings
+from config.schema import Instrument
+from pages import crypto
+from providers.base import Request
+from providers.binance import klines_quote
+from providers.demo import DemoProvider
+from providers.models import Quote, Snapshot, Status
+from tests.conftest import FIXTURES
+
+WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
+BTC = Instrument(id="btc", name="Bitcoin", currency="USD")
+
+
+def walk(node):
+    """Every component and string in a component tree, depth first."""
+    yield node
+    children = getattr(node, "children", None) if isinstance(node, Component) else None
+    if isinstance(node, list | tuple):
+        children = node
+    if children is None:
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def text_of(node) -> str:
+    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
+    return " ".join(words.split())
+
+
+def with_class(node, name: str) -> list[Component]:
+    return [
+        n
+        for n in walk(node)
+        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
+    ]
+
+
+def prop(component: Component, name: str):
+    return component.to_plotly_json()["props"][name]
+
+
+def quote(price: float, spark: tuple[float, ...]) -> Quote:
+    return Quote(symbol="btc", name="Bitcoin", price=price, sparkline=spark, as_of=WED)
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return load_settings(env={})
+
+
+@pytest.fixture(scope="module")
+def demo_records(settings):
+    ds = settings.datasets["crypto"]
+    request = Request("crypto", ds.kind, tuple(ds.instruments), WED, ds.market)
+    return tuple(DemoProvider(settings).load(request).records)
+
+
+def view(settings, snapshot: Snapshot) -> SceneView:
+    return SceneView(
+        board=SimpleNamespace(settings=settings),
+        scene="crypto",
+        snapshots={"crypto": snapshot},
+        now=WED,
+    )
+
+
+def snap(records, status: Status = Status.OK, error: str | None = None) -> Snapshot:
+    return Snapshot(
+        dataset="crypto",
+        records=records,
+        as_of=max(r.as_of for r in records),
+        fetched_at=WED,
+        source="demo",
+        status=status,
+        error=error,
+    )
+
+
+def test_day_range_and_where_the_price_sits():
+    span = crypto.day_range(quote(110.0, (100.0, 120.0, 90.0, 110.0)))
+    assert (span.low, span.high) == (90.0, 120.0)
+    assert span.position_pct == pytest.approx(200 / 3)
+    # the price counts even when the sparkline has not caught up with it
+    assert crypto.day_range(quote(130.0, (100.0, 120.0))).position_pct == 100.0
+    assert crypto.day_range(quote(100.0, (100.0, 100.0))).position_pct == 50.0
+    assert crypto.day_range(quote(100.0, (100.0,))) is None
+
+
+def test_range_line_text_and_marker():
+    line = crypto.range_line(BTC, quote(91_500.0, (89_912.4, 92_140.2, 91_000.0)))
+    assert text_of(line) == "24h 89,912 \u2013 92,140 USD 71% of range"
+    (marker,) = with_class(line, "wb-crypto__range-marker")
+    assert marker.style == {"left": "71%"}
+    (bar,) = with_class(line, "wb-crypto__range-bar")
+    assert prop(bar, "role") == "img"
+    assert prop(bar, "aria-label") == "price at 71% of the 24 hour range"
+    small = Instrument(id="ada", name="Cardano", currency="USD")
+    line = crypto.range_line(small, quote(0.95, (0.9012, 1.0234)))
+    assert "0.9012 \u2013 1.0234" in text_of(line)
+    missing = crypto.range_line(BTC, quote(91_500.0, ()))
+    assert text_of(missing) == "24h range not available"
+
+
+def test_demo_tiles_with_sparkline_and_range(settings, demo_records):
+    body = crypto.render(view(settings, snap(demo_records)))
+    tiles = {prop(t, "data-instrument"): t for t in with_class(body, "wb-tile")}
+    assert list(tiles) == ["btc", "eth", "sol"]
+    assert [text_of(with_class(t, "wb-tile__name")) for t in tiles.values()] == [
+        "Bitcoin",
+        "Ether",
+        "Solana",
+    ]
+    btc = next(r for r in demo_records if r.symbol == "btc")
+    assert text_of(with_class(tiles["btc"], "wb-tile__price")) == f"{btc.price:,.2f}"
+    low, high = min(btc.sparkline), max(btc.sparkline)
+    (line,) = with_class(tiles["btc"], "wb-crypto__range")
+    assert text_of(line).startswith(f"24h {low:,.0f} \u2013 {high:,.0f} USD")
+    for tile in tiles.values():
+        (spark,) = with_class(tile, "wb-tile__spark")
+        assert spark.src.startswith("data:image/svg+xml")
+        position = prop(with_class(tile, "wb-crypto__range")[0], "data-position")
+        assert 0 <= int(position.rstrip("%")) <= 100
+
+
+def test_error_snapshot_says_no_data_and_why(settings):
+    error = "binance: HTTP 451; coingecko: rate limited"
+    snapshot = Snapshot(dataset="crypto", status=Status.ERROR, error=error)
+    body = crypto.render(view(settings, snapshot))
+    text = text_of(body)
+    assert error in text
+    tiles = with_class(body, "wb-tile")
+    assert len(tiles) == 3 and text.count("no data") == 3
+    assert not with_class(body, "wb-crypto__range")
+
+
+def test_partial_and_stale_records(settings, demo_records):
+    partial = tuple(r for r in demo_records if r.symbol == "btc")
+    body = crypto.render(view(settings, snap(partial, Status.STALE, "source data is 600 s old")))
+    tiles = {prop(t, "data-instrument"): t for t in with_class(body, "wb-tile")}
+    assert "wb-tile--missing" in tiles["eth"].className
+    assert "wb-tile--missing" in tiles["sol"].className
+    assert prop(tiles["btc"], "data-status") == "stale"
+    assert len(with_class(body, "wb-crypto__range")) == 1
+    assert "source data is 600 s old" in text_of(body)
+
+
+def test_recorded_binance_klines(settings):
+    raw = (FIXTURES / "binance" / "klines_BTCUSDT_1m_2021-10-22.json").read_bytes()
+    now = datetime(2021, 10, 23, tzinfo=UTC)
+    btc = klines_quote(raw, symbol="btc", name="Bitcoin", now=now, currency="USD")
+    assert len(btc.sparkline) == 10
+    line = crypto.range_line(BTC, btc)
+    low, high = min(btc.sparkline), max(btc.sparkline)
+    assert text_of(with_class(line, "wb-crypto__range-values")) == f"{low:,.0f} \u2013 {high:,.0f}"
+    span = crypto.day_range(btc)
+    assert span.position_pct == pytest.approx((btc.price - low) / (high - low) * 100)
+    body = crypto.render(view(settings, snap((btc,))))
+    assert "Bitcoin" in text_of(body) and len(with_class(body, "wb-crypto__range")) == 1

@@ -1,0 +1,200 @@
+"""FX scene: pair tiles and the cross-rate % change heatmap, on demo and ECB data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from components.figures import DIVERGING
+from components.scene import SceneView
+from config import load_settings
+from pages import fx
+from providers.base import Request
+from providers.demo import DemoProvider
+from providers.derived import fx_cross_matrix
+from providers.ecb import pair_quote, parse_eurofxref
+from providers.models import Quote, Snapshot, Status
+from tests.conftest import FIXTURES
+
+WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
+T = datetime(2024, 6, 7, 16, 0, tzinfo=UTC)
+
+
+def walk(node):
+    """Every component and string in a component tree, depth first."""
+    yield node
+    children = getattr(node, "children", None) if isinstance(node, Component) else None
+    if isinstance(node, list | tuple):
+        children = node
+    if children is None:
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def text_of(node) -> str:
+    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
+    return " ".join(words.split())
+
+
+def with_class(node, name: str) -> list[Component]:
+    return [
+        n
+        for n in walk(node)
+        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
+    ]
+
+
+def of_type(node, kind: type) -> list:
+    return [n for n in walk(node) if isinstance(n, kind)]
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return load_settings(env={})
+
+
+@pytest.fixture(scope="module")
+def demo_records(settings):
+    ds = settings.datasets["fx"]
+    request = Request("fx", ds.kind, tuple(ds.instruments), WED, ds.market)
+    return tuple(DemoProvider(settings).load(request).records)
+
+
+def view(settings, snapshot: Snapshot) -> SceneView:
+    return SceneView(
+        board=SimpleNamespace(settings=settings), scene="fx", snapshots={"fx": snapshot}, now=WED
+    )
+
+
+def snap(records, status: Status = Status.OK, error: str | None = None, source="demo"):
+    return Snapshot(
+        dataset="fx",
+        records=records,
+        as_of=max(r.as_of for r in records),
+        fetched_at=WED,
+        source=source,
+        status=status,
+        error=error,
+    )
+
+
+def q(name: str, price: float, prev: float | None) -> Quote:
+    return Quote(symbol=name.lower(), name=name, price=price, prev_close=prev, as_of=T)
+
+
+def test_cell_text_has_an_arrow_and_two_decimals():
+    assert fx.cell_text(0.1234) == "▲ +0.12%"
+    assert fx.cell_text(-1.2345) == "▼ -1.23%"
+    assert fx.cell_text(-0.004) == "■ +0.00%"  # rounds to nothing: flat, never '-0.00'
+    assert fx.cell_text(None) == ""
+
+
+def test_heatmap_is_diverging_centred_on_zero_with_labelled_axes():
+    matrix = fx_cross_matrix(
+        [q("EUR/USD", 1.10, 1.00), q("USD/JPY", 150.0, 150.0), q("US Dollar Index", 104.0, 103.0)]
+    )
+    figure = fx.make_cross_figure(matrix)
+    (trace,) = figure.data
+    assert trace.type == "heatmap"
+    assert trace.zmid == 0
+    assert [list(step) for step in trace.colorscale] == [list(step) for step in DIVERGING]
+    assert list(trace.x) == list(trace.y) == ["USD", "EUR", "JPY"]  # the index is not a pair
+    assert trace.z[1][0] == pytest.approx(10.0)  # EUR/USD +10 %
+    assert trace.text[1][0] == "▲ +10.00%"
+    assert trace.text[0][1] == "▼ -9.09%"  # USD/EUR
+    assert trace.text[1][2] == "▲ +10.00%"  # EUR/JPY
+    assert trace.text[2][0] == "■ +0.00%"  # JPY/USD unchanged
+    assert [trace.text[i][i] for i in range(3)] == ["", "", ""]
+    assert trace.z[0][0] is None
+    assert figure.layout.template.layout.paper_bgcolor == "rgba(0,0,0,0)"  # the wallboard look
+    assert figure.layout.xaxis.title.text == "quote"
+    assert figure.layout.yaxis.title.text == "base"
+    assert figure.layout.yaxis.autorange == "reversed"  # the first currency on top
+
+
+def test_demo_scene_has_tiles_and_the_heatmap(settings, demo_records):
+    body = fx.render(view(settings, snap(demo_records)))
+    tiles = with_class(body, "wb-tile")
+    names = [text_of(with_class(t, "wb-tile__name")) for t in tiles]
+    assert names == [
+        "EUR/USD",
+        "USD/JPY",
+        "GBP/USD",
+        "USD/CHF",
+        "AUD/USD",
+        "USD/CAD",
+        "USD/CNH",
+        "US Dollar Index",
+    ]
+    prices = [text_of(with_class(t, "wb-tile__price")) for t in tiles]
+    prices = dict(zip(names, prices, strict=True))
+    assert len(prices["EUR/USD"].split(".")[1]) == 4
+    assert len(prices["USD/JPY"].split(".")[1]) == 3
+    assert len(prices["US Dollar Index"].split(".")[1]) == 2
+    (graph,) = of_type(body, dcc.Graph)
+    assert graph.id == "fx-heatmap-fx"
+    assert "wb-graph" in graph.className
+    (trace,) = graph.figure.data
+    assert list(trace.x) == ["USD", "EUR", "JPY", "GBP", "CHF", "AUD", "CAD", "CNH"]
+    eur = next(r for r in demo_records if r.name == "EUR/USD")
+    assert trace.z[1][0] == pytest.approx(eur.change_pct)
+    (figure,) = of_type(body, html.Figure)
+    assert figure.to_plotly_json()["props"]["aria-label"].startswith("Heatmap")
+    caption = text_of(of_type(figure, html.Figcaption))
+    assert "row = base, column = quote" in caption
+    assert f"as of {eur.as_of:%d %b %H:%M} UTC" in caption and "demo" in caption
+
+
+def test_error_snapshot_says_no_data_and_why(settings):
+    error = "yahoo: could not resolve host (offline)"
+    body = fx.render(view(settings, Snapshot(dataset="fx", status=Status.ERROR, error=error)))
+    assert not of_type(body, dcc.Graph)
+    (placeholder,) = with_class(body, "wb-fx__nodata")
+    assert text_of(placeholder) == f"no data Cross-rate changes: {error}"
+    tiles = with_class(body, "wb-tile")
+    assert len(tiles) == 8 and all("wb-tile--missing" in t.className for t in tiles)
+    assert "EUR/USD" in text_of(body)
+
+
+def test_partial_records_draw_the_currencies_there_are(settings, demo_records):
+    partial = tuple(r for r in demo_records if r.name in ("EUR/USD", "USD/JPY", "US Dollar Index"))
+    body = fx.render(view(settings, snap(partial, Status.STALE, "refresh overdue")))
+    (graph,) = of_type(body, dcc.Graph)
+    assert list(graph.figure.data[0].x) == ["USD", "EUR", "JPY"]
+    tiles = with_class(body, "wb-tile")
+    assert sum("wb-tile--missing" in t.className for t in tiles) == 5
+    assert all(
+        t.to_plotly_json()["props"]["data-status"] == "stale"
+        for t in tiles
+        if "wb-tile--missing" not in t.className
+    )
+    assert "refresh overdue" in text_of(body)
+
+
+def test_quotes_without_a_previous_close_explain_the_missing_heatmap(settings):
+    records = (q("EUR/USD", 1.08, None), q("USD/JPY", 151.0, None))
+    body = fx.render(view(settings, snap(records)))
+    assert not of_type(body, dcc.Graph)
+    assert "no previous close" in text_of(with_class(body, "wb-fx__nodata"))
+
+
+def test_ecb_reference_rates_through_the_parser():
+    days = parse_eurofxref((FIXTURES / "ecb" / "eurofxref-hist-90d_2019-11-29.xml").read_bytes())
+    now = datetime(2019, 11, 29, 18, 0, tzinfo=UTC)
+    quotes = [
+        pair_quote(days, pair, now=now, name=name)
+        for pair, name in (("EURUSD", "EUR/USD"), ("USDJPY", "USD/JPY"), ("GBPUSD", "GBP/USD"))
+    ]
+    matrix = fx_cross_matrix(quotes)
+    trace = fx.make_cross_figure(matrix).data[0]
+    assert list(trace.x) == ["USD", "EUR", "JPY", "GBP"]
+    eur = quotes[0]
+    expected = (eur.price / eur.prev_close - 1) * 100
+    assert trace.z[1][0] == pytest.approx(expected)
+    assert trace.text[1][0] == fx.cell_text(expected)
+    assert all(trace.text[i][j] for i in range(4) for j in range(4) if i != j)

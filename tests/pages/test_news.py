@@ -1,0 +1,155 @@
+"""News scene: newest first, at most 15, source and age from view.now, empty and stale data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from dash import html
+from dash.development.base_component import Component
+
+from components.scene import SceneView
+from config import load_settings
+from pages import news
+from providers.base import Request
+from providers.demo import DemoProvider
+from providers.models import Headline, Snapshot, Status
+from providers.rss import parse_feed
+
+WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
+GUARDIAN = Path(__file__).resolve().parent.parent / "fixtures" / "rss" / "news"
+GUARDIAN_FEED = GUARDIAN / "guardian_us_2018-01-31.rss"
+
+
+def walk(node):
+    """Every component and string in a component tree, depth first."""
+    yield node
+    children = getattr(node, "children", None) if isinstance(node, Component) else None
+    if isinstance(node, list | tuple):
+        children = node
+    if children is None:
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def text_of(node) -> str:
+    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
+    return " ".join(words.split())
+
+
+def with_class(node, name: str) -> list[Component]:
+    return [
+        n
+        for n in walk(node)
+        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
+    ]
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return load_settings(env={})
+
+
+def snapshot(records=(), status=Status.OK, error=None) -> Snapshot:
+    newest = max((h.published for h in records), default=None)
+    return Snapshot(
+        dataset="news",
+        records=tuple(records),
+        as_of=newest,
+        fetched_at=WED if records else None,
+        source="rss" if records else None,
+        status=status,
+        error=error,
+    )
+
+
+def view(settings, snap: Snapshot, now=WED) -> SceneView:
+    board = SimpleNamespace(settings=settings)
+    return SceneView(board=board, scene="news", snapshots={"news": snap}, now=now)
+
+
+def headline(minutes_ago: float, title: str = "Title", source: str = "Federal Reserve"):
+    when = WED - timedelta(minutes=minutes_ago)
+    return Headline(title=title, source=source, published=when, link="https://example.org/a")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (-120, "just now"),  # a feed clock ahead of ours
+        (0, "just now"),
+        (59, "just now"),
+        (60, "1 min ago"),
+        (12 * 60 + 30, "12 min ago"),
+        (3599, "59 min ago"),
+        (3600, "1 h ago"),
+        (47 * 3600, "47 h ago"),
+        (48 * 3600, "2 d ago"),
+        (10 * 86400, "10 d ago"),
+    ],
+)
+def test_age_text(seconds, text):
+    assert news.age_text(WED - timedelta(seconds=seconds), WED) == text
+
+
+def test_newest_first_at_most_fifteen_with_source_and_age(settings):
+    items = [headline(m, title=f"Story {m}") for m in (30, 5, 200, *range(300, 1500, 60))]
+    body = news.render(view(settings, snapshot(items)))
+    titles = [p.children for p in with_class(body, "wb-headlines__title")]
+    assert len(items) == 23 and len(titles) == news.MAX_HEADLINES == 15
+    assert titles[:4] == ["Story 5", "Story 30", "Story 200", "Story 300"]
+    metas = [text_of(p) for p in with_class(body, "wb-headlines__meta")]
+    assert metas[0] == "Federal Reserve · 5 min ago · Wed 14:55 UTC"
+    assert metas[2] == "Federal Reserve · 3 h ago · Wed 11:40 UTC"
+    text = text_of(body)
+    assert "15 newest of 23. Feeds: Federal Reserve · European Central Bank." in text
+    # a wall is read, not clicked: no links at all
+    assert not [n for n in walk(body) if isinstance(n, html.A)]
+
+
+def test_titles_are_plain_text_children(settings):
+    title = "<script>alert(1)</script> & <b>bold</b>"
+    body = news.render(view(settings, snapshot([headline(1, title=title)])))
+    assert with_class(body, "wb-headlines__title")[0].children == title  # React escapes it
+
+
+def test_demo_headlines(settings):
+    request = Request("news", settings.datasets["news"].kind, (), WED)
+    records = DemoProvider(settings).load(request).records
+    body = news.render(view(settings, snapshot(records)))
+    titles = [p.children for p in with_class(body, "wb-headlines__title")]
+    assert len(titles) == len(records) == 12
+    assert all(t.startswith("DEMO: ") for t in titles)
+    assert "Demo wire · " in text_of(body)
+
+
+def test_recorded_feed(settings):
+    now = datetime(2018, 2, 1, tzinfo=UTC)
+    records = parse_feed(GUARDIAN_FEED.read_bytes(), source="The Guardian", now=now)
+    body = news.render(view(settings, snapshot(records), now=now))
+    items = with_class(body, "wb-headlines__item")
+    assert 0 < len(items) <= 15
+    published = sorted((h.published for h in records), reverse=True)[: len(items)]
+    ages = [p.children for p in with_class(body, "wb-headlines__age")]
+    assert ages == [news.age_text(t, now) for t in published]
+
+
+def test_error_without_records_says_no_data_and_why(settings):
+    snap = snapshot(status=Status.ERROR, error="fed: HTTP 503; ecb: timed out")
+    body = news.render(view(settings, snap))
+    text = text_of(body)
+    assert "News: no data" in text and "fed: HTTP 503; ecb: timed out" in text
+    assert "Feeds: Federal Reserve · European Central Bank." in text
+    assert not with_class(body, "wb-headlines")
+
+
+def test_stale_and_partial_keep_the_headlines_and_show_the_reason(settings):
+    snap = snapshot([headline(90, source="Federal Reserve")], Status.STALE, "ecb: HTTP 500")
+    body = news.render(view(settings, snap, now=WED + timedelta(hours=2)))
+    text = text_of(body)
+    assert "ecb: HTTP 500" in text and "Federal Reserve · 3 h ago" in text
+    scene = with_class(body, "wb-headlines__scene")[0]
+    assert scene.to_plotly_json()["props"]["data-status"] == "stale"

@@ -1,0 +1,227 @@
+"""Sectors scene: the treemap (size = weight, colour = % change on a fixed ±3 % diverging
+scale, labels with arrows), sectors without data greyed, and the ranking beside it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from components.scene import SceneView
+from config import load_settings
+from config.schema import Instrument
+from pages import sectors
+from providers.base import Request
+from providers.demo import DemoProvider
+from providers.models import Quote, Snapshot, Status
+
+WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
+ORANGE, GREY, PURPLE = "rgb(166, 97, 26)", "rgb(58, 70, 86)", "rgb(1, 133, 113)"  # DIVERGING ends
+
+
+def walk(node):
+    """Every component and string in a component tree, depth first."""
+    yield node
+    children = getattr(node, "children", None) if isinstance(node, Component) else None
+    if isinstance(node, list | tuple):
+        children = node
+    if children is None:
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def text_of(node) -> str:
+    return " ".join(
+        " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float)).split()
+    )
+
+
+def with_class(node, name: str) -> list[Component]:
+    return [
+        n
+        for n in walk(node)
+        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
+    ]
+
+
+def quote(symbol: str, price: float, prev: float) -> Quote:
+    return Quote.from_prices(
+        symbol=symbol, name=symbol, price=price, prev_close=prev, currency="USD", as_of=WED
+    )
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return load_settings(env={})
+
+
+@pytest.fixture(scope="module")
+def instruments(settings) -> list[Instrument]:
+    return settings.datasets["sectors"].instruments
+
+
+@pytest.fixture(scope="module")
+def demo(settings) -> Snapshot:
+    ds = settings.datasets["sectors"]
+    batch = DemoProvider(settings).load(
+        Request("sectors", ds.kind, tuple(ds.instruments), WED, ds.market)
+    )
+    return snapshot(batch.records)
+
+
+def snapshot(records, *, status=Status.OK, error=None) -> Snapshot:
+    return Snapshot(
+        dataset="sectors",
+        records=tuple(records),
+        as_of=WED if records else None,
+        fetched_at=WED if records else None,
+        source="demo" if records else None,
+        status=status,
+        error=error,
+    )
+
+
+def view_of(settings, snap: Snapshot | None) -> SceneView:
+    return SceneView(
+        board=SimpleNamespace(settings=settings),
+        scene="sectors",
+        snapshots={} if snap is None else {"sectors": snap},
+        now=WED,
+    )
+
+
+# --- colours and labels ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pct", "colour"),
+    [(0.0, GREY), (3.0, PURPLE), (9.5, PURPLE), (-3.0, ORANGE), (-12.0, ORANGE)],
+)
+def test_the_scale_is_fixed_symmetric_and_centred_on_zero(pct, colour):
+    assert sectors.pct_colour(pct) == colour
+
+
+def test_equal_moves_either_way_sit_symmetrically_on_the_scale():
+    assert sectors.pct_colour(1.5) == "rgb(128, 205, 193)"  # the scale's 0.75 stop
+    assert sectors.pct_colour(-1.5) == "rgb(223, 194, 125)"  # the scale's 0.25 stop
+
+
+def test_percent_text_carries_an_arrow():
+    assert sectors.pct_text(1.234) == "▲ +1.23%"
+    assert sectors.pct_text(-0.5) == "▼ -0.50%"
+    assert sectors.pct_text(0.0) == "■ +0.00%"
+    assert sectors.pct_text(None) == "—"
+
+
+# --- the treemap ----------------------------------------------------------------------------
+
+
+def test_treemap_boxes_sized_by_weight_and_labelled(instruments):
+    quotes = [quote("xlk", 232.1, 229.0), quote("xle", 88.0, 90.0)]
+    fig = sectors.make_sector_treemap(quotes, instruments)
+    (tree,) = fig.data
+    assert tree.type == "treemap"
+    assert list(tree.labels) == [i.name for i in instruments]
+    assert list(tree.values) == [i.weight for i in instruments]
+    assert set(tree.parents) == {""}
+    by_id = dict(zip(tree.ids, tree.text, strict=True))
+    assert by_id["xlk"] == "▲ +1.35%<br>232.10"
+    assert by_id["xle"] == "▼ -2.22%<br>88.00"
+    assert tree.texttemplate == "<b>%{label}</b><br>%{text}"
+
+
+def test_treemap_colours_follow_the_move_and_missing_sectors_are_grey(instruments):
+    quotes = [quote("xlk", 103.0, 100.0), quote("xle", 97.0, 100.0), quote("xlf", 50.0, 50.0)]
+    (tree,) = sectors.make_sector_treemap(quotes, instruments).data
+    colours = dict(zip(tree.ids, tree.marker.colors, strict=True))
+    assert colours["xlk"] == PURPLE and colours["xle"] == ORANGE and colours["xlf"] == GREY
+    assert colours["xlu"] == sectors.MISSING_COLOUR
+    texts = dict(zip(tree.ids, tree.text, strict=True))
+    assert texts["xlu"] == "no data"
+    fonts = dict(zip(tree.ids, tree.textfont.color, strict=True))
+    assert fonts["xlu"] == sectors.MISSING_TEXT
+    assert fonts["xlk"] == sectors.LIGHT_TEXT  # light text on the dark purple end
+
+
+def test_text_is_dark_on_light_boxes():
+    assert sectors.pct_colour(-1.5) == "rgb(223, 194, 125)"
+    (tree,) = sectors.make_sector_treemap(
+        [quote("a", 98.5, 100.0)], [Instrument(id="a", name="A", weight=1)]
+    ).data
+    assert list(tree.textfont.color) == [sectors.DARK_TEXT]
+
+
+def test_missing_weights_take_the_average_and_names_cannot_inject_markup():
+    instruments = [
+        Instrument(id="a", name="<b>Alpha</b>", weight=4.0),
+        Instrument(id="b", name="Beta", weight=2.0),
+        Instrument(id="c", name="Gamma"),
+    ]
+    (tree,) = sectors.make_sector_treemap([], instruments).data
+    assert list(tree.values) == [4.0, 2.0, 3.0]
+    assert tree.labels[0] == "&lt;b&gt;Alpha&lt;/b&gt;"
+    assert list(tree.text) == ["no data"] * 3
+
+
+def test_demo_treemap_has_every_sector(demo, instruments):
+    (tree,) = sectors.make_sector_treemap(list(demo.records), instruments).data
+    assert len(tree.labels) == 11 and "no data" not in tree.text
+    assert all(t.startswith(("▲", "▼", "■")) for t in tree.text)
+
+
+# --- the scene ------------------------------------------------------------------------------
+
+
+def test_demo_scene_treemap_key_caption_and_ranking(settings, demo):
+    body = sectors.render(view_of(settings, demo))
+    (graph,) = [n for n in walk(body) if isinstance(n, dcc.Graph)]
+    assert graph.id == "sectors-treemap" and "wb-graph" in graph.className
+    (figure,) = [n for n in walk(body) if isinstance(n, html.Figure)]
+    assert "aria-label" in figure.to_plotly_json()["props"]
+    caption = text_of(with_class(body, "sectors-caption"))
+    assert "▼ -3% or less" in caption and "▲ +3% or more" in caption
+    assert "as of Wed 05 Mar 2025 15:00 UTC" in caption and "Live" in caption
+    items = with_class(body, "sectors-rank__item")
+    assert len(items) == 11 and "Technology" in text_of(body)
+    pcts = [q.change_pct for q in demo.records]
+    shown = [text_of(with_class(i, "sectors-rank__pct")) for i in items]
+    assert shown == [sectors.pct_text(p) for p in sorted(pcts, reverse=True)]
+
+
+def test_error_says_no_data_and_why_with_the_names_still_shown(settings):
+    error = snapshot([], status=Status.ERROR, error="stooq: 503 Service Unavailable")
+    body = sectors.render(view_of(settings, error))
+    text = text_of(body)
+    assert not [n for n in walk(body) if isinstance(n, dcc.Graph)]
+    assert "S&P 500 sectors: no data" in text and "stooq: 503 Service Unavailable" in text
+    missing = with_class(body, "sectors-rank__item--missing")
+    assert len(missing) == 11 and all("no data" in text_of(m) for m in missing)
+
+
+def test_no_snapshot_yet_does_not_crash(settings):
+    text = text_of(sectors.render(view_of(settings, None)))
+    assert "no data" in text and "waiting for first refresh" in text
+
+
+def test_partial_records_grey_the_missing_sectors_last_in_the_ranking(settings):
+    partial = snapshot([quote("xle", 91.0, 90.0), quote("xlk", 230.0, 232.0)], error="XLU: 404")
+    body = sectors.render(view_of(settings, partial))
+    (graph,) = [n for n in walk(body) if isinstance(n, dcc.Graph)]
+    (tree,) = graph.figure.data
+    assert list(tree.text).count("no data") == 9
+    items = with_class(body, "sectors-rank__item")
+    ids = [i.to_plotly_json()["props"]["data-instrument"] for i in items]
+    assert ids[:2] == ["xle", "xlk"] and len(ids) == 11
+    assert all("sectors-rank__item--missing" in i.className for i in items[2:])
+    assert "XLU: 404" in text_of(body)
+
+
+def test_stale_data_is_marked_under_the_treemap(settings, demo):
+    stale = demo.model_copy(update={"status": Status.STALE})
+    body = sectors.render(view_of(settings, stale))
+    assert "Stale" in text_of(with_class(body, "sectors-caption"))
+    assert with_class(body, "sectors-figure--stale")

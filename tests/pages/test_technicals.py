@@ -1,0 +1,320 @@
+"""Technicals scene: the figure's traces and values, symbol choice from the URL, kiosk cycling,
+the picker's callbacks, and no data / partial / stale snapshots."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from dash import Dash, dcc, html, no_update
+from dash.development.base_component import Component
+
+from components.figures import DOWN, UP
+from components.scene import SceneView
+from config import load_settings
+from pages import technicals
+from providers import indicators
+from providers.base import Request
+from providers.demo import DemoProvider
+from providers.models import Bar, Snapshot, Status
+from providers.yahoo import parse_chart_bars
+
+WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
+GSPC = (
+    Path(__file__).resolve().parent.parent
+    / "fixtures"
+    / "yahoo"
+    / "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
+)
+
+
+def walk(node):
+    """Every component and string in a component tree, depth first."""
+    yield node
+    children = getattr(node, "children", None) if isinstance(node, Component) else None
+    if isinstance(node, list | tuple):
+        children = node
+    if children is None:
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def text_of(node) -> str:
+    return " ".join(
+        " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float)).split()
+    )
+
+
+def of_type(node, kind) -> list:
+    return [n for n in walk(node) if isinstance(n, kind)]
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return load_settings(env={})
+
+
+@pytest.fixture(scope="module")
+def demo_bars(settings) -> tuple[Bar, ...]:
+    ds = settings.datasets["history"]
+    request = Request("history", ds.kind, tuple(ds.instruments), WED, ds.market)
+    return tuple(DemoProvider(settings).load(request).records)
+
+
+def snapshot(records=(), status=Status.OK, error=None) -> Snapshot:
+    as_of = max((r.time for r in records), default=None)
+    return Snapshot(
+        dataset="history",
+        records=tuple(records),
+        as_of=as_of,
+        fetched_at=WED if records else None,
+        source="demo" if records else None,
+        status=status,
+        error=error,
+    )
+
+
+def view(settings, snap: Snapshot, now=WED, **query) -> SceneView:
+    board = SimpleNamespace(settings=settings)
+    return SceneView(
+        board=board, scene="technicals", snapshots={"history": snap}, now=now, query=query
+    )
+
+
+def spx(bars) -> list[Bar]:
+    return [b for b in bars if b.symbol == "spx"]
+
+
+# --- the figure -----------------------------------------------------------------------------
+
+
+def test_figure_has_candles_overlays_and_two_panels(demo_bars):
+    bars = spx(demo_bars)
+    fig = technicals.make_technicals_figure(bars, "S&P 500")
+    names = [t.name for t in fig.data]
+    assert fig.data[0].type == "candlestick"
+    assert names[1:] == [
+        "Bollinger 20, 2\N{GREEK SMALL LETTER SIGMA}",
+        "Bollinger lower",
+        "SMA 20",
+        "SMA 50",
+        "SMA 200",
+        "EMA 12",
+        "EMA 26",
+        "RSI 14",
+        "MACD histogram",
+        "MACD 12, 26",
+        "Signal 9",
+    ]
+    assert "VWAP" not in names  # daily bars: no session to anchor a VWAP to
+    candle = fig.data[0]
+    assert (candle.increasing.line.color, candle.decreasing.line.color) == (UP, DOWN)
+    assert len(candle.x) == technicals.SHOWN_BARS == 250
+    assert len(bars) == 300 and candle.close[-1] == bars[-1].close
+    # three stacked panels sharing x; RSI 0-100 with dashed 30/70 lines; no range slider
+    by_name = {t.name: t for t in fig.data}
+    assert by_name["SMA 20"].yaxis == "y" and by_name["RSI 14"].yaxis == "y2"
+    assert by_name["MACD histogram"].yaxis == "y3" and by_name["Signal 9"].xaxis == "x3"
+    assert fig.layout.yaxis2.range == (0, 100)
+    assert sorted(s.y0 for s in fig.layout.shapes if s.yref == "y2") == [30, 70]
+    assert fig.layout.xaxis.rangeslider.visible is False
+    assert fig.layout.template.layout.paper_bgcolor == "rgba(0,0,0,0)"  # the wallboard template
+
+
+def test_figure_values_are_the_indicators_on_the_full_history(demo_bars):
+    bars = spx(demo_bars)
+    fig = technicals.make_technicals_figure(bars, "S&P 500")
+    by_name = {t.name: t for t in fig.data}
+    closes = [b.close for b in bars]
+    assert by_name["SMA 20"].y[-1] == pytest.approx(sum(closes[-20:]) / 20, abs=1e-4)
+    # computed on all 300 bars: the window shows bars 50..299, the first 200-bar average is at
+    # bar 199, so 149 bars into the window (NaN before), not 199
+    sma200 = by_name["SMA 200"].y
+    assert math.isnan(sma200[148])
+    assert sma200[149] == pytest.approx(sum(closes[:200]) / 200, abs=1e-4)
+    frame = indicators.bars_frame(bars)
+    assert by_name["EMA 12"].y[-1] == pytest.approx(indicators.ema(frame, 12).iloc[-1], abs=1e-4)
+    hist = by_name["MACD histogram"]
+    line, signal = by_name["MACD 12, 26"].y, by_name["Signal 9"].y
+    assert hist.y[-1] == pytest.approx(line[-1] - signal[-1], abs=1e-3)
+    colours = {(v >= 0, c) for v, c in zip(hist.y, hist.marker.color, strict=True)}
+    assert colours == {(True, UP), (False, DOWN)}
+
+
+def test_figure_on_recorded_history_closes_weekends_and_holidays():
+    bars = parse_chart_bars(json.loads(GSPC.read_text(encoding="utf-8")), symbol="spx")
+    fig = technicals.make_technicals_figure(bars, "S&P 500")
+    candle = fig.data[0]
+    assert candle.x[-1] == "2024-02-29" and candle.close[-1] == bars[-1].close
+    breaks = fig.layout.xaxis.rangebreaks
+    assert breaks[0].bounds == ("sat", "mon")
+    holidays = set(breaks[1]["values"])
+    assert {"2023-12-25", "2024-01-01", "2024-01-15", "2024-02-19"} <= holidays
+    assert not holidays & set(candle.x)
+
+
+def test_intraday_bars_get_a_session_vwap():
+    start = datetime(2025, 3, 5, 14, 30, tzinfo=UTC)
+    bars = [
+        Bar(
+            symbol="x",
+            time=start + timedelta(minutes=5 * i),
+            open=100 + i,
+            high=101 + i,
+            low=99 + i,
+            close=100.5 + i,
+            volume=1000,
+        )
+        for i in range(40)
+    ]
+    fig = technicals.make_technicals_figure(bars, "Intraday")
+    vwap = next(t for t in fig.data if t.name == "VWAP")
+    assert vwap.y[0] == pytest.approx((101 + 99 + 100.5) / 3, abs=1e-4)
+    assert not fig.layout.xaxis.rangebreaks  # time axis: no day breaks
+
+
+# --- which symbol -----------------------------------------------------------------------------
+
+
+def test_symbol_from_the_url_or_the_first(settings, demo_bars):
+    snap = snapshot(demo_bars)
+    assert technicals.choose(view(settings, snap)) == (
+        settings.datasets["history"].instruments[0],
+        None,
+    )
+    chosen, notice = technicals.choose(view(settings, snap, symbol="ndx"))
+    assert (chosen.id, notice) == ("ndx", None)
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [
+        ("XYZ", "XYZ"),
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+        ("a" * 100, "a" * 39 + "…"),
+        ("two\nlines", "two lines"),
+    ],
+)
+def test_unknown_symbol_says_so_and_falls_back(settings, demo_bars, asked, shown):
+    chosen, notice = technicals.choose(view(settings, snapshot(demo_bars), symbol=asked))
+    assert chosen.id == "spx"
+    assert notice == (f"Unknown symbol '{shown}'. Choose one of: S&P 500 (spx), Nasdaq 100 (ndx)")
+
+
+def test_kiosk_cycles_every_ten_seconds_unless_a_symbol_is_given(settings, demo_bars):
+    snap = snapshot(demo_bars)
+    at = datetime(2025, 3, 5, 15, 0, 0, tzinfo=UTC)  # epoch // 10 is even here
+    assert int(at.timestamp() // 10) % 2 == 0
+    assert technicals.choose(view(settings, snap, now=at, kiosk="1"))[0].id == "spx"
+    later = at + timedelta(seconds=10)
+    assert technicals.choose(view(settings, snap, now=later, kiosk="1"))[0].id == "ndx"
+    assert (
+        technicals.choose(view(settings, snap, now=later, kiosk="1", symbol="spx"))[0].id == "spx"
+    )
+    assert technicals.kiosk_pick(["a", "b", "c"], at + timedelta(seconds=29)) == "c"
+    assert technicals.cycling({"kiosk": "1"}) and not technicals.cycling(
+        {"kiosk": "1", "symbol": "spx"}
+    )
+    assert not technicals.cycling({})
+
+
+# --- the body -----------------------------------------------------------------------------
+
+
+def test_render_shows_picker_readout_chart_and_caption(settings, demo_bars):
+    body = technicals.render(view(settings, snapshot(demo_bars)))
+    text = text_of(body)
+    bars = spx(demo_bars)
+    change = bars[-1].close - bars[-2].close
+    arrow = "▲" if change > 0 else "▼"
+    assert f"S&P 500 {bars[-1].close:,.2f} {arrow} {change:+,.2f}" in text
+    assert "Last bar Wed 05 Mar 2025 · as of Wed 05 Mar 2025 14:30 UTC" in text
+    assert "RSI 14 " in text and "MACD " in text
+    assert "VWAP not shown" in text and "daily candles, last 250 bars" in text
+    [store] = [s for s in of_type(body, dcc.Store) if s.id == "technicals-symbol"]
+    assert store.data == "spx"
+    buttons = of_type(body, html.Button)
+    assert [b.children for b in buttons] == ["S&P 500", "Nasdaq 100"]
+    assert [b.id["symbol"] for b in buttons] == ["spx", "ndx"]
+    assert [getattr(b, "aria-pressed") for b in buttons] == ["true", "false"]
+    graph = of_type(body, dcc.Graph)[0]
+    assert graph.figure.data[0].type == "candlestick"
+    assert not of_type(body, dcc.Interval)  # not a kiosk: nothing cycles
+    figure = next(n for n in walk(body) if isinstance(n, Component) and n._type == "Figure")
+    assert figure.to_plotly_json()["props"]["aria-label"] == "S&P 500 technical chart"
+
+
+def test_render_in_kiosk_mode_cycles(settings, demo_bars):
+    body = technicals.render(view(settings, snapshot(demo_bars), kiosk="1"))
+    interval = of_type(body, dcc.Interval)[0]
+    assert (interval.id, interval.interval) == ("technicals-cycle", 2_000)
+    assert "cycling every 10 s" in text_of(body)
+
+
+def test_render_unknown_symbol_shows_the_message_and_the_first(settings, demo_bars):
+    text = text_of(technicals.render(view(settings, snapshot(demo_bars), symbol="XYZ")))
+    assert "Unknown symbol 'XYZ'. Choose one of: S&P 500 (spx), Nasdaq 100 (ndx)" in text
+    assert "S&P 500 " in text and "daily candles" in text
+
+
+def test_render_with_no_data_says_so_and_why(settings):
+    snap = snapshot(status=Status.ERROR, error="yahoo: rate limited; stooq: HTTP 503")
+    body = technicals.render(view(settings, snap))
+    text = text_of(body)
+    assert "S&P 500: no data" in text and "yahoo: rate limited; stooq: HTTP 503" in text
+    assert not of_type(body, dcc.Graph)
+    assert of_type(body, html.Button)  # the picker stays
+
+
+def test_render_partial_data_shows_what_is_there(settings, demo_bars):
+    only_spx = snapshot(spx(demo_bars))
+    text = text_of(technicals.render(view(settings, only_spx, symbol="ndx")))
+    assert "Nasdaq 100: no data" in text
+    assert of_type(technicals.render(view(settings, only_spx)), dcc.Graph)
+
+
+def test_render_stale_data_says_so_in_the_caption(settings, demo_bars):
+    snap = snapshot(demo_bars, status=Status.STALE, error="yahoo: timed out")
+    text = text_of(technicals.render(view(settings, snap, now=WED + timedelta(days=5))))
+    assert "demo · stale." in text and "daily candles" in text
+    assert "yahoo: timed out" in text  # the last error, shown with the data it left stale
+
+
+# --- callbacks ----------------------------------------------------------------------------
+
+
+def test_choosing_a_symbol_redraws_and_remembers_it(settings, demo_bars):
+    query, chart = technicals.on_symbol(view(settings, snapshot(demo_bars), kiosk="0"), "ndx")
+    assert query == {"kiosk": "0", "symbol": "ndx"}
+    assert "Nasdaq 100 " in text_of(chart) and of_type(chart, dcc.Graph)
+
+
+def test_choosing_while_cycling_leaves_the_query_alone(settings, demo_bars):
+    query, chart = technicals.on_symbol(view(settings, snapshot(demo_bars), kiosk="1"), "ndx")
+    assert query is no_update and "Nasdaq 100 " in text_of(chart)
+
+
+def test_an_unknown_dropdown_value_falls_back(settings, demo_bars):
+    query, chart = technicals.on_symbol(view(settings, snapshot(demo_bars)), "nope")
+    assert query is no_update and "S&P 500 " in text_of(chart)
+
+
+def test_next_symbol_moves_only_when_it_changes():
+    at = datetime(2025, 3, 5, 15, 0, 0, tzinfo=UTC)
+    assert technicals.next_symbol(["spx", "ndx"], "ndx", at) == "spx"
+    assert technicals.next_symbol(["spx", "ndx"], "spx", at) is no_update
+    assert technicals.next_symbol([], None, at) is no_update
+
+
+def test_register_adds_the_pages_own_callbacks():
+    app = Dash(__name__)
+    technicals.register(app)
+    outputs = " ".join(app.callback_map)
+    assert "technicals-chart.children" in outputs and "technicals-symbol.data" in outputs
+    assert "technicals-pick" in outputs  # the buttons show which symbol is chosen
+    assert '"scene":"technicals"' in outputs and "scene-query" in outputs
