@@ -29,10 +29,13 @@ ORDER = [
 ]
 
 
-def demo_app(make_settings, *, dwell_s: float, idle_s: float = 60, skip_refresh=(), clock=None):
+def demo_app(
+    make_settings, *, dwell_s: float, idle_s: float = 60, skip_refresh=(), clock=None, hours=None
+):
     settings = make_settings("demo", carousel={"idle_resume_s": idle_s})
+    hours = hours or {}
     scenes = {
-        name: scene.model_copy(update={"dwell_s": dwell_s})
+        name: scene.model_copy(update={"dwell_s": dwell_s, "hours": hours.get(name)})
         for name, scene in settings.scenes.items()
     }
     settings = settings.model_copy(update={"scenes": scenes})
@@ -137,4 +140,18 @@ def test_a_dataset_past_its_threshold_shows_stale_with_its_age(dash_duo, make_se
     assert "min old" in text and "demo" in text, text
     assert dash_duo.find_element(badge).get_attribute("data-status") == "stale"
     assert dash_duo.find_elements('.wb-tile[data-status="stale"]')
+    assert dash_duo.get_logs() == []
+
+
+def test_a_scene_outside_its_hours_is_skipped(dash_duo, make_settings):
+    from datetime import UTC, datetime
+
+    from config.schema import Hours
+
+    later = datetime.now(UTC) + timedelta(hours=2)
+    window = Hours(start=f"{later:%H}:00", end=f"{(later + timedelta(hours=1)):%H}:00", tz="UTC")
+    dash_duo.start_server(demo_app(make_settings, dwell_s=1, hours={"fx": window}))
+    dash_duo.driver.get(f"{dash_duo.server_url}/overview?kiosk=1")
+    seen = visits(dash_duo, 5)
+    assert seen[:2] == ["overview", "rates"], seen
     assert dash_duo.get_logs() == []
