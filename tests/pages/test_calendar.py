@@ -7,41 +7,15 @@ from types import SimpleNamespace
 
 import pytest
 from dash import html
-from dash.development.base_component import Component
 
 from components.scene import SceneView
-from config import load_settings
 from pages import calendar
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import CalendarEvent, Snapshot, Status
+from tests.pages.helpers import text_of, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)  # a Wednesday; its ISO week ends Sun 9 March
-
-
-def walk(node):
-    """Every component and string in a component tree, depth first."""
-    yield node
-    children = getattr(node, "children", None) if isinstance(node, Component) else None
-    if isinstance(node, list | tuple):
-        children = node
-    if children is None:
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        yield from walk(child)
-
-
-def text_of(node) -> str:
-    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
-    return " ".join(words.split())
-
-
-def with_class(node, name: str) -> list[Component]:
-    return [
-        n
-        for n in walk(node)
-        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
-    ]
 
 
 def at(day: int, hour: int = 12, minute: int = 30) -> datetime:
@@ -50,11 +24,6 @@ def at(day: int, hour: int = 12, minute: int = 30) -> datetime:
 
 def event(when: datetime, name: str = "US CPI", **values) -> CalendarEvent:
     return CalendarEvent(time=when, country="US", name=name, **values)
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings(env={})
 
 
 def snapshot(records=(), status=Status.OK, error=None) -> Snapshot:

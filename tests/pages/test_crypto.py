@@ -6,10 +6,8 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from dash.development.base_component import Component
 
 from components.scene import SceneView
-from config import load_settings
 from config.schema import Instrument
 from pages import crypto
 from providers.base import Request
@@ -17,47 +15,14 @@ from providers.binance import klines_quote
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
 from tests.conftest import FIXTURES
+from tests.pages.helpers import prop, text_of, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 BTC = Instrument(id="btc", name="Bitcoin", currency="USD")
 
 
-def walk(node):
-    """Every component and string in a component tree, depth first."""
-    yield node
-    children = getattr(node, "children", None) if isinstance(node, Component) else None
-    if isinstance(node, list | tuple):
-        children = node
-    if children is None:
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        yield from walk(child)
-
-
-def text_of(node) -> str:
-    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
-    return " ".join(words.split())
-
-
-def with_class(node, name: str) -> list[Component]:
-    return [
-        n
-        for n in walk(node)
-        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
-    ]
-
-
-def prop(component: Component, name: str):
-    return component.to_plotly_json()["props"][name]
-
-
 def quote(price: float, spark: tuple[float, ...]) -> Quote:
     return Quote(symbol="btc", name="Bitcoin", price=price, sparkline=spark, as_of=WED)
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings(env={})
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 from dash import dcc, html
-from dash.development.base_component import Component
 
 from components.figures import DIVERGING
 from components.scene import SceneView
-from config import load_settings
 from pages import fx
 from providers.base import Request
 from providers.demo import DemoProvider
@@ -19,43 +17,14 @@ from providers.derived import fx_cross_matrix
 from providers.ecb import pair_quote, parse_eurofxref
 from providers.models import Quote, Snapshot, Status
 from tests.conftest import FIXTURES
+from tests.pages.helpers import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 T = datetime(2024, 6, 7, 16, 0, tzinfo=UTC)
 
 
-def walk(node):
-    """Every component and string in a component tree, depth first."""
-    yield node
-    children = getattr(node, "children", None) if isinstance(node, Component) else None
-    if isinstance(node, list | tuple):
-        children = node
-    if children is None:
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        yield from walk(child)
-
-
-def text_of(node) -> str:
-    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
-    return " ".join(words.split())
-
-
-def with_class(node, name: str) -> list[Component]:
-    return [
-        n
-        for n in walk(node)
-        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
-    ]
-
-
 def of_type(node, kind: type) -> list:
     return [n for n in walk(node) if isinstance(n, kind)]
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings(env={})
 
 
 @pytest.fixture(scope="module")

@@ -8,49 +8,18 @@ from types import SimpleNamespace
 
 import pytest
 from dash import html
-from dash.development.base_component import Component
 
 from components.scene import SceneView
-from config import load_settings
 from pages import news
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Headline, Snapshot, Status
 from providers.rss import parse_feed
+from tests.pages.helpers import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 GUARDIAN = Path(__file__).resolve().parent.parent / "fixtures" / "rss" / "news"
 GUARDIAN_FEED = GUARDIAN / "guardian_us_2018-01-31.rss"
-
-
-def walk(node):
-    """Every component and string in a component tree, depth first."""
-    yield node
-    children = getattr(node, "children", None) if isinstance(node, Component) else None
-    if isinstance(node, list | tuple):
-        children = node
-    if children is None:
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        yield from walk(child)
-
-
-def text_of(node) -> str:
-    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
-    return " ".join(words.split())
-
-
-def with_class(node, name: str) -> list[Component]:
-    return [
-        n
-        for n in walk(node)
-        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
-    ]
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings(env={})
 
 
 def snapshot(records=(), status=Status.OK, error=None) -> Snapshot:

@@ -9,46 +9,16 @@ import pytest
 from dash.development.base_component import Component
 
 from components.scene import SceneView
-from config import load_settings
 from pages import overview
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Snapshot, Status
+from tests.pages.helpers import text_of, with_class
 
 # Wednesday 5 March 2025 15:00 UTC: New York, Frankfurt and London trade; Tokyo is at
 # midnight (Thursday's session to come), Hong Kong and Shanghai closed at their day's end.
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 SAT = datetime(2025, 3, 8, 12, 0, tzinfo=UTC)
-
-
-def walk(node):
-    """Every component and string in a component tree, depth first."""
-    yield node
-    children = getattr(node, "children", None) if isinstance(node, Component) else None
-    if isinstance(node, list | tuple):
-        children = node
-    if children is None:
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        yield from walk(child)
-
-
-def text_of(node) -> str:
-    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
-    return " ".join(words.split())
-
-
-def with_class(node, name: str) -> list[Component]:
-    return [
-        n
-        for n in walk(node)
-        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
-    ]
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings(env={})
 
 
 @pytest.fixture(scope="module")

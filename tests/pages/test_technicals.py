@@ -15,13 +15,13 @@ from dash.development.base_component import Component
 
 from components.figures import DOWN, UP
 from components.scene import SceneView
-from config import load_settings
 from pages import technicals
 from providers import indicators
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Bar, Snapshot, Status
 from providers.yahoo import parse_chart_bars
+from tests.pages.helpers import text_of, walk
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 GSPC = (
@@ -32,31 +32,8 @@ GSPC = (
 )
 
 
-def walk(node):
-    """Every component and string in a component tree, depth first."""
-    yield node
-    children = getattr(node, "children", None) if isinstance(node, Component) else None
-    if isinstance(node, list | tuple):
-        children = node
-    if children is None:
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        yield from walk(child)
-
-
-def text_of(node) -> str:
-    return " ".join(
-        " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float)).split()
-    )
-
-
 def of_type(node, kind) -> list:
     return [n for n in walk(node) if isinstance(n, kind)]
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings(env={})
 
 
 @pytest.fixture(scope="module")

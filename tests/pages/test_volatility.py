@@ -9,43 +9,16 @@ from types import SimpleNamespace
 
 import pytest
 from dash import dcc, html
-from dash.development.base_component import Component
 
 from components.figures import DOWN, SERIES
 from components.scene import SceneView
-from config import load_settings
 from pages import volatility
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
+from tests.pages.helpers import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
-
-
-def walk(node):
-    """Every component and string in a component tree, depth first."""
-    yield node
-    children = getattr(node, "children", None) if isinstance(node, Component) else None
-    if isinstance(node, list | tuple):
-        children = node
-    if children is None:
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        yield from walk(child)
-
-
-def text_of(node) -> str:
-    return " ".join(
-        " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float)).split()
-    )
-
-
-def with_class(node, name: str) -> list[Component]:
-    return [
-        n
-        for n in walk(node)
-        if isinstance(n, Component) and name in (getattr(n, "className", "") or "").split()
-    ]
 
 
 def quote(symbol: str, price: float, prev: float | None = None) -> Quote:
@@ -61,11 +34,6 @@ STRESS = [
     quote("vix3m", 28.22, 22.0),
     quote("vix6m", 25.94, 21.5),
 ]
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings(env={})
 
 
 @pytest.fixture(scope="module")
