@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -24,12 +25,16 @@ from components.scene import ScenePage, register_scene_callbacks
 from components.shell import register_shell_callbacks, shell
 from config import ConfigError, Settings, load_settings
 from providers import markets
+from providers.alerting import AlertKeeper
 from providers.base import Provider, build_providers, check_chains
 from providers.board import EXTENSION, Board
+from providers.endpoints import ADMIN_ENV, register_endpoints
 from providers.freshness import dataset_markets
 from providers.leader import FileLeadership
+from providers.logs import configure_json_logging
 from providers.refresher import Refresher, utc_now
 from providers.store import SnapshotStore
+from providers.validation import validate
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("wallboard")
@@ -134,24 +139,6 @@ def _register_routes(app: Dash, board: Board) -> None:
             return flask.jsonify({"error": "unknown scene", "scenes": scene_paths}), 404
         return None
 
-    @server.get("/healthz")
-    def healthz() -> flask.Response:
-        return flask.jsonify({"ok": True})
-
-    @server.get("/api/status")
-    def api_status() -> flask.Response:
-        return flask.jsonify(board.status())
-
-    @server.get("/api/latest/<dataset>")
-    def api_latest(dataset: str) -> tuple[flask.Response, int] | flask.Response:
-        if dataset not in board.settings.datasets:
-            return flask.jsonify(
-                {"error": "unknown dataset", "datasets": sorted(board.settings.datasets)}
-            ), 404
-        return flask.Response(
-            board.snapshot(dataset).model_dump_json(), mimetype="application/json"
-        )
-
 
 def _start_refresher_once(server: flask.Flask, refresher: Refresher) -> None:
     # Started from the first request of each worker rather than at import: a thread started in
@@ -202,24 +189,44 @@ def create_app(
         providers if providers is not None else build_providers(settings),
         store,
         leadership=FileLeadership(state_dir / f"refresher-{settings.edition.value}.lock"),
+        validator=validate,
         clock=clock,
     )
     board = Board(settings, store, refresher, clock, problems)
+    # Read through the board, so a config reload reaches the rules too.
+    board.alerts = AlertKeeper(lambda: board.settings, store, clock)
+    refresher.after_refresh = board.alerts.after_refresh
     app.server.extensions[EXTENSION] = board
 
     _register_pages(app, settings)
     app.layout = lambda: shell(board, dash.page_container)
     register_shell_callbacks(app, settings)
     _register_routes(app, board)
+    register_endpoints(
+        app.server, board, check=check_settings, active_alerts=lambda: len(board.alerts.active())
+    )
     if start_refresher:
         _start_refresher_once(app.server, refresher)
     return app
 
 
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret the process knows, for redaction from logs."""
+    found = [os.environ.get(ADMIN_ENV, ""), os.environ.get(settings.alerts.webhook_env, "")]
+    if settings.fred_api_key is not None:
+        found.append(settings.fred_api_key.get_secret_value())
+    if settings.cache.redis_url is not None:
+        found.append(settings.cache.redis_url.get_secret_value())
+    found += [o.api_key.get_secret_value() for o in settings.providers.values() if o.api_key]
+    return [s for s in found if s]
+
+
 def build() -> Dash:
     """The app for the environment's configuration; exit with a clear message when it is bad."""
     try:
-        return create_app(load_settings())
+        settings = load_settings()
+        configure_json_logging(secrets_of(settings))
+        return create_app(settings)
     except ConfigError as exc:
         print(f"wallboard: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -237,9 +244,6 @@ def __getattr__(name: str) -> object:
         raise AttributeError(name)
     with _build_lock:
         if _built is None:
-            logging.basicConfig(
-                level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-            )
             _built = build()
     return _built if name == "app" else _built.server
 

@@ -92,6 +92,23 @@ def scene_health(board: Board) -> dict[str, bool]:
     return {name: has_data(view_of(board, name)) for name, _ in board.settings.enabled_scenes()}
 
 
+def alert_banner(board: Board) -> list:
+    """The active alerts as a banner line each (empty when there are none)."""
+    keeper = board.alerts
+    alerts = keeper.active() if keeper is not None else []
+    return [
+        html.Div(
+            [
+                html.Span("⚠", className="wb-alert__icon", **{"aria-hidden": "true"}),
+                html.Span(alert.message, className="wb-alert__text"),
+            ],
+            className=f"wb-alert wb-alert--{alert.kind}",
+            **{"data-alert": alert.key},
+        )
+        for alert in alerts[:4]
+    ]
+
+
 def ticker_items(board: Board) -> list[str]:
     """The tape's items: key quotes, then the latest headlines, as plain text."""
     items: list[str] = []
@@ -143,6 +160,7 @@ def shell(board: Board, page_container) -> html.Div:
                 hidden=True,
             ),
             html.Div(id="wb-paused", className="wb-paused", hidden=True, role="status"),
+            html.Div(alert_banner(board), id="wb-alerts", className="wb-alerts", role="alert"),
             html.Div(
                 "Offline: the wallboard server is not answering. Showing the last data "
                 "received; reconnecting by itself.",
@@ -195,6 +213,14 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
     def refresh_health(_tick: int, shown: dict | None):
         health = scene_health(current_board())
         return no_update if health == shown else health
+
+    @app.callback(
+        Output("wb-alerts", "children"),
+        Input("wb-health-tick", "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def refresh_alerts(_tick: int):
+        return alert_banner(current_board())
 
     @app.callback(
         Output("wb-ticker", "children"),

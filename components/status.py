@@ -39,3 +39,61 @@ def status_table(board: Board) -> html.Table:
         ],
         className="wb-table wb-status",
     )
+
+
+def alerts_list(board: Board) -> html.Section:
+    """Active alerts, newest first."""
+    alerts = board.alerts.active() if board.alerts is not None else []
+    items = [
+        html.Li(f"{a.raised_at:%H:%M} UTC · {a.message}", **{"data-alert": a.key}) for a in alerts
+    ]
+    return html.Section(
+        [
+            html.H2("Active alerts", className="wb-section__title"),
+            html.Ul(items, className="wb-status__list") if items else html.P("None."),
+        ],
+        className="wb-section",
+    )
+
+
+def findings_list(board: Board) -> html.Section:
+    """What validation rejected or flagged in each dataset's latest refresh."""
+    rows = []
+    for name, dataset in board.settings.datasets.items():
+        for finding in board.snapshot(name).findings:
+            verdict = "rejected" if finding.rejected else "flagged"
+            who = f" {finding.symbol}" if finding.symbol else ""
+            rows.append(
+                html.Li(
+                    f"{dataset.title}{who}: {verdict} ({finding.tier}, "
+                    f"{finding.rule}) — {finding.detail}"
+                )
+            )
+    return html.Section(
+        [
+            html.H2("Data validation", className="wb-section__title"),
+            html.Ul(rows, className="wb-status__list") if rows else html.P("Nothing rejected."),
+        ],
+        className="wb-section",
+    )
+
+
+def failures_list(board: Board, limit: int = 20) -> html.Section:
+    """The refresher's recent failures across datasets, newest first."""
+    entries = [
+        (entry, board.settings.datasets[name].title)
+        for name in board.settings.datasets
+        for entry in board.snapshot(name).failure_log
+    ]
+    entries.sort(key=lambda pair: pair[0].at, reverse=True)
+    items = [
+        html.Li(f"{e.at:%Y-%m-%d %H:%M:%S} UTC · {title} · {e.provider or '—'}: {e.error}")
+        for e, title in entries[:limit]
+    ]
+    return html.Section(
+        [
+            html.H2("Recent failures", className="wb-section__title"),
+            html.Ul(items, className="wb-status__list") if items else html.P("None."),
+        ],
+        className="wb-section",
+    )

@@ -84,6 +84,15 @@ class Chains(Strict):
         return chain
 
 
+class Validation(Strict):
+    """Quality checks run on every refresh, beyond the core ones (NaN, <= 0, time order)."""
+
+    max_jump_pct: Annotated[float, Field(gt=0, le=1000)] = 25.0  # vs the previous snapshot
+    cross_check_every: Annotated[int, Field(ge=0, le=1000)] = 0  # 0: never ask the fallback
+    cross_check_tolerance_pct: Annotated[float, Field(gt=0, le=100)] = 1.0
+    max_gap_sessions: Annotated[int, Field(ge=0, le=100)] = 0  # daily bars: missing sessions
+
+
 class Dataset(Strict):
     """One dataset: what it holds, where it comes from, how often and how fresh it must be."""
 
@@ -94,6 +103,7 @@ class Dataset(Strict):
     stale_after_s: PositiveSeconds = 300
     deadline_s: Annotated[float, Field(gt=0, le=120)] | None = None
     market: str = "24/7"
+    validation: Validation = Validation()
     instruments: Annotated[list[Instrument], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -148,6 +158,34 @@ class Clock(Strict):
 
     label: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     tz: TimeZone
+
+
+class AlertRule(Strict):
+    """One alert rule over some datasets.
+
+    kinds: `move` (|% change from the previous close| >= threshold_pct), `volume` (the latest
+    bar's volume >= multiple x the average of the previous `window` bars), `rsi` (RSI(14) of
+    daily closes above `above` or below `below`), `stale` (data older than max_age_s while any
+    of the dataset's markets is open).
+    """
+
+    kind: Literal["move", "volume", "rsi", "stale"]
+    datasets: Annotated[list[Slug], Field(min_length=1)]
+    threshold_pct: Annotated[float, Field(gt=0, le=100)] = 5.0
+    multiple: Annotated[float, Field(gt=1, le=100)] = 3.0
+    window: Annotated[int, Field(ge=2, le=250)] = 20
+    above: Annotated[float, Field(gt=50, lt=100)] = 70.0
+    below: Annotated[float, Field(gt=0, lt=50)] = 30.0
+    max_age_s: Annotated[float, Field(gt=0, le=86_400 * 7)] = 30.0
+    cooldown_s: Annotated[float, Field(ge=0, le=86_400)] | None = None
+
+
+class Alerts(Strict):
+    """Alerting: rules, the default cooldown per rule and symbol, an optional webhook."""
+
+    cooldown_s: Annotated[float, Field(ge=0, le=86_400)] = 300
+    webhook_env: str = "WALLBOARD_ALERT_WEBHOOK"  # the variable holding the webhook URL
+    rules: list[AlertRule] = []
 
 
 class Carousel(Strict):
@@ -211,6 +249,7 @@ class Settings(Strict):
     refresh: Refresh = Refresh()
     fred_api_key: SecretStr | None = None
     carousel: Carousel = Carousel()
+    alerts: Alerts = Alerts()
     clocks: list[Clock] = [
         Clock(label="New York", tz="America/New_York"),
         Clock(label="London", tz="Europe/London"),
@@ -229,6 +268,14 @@ class Settings(Strict):
         if not _HOSTNAME.match(server.host):
             raise ValueError(f"host {server.host!r} is not a host name or address")
         return server
+
+    @model_validator(mode="after")
+    def _alert_datasets_exist(self) -> Settings:
+        for index, rule in enumerate(self.alerts.rules):
+            for dataset in rule.datasets:
+                if dataset not in self.datasets:
+                    raise ValueError(f"alerts.rules.{index}.datasets: unknown dataset {dataset!r}")
+        return self
 
     @model_validator(mode="after")
     def _scene_datasets_exist(self) -> Settings:

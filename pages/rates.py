@@ -1,13 +1,18 @@
 """Rates scene: the US Treasury curve now, a week and a month ago; the 2s10s and 3m10y spreads;
-policy rates.
+policy rates; the policy path the fed funds futures imply for the next FOMC meetings.
 
 The curve provider sends one curve per date it has (the demo one date, Treasury three: the
 latest and the latest at least 7 and 28 days older); the scene draws whatever dates are present.
+The implied path (providers/fedwatch.py, the CME FedWatch method) reads the futures quotes
+(instrument ids `zq_YYYY_MM` give the contract month), the FOMC dates from the calendar
+dataset's `fomc` schedule, and the effective rate from the policy rates when it is there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -19,11 +24,20 @@ from components.scene import SceneView, scene_layout
 from components.sections import reason
 from components.tiles import quote_tile
 from providers.derived import SPREADS, curve_spreads
-from providers.models import CurvePoint, Quote, Snapshot
+from providers.fedwatch import MeetingOdds, contract_month, implied_path
+from providers.models import CurvePoint, Quote, Snapshot, Status
 
 SCENE = "rates"
-CURVE, POLICY = "rates", "policy_rates"
-IDS = {"curve": f"{SCENE}-curve", "spreads": f"{SCENE}-spreads", "policy": f"{SCENE}-policy"}
+CURVE, POLICY, FUTURES = "rates", "policy_rates", "fed_funds_futures"
+CALENDAR, FOMC, EFFR = "calendar", "fomc", "effr"  # where the meeting dates and the rate live
+IDS = {
+    "curve": f"{SCENE}-curve",
+    "spreads": f"{SCENE}-spreads",
+    "policy": f"{SCENE}-policy",
+    "path": f"{SCENE}-path",
+}
+NEW_YORK = ZoneInfo("America/New_York")  # FOMC decisions are dated in New York
+PATH_ROWS = 3  # the next meetings shown: what fits under the policy rates on a 1080p wall
 
 # Newest curve bright, solid and thick; older ones thinner, dashed and faded.
 CURVE_STYLES = (
@@ -304,19 +318,179 @@ def policy_section(view: SceneView, snapshot: Snapshot) -> html.Section:
     )
 
 
+def fomc_dates(view: SceneView) -> list[date]:
+    """The FOMC decision dates (New York) in the calendar dataset's `fomc` schedule, in order."""
+    dataset = view.board.settings.datasets.get(CALENDAR)
+    fomc = next((i for i in dataset.instruments if i.id == FOMC), None) if dataset else None
+    return sorted({t.astimezone(NEW_YORK).date() for t in fomc.schedule}) if fomc else []
+
+
+def futures_prices(records: Iterable) -> dict[date, float]:
+    """Fed funds futures prices by contract month, from quotes with ids like `zq_2026_12`."""
+    prices = {}
+    for record in records:
+        month = contract_month(record.symbol) if isinstance(record, Quote) else None
+        if month is not None:
+            prices[month] = record.price
+    return prices
+
+
+def effective_rate(snapshot: Snapshot) -> float | None:
+    """The fed funds effective rate in % from the policy rates, when they hold it."""
+    return next(
+        (r.price for r in snapshot.records if isinstance(r, Quote) and r.symbol == EFFR), None
+    )
+
+
+def percent(p: float | None) -> str:
+    """A probability for the wall: '78 %', '<1 %' and '>99 %' at the ends, '—' when unknown."""
+    if p is None:
+        return "—"
+    if 0 < p < 0.005:
+        return "<1 %"
+    if 0.995 < p < 1:
+        return ">99 %"
+    return f"{p * 100:.0f} %"
+
+
+def _size(item: tuple[int, float]) -> int:
+    return abs(item[0])
+
+
+def _odds_cell(total: float | None, sizes: list[tuple[int, float]], top: bool) -> html.Td:
+    """One outcome's probability, with its split by size under it when several are priced."""
+    detail = None
+    if len(sizes) > 1:
+        split = " · ".join(f"{abs(m)} bp {percent(p)}" for m, p in sorted(sizes, key=_size))
+        detail = html.Span(split, className="rates-path__split")
+    return html.Td(
+        [percent(total), detail],
+        className="rates-path__odds" + (" rates-path__odds--top" if top else ""),
+    )
+
+
+def path_row(odds: MeetingOdds) -> html.Tr:
+    """One meeting: date, implied rate after it, P(cut) / P(hold) / P(hike), likeliest marked."""
+    when = html.Th(f"{odds.meeting:%d %b %Y}", scope="row")
+    if not odds.moves:
+        return html.Tr(
+            [when, html.Td("—"), html.Td(odds.reason, colSpan=3, className="rates-path__reason")],
+            className="rates-path__row rates-path__row--missing",
+        )
+    outcomes = {"cut": odds.cut, "hold": odds.hold, "hike": odds.hike}
+    likeliest = max(outcomes, key=lambda name: outcomes[name] or 0)
+    return html.Tr(
+        [
+            when,
+            html.Td(f"{odds.rate_after:.2f} %"),
+            _odds_cell(odds.cut, [(m, p) for m, p in odds.moves if m < 0], likeliest == "cut"),
+            _odds_cell(odds.hold, [], likeliest == "hold"),
+            _odds_cell(odds.hike, [(m, p) for m, p in odds.moves if m > 0], likeliest == "hike"),
+        ],
+        className="rates-path__row",
+        **{"data-meeting": odds.meeting.isoformat(), "data-likeliest": likeliest},
+    )
+
+
+def path_table(rows: list[MeetingOdds]) -> html.Table:
+    """The next meetings as a table: date, implied rate after, the odds of each outcome."""
+    heads = ["Meeting", "Rate after", "Cut", "Hold", "Hike"]
+    return html.Table(
+        [
+            html.Caption(
+                "Next FOMC meetings: implied rate after and the odds of a cut, hold or hike",
+                className="visually-hidden",
+            ),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
+            html.Tbody([path_row(odds) for odds in rows]),
+        ],
+        className="wb-table rates-table rates-path",
+        id=IDS["path"],
+    )
+
+
+def path_section(view: SceneView, snapshot: Snapshot, policy: Snapshot) -> html.Section:
+    """Next FOMC meetings: the implied rate after each and P(cut) / P(hold) / P(hike)."""
+    today = view.now.astimezone(NEW_YORK).date()
+    meetings = fomc_dates(view)
+    upcoming = [day for day in meetings if day >= today]
+    prices = futures_prices(snapshot.records)
+    rate = effective_rate(policy)
+    note = None  # beside the title: the method, and the status unless live or closed
+    if not meetings:
+        body = [
+            no_data_box("no meeting dates configured", "add them to the calendar's fomc schedule")
+        ]
+    elif not upcoming:
+        last = f"the last was {meetings[-1]:%d %b %Y}"
+        body = [no_data_box("no upcoming meeting dates configured", last)]
+    elif not prices:
+        body = [no_data_box("no futures data"), reason(snapshot)]
+    else:
+        try:
+            odds = implied_path(prices, upcoming, rate, as_of=today)
+        except ValueError as exc:  # two meetings in one month in the config
+            body = [no_data_box("meeting dates cannot be priced", str(exc))]
+        else:
+            # The time and age are on the scene's badge for the futures; a narrow panel on a
+            # 1080p wall has no line to spare for them.
+            start = "the first contract" if rate is None else f"EFFR {rate:.2f} %"
+            icon, label = LOOK[snapshot.status]
+            quiet = snapshot.status in (Status.OK, Status.CLOSED)
+            note = html.Span(
+                [
+                    f"CME FedWatch from {start}",
+                    None
+                    if quiet
+                    else html.Span(
+                        f" · {icon} {label}", className=f"wb-badge--{snapshot.status.value}"
+                    ),
+                ],
+                className="rates-path__note",
+            )
+            body = [reason(snapshot), path_table(odds[:PATH_ROWS])]
+    return html.Section(
+        [
+            html.Div(
+                [html.H2("Next FOMC meetings", className="wb-section__title"), note],
+                className="rates-path__head",
+            ),
+            *body,
+        ],
+        className=f"rates-panel rates-path-panel rates-path-panel--{snapshot.status.value}",
+        **{"data-dataset": FUTURES, "data-status": snapshot.status.value},
+    )
+
+
+def no_data_box(title: str, detail: str | None = None) -> html.Div:
+    """A short 'no data' box with an optional line saying what to do or why."""
+    return html.Div(
+        [
+            html.P(title, className="rates-nodata__title"),
+            html.P(detail, className="rates-nodata__detail") if detail else None,
+        ],
+        className="rates-nodata rates-nodata--short",
+        role="status",
+    )
+
+
 def _snapshot(view: SceneView, name: str) -> Snapshot:
     return view.snapshots.get(name) or Snapshot.pending(name)
 
 
 def render(view: SceneView) -> list:
-    """Curve and table on the left; spreads and policy rates on the right."""
-    curve = _snapshot(view, CURVE)
+    """Curve and table on the left; spreads, policy rates and the implied path on the right."""
+    curve, policy = _snapshot(view, CURVE), _snapshot(view, POLICY)
     return [
         html.Div(
             [
                 curve_section(view, curve),
                 html.Div(
-                    [spreads_section(view, curve), policy_section(view, _snapshot(view, POLICY))],
+                    [
+                        spreads_section(view, curve),
+                        policy_section(view, policy),
+                        path_section(view, _snapshot(view, FUTURES), policy),
+                    ],
                     className="rates-side",
                 ),
             ],

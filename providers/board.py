@@ -31,6 +31,7 @@ class Board:
     refresher: Refresher | None = None
     clock: Callable[[], datetime] = utc_now
     start_problems: list[str] = field(default_factory=list)
+    alerts: Any = None  # providers.alerting.AlertKeeper, when alert rules are configured
 
     def snapshot(self, dataset: str) -> Snapshot:
         """A dataset's snapshot with its status as of now (stale, closed, ...)."""
@@ -56,6 +57,8 @@ class Board:
             "refresh_s": config.refresh_s,
             "stale_after_s": config.stale_after_s,
             "chain": self.settings.chain(dataset),
+            "findings": [f.model_dump() for f in snap.findings],
+            "recent_failures": [e.model_dump(mode="json") for e in snap.failure_log],
         }
 
     def status(self) -> dict[str, Any]:
@@ -70,6 +73,9 @@ class Board:
                 "leading": bool(refresher and refresher.leading),
             },
             "problems": self.start_problems,
+            "alerts": [a.model_dump(mode="json") for a in self.alerts.active()]
+            if self.alerts is not None
+            else [],
             "datasets": {name: self.dataset_status(name, now) for name in self.settings.datasets},
         }
 

@@ -68,8 +68,12 @@ def _epochs(times: list[datetime]) -> np.ndarray:
     return np.array([t.timestamp() for t in times])
 
 
-def quote(instrument: Instrument, market: str, now: datetime) -> Quote:
-    """A quote at `now`, frozen at the last traded minute while the market is closed."""
+def quote(instrument: Instrument, market: str, now: datetime, spike_pct: float = 0.0) -> Quote:
+    """A quote at `now`, frozen at the last traded minute while the market is closed.
+
+    `spike_pct` moves the last price by that much (an operator's forced spike, to see the
+    alerts work); the next refresh without it is back on the path.
+    """
     as_of = markets.trading_time(market, now)
     if market in ("24/7", "24/5"):
         start = as_of - timedelta(days=1)  # no sessions: the change is over 24 hours
@@ -79,14 +83,13 @@ def quote(instrument: Instrument, market: str, now: datetime) -> Quote:
     step = (as_of - start) / (_SPARK_POINTS - 1)
     grid = [markets.trading_time(market, start + k * step) for k in range(_SPARK_POINTS - 1)]
     spark = price_path(instrument, _epochs([*grid, as_of]))
+    spark[-1] *= 1 + spike_pct / 100
     price = float(spark[-1])
     prev_close = float(price_path(instrument, _epochs([prev_time]))[0])
-    return Quote(
+    return Quote.from_prices(
         symbol=instrument.id,
         name=instrument.name,
         price=price,
-        change=price - prev_close,
-        change_pct=(price - prev_close) / prev_close * 100,
         currency=instrument.currency,
         unit=instrument.unit,
         prev_close=prev_close,
@@ -252,6 +255,11 @@ class DemoProvider(Provider):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._spikes: dict[str, float] = {}
+
+    def spike(self, instrument_id: str, pct: float) -> None:
+        """Move an instrument's price by `pct` % in the next load only (operators' test)."""
+        self._spikes[instrument_id] = pct
 
     def load(self, request: Request) -> Batch:
         """Synthesise one dataset's records at `request.now`; bad instruments become problems."""
@@ -266,7 +274,8 @@ class DemoProvider(Provider):
             market = instrument.market or request.market
             try:
                 if request.kind is RecordKind.QUOTE:
-                    records.append(quote(instrument, market, now))
+                    spike = self._spikes.pop(instrument.id, 0.0)
+                    records.append(quote(instrument, market, now, spike))
                 elif request.kind is RecordKind.BAR:
                     records.extend(daily_bars(instrument, market, now))
                 elif request.kind is RecordKind.CURVE:

@@ -144,6 +144,31 @@ class Status(StrEnum):
     EMPTY = "empty"
 
 
+class Finding(BaseModel):
+    """What validation found in a refresh: a core problem (records rejected) or a quality one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tier: Literal["core", "quality"]
+    rule: str
+    symbol: str | None = None
+    detail: Annotated[str, Field(max_length=300)]
+    rejected: bool = False
+
+
+class FailureEntry(BaseModel):
+    """One failed provider call: when, which provider, why (the refresher's dead letters)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: UtcTime
+    provider: str | None = None
+    error: Annotated[str, Field(max_length=300)]
+
+
+FAILURE_LOG_SIZE = 20
+
+
 class Snapshot(BaseModel):
     """The latest state of one dataset: its records and where, when and how they were got.
 
@@ -166,6 +191,8 @@ class Snapshot(BaseModel):
     fetch_count: int = 0
     attempted_at: UtcTime | None = None
     refreshed_by: str | None = None
+    findings: tuple[Finding, ...] = ()
+    failure_log: tuple[FailureEntry, ...] = ()  # newest first, at most FAILURE_LOG_SIZE
 
     @classmethod
     def pending(cls, dataset: str) -> Snapshot:

@@ -27,9 +27,10 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 from config.schema import Settings
 from providers.base import Batch, Provider, Request
 from providers.deadline import HungCalls, call_with_deadline
-from providers.errors import EmptyResult, ProviderError, RateLimited
+from providers.errors import BadPayload, EmptyResult, ProviderError, RateLimited
 from providers.leader import AlwaysLeader, FileLeadership
-from providers.models import AnyRecord, Snapshot, Status
+from providers.metrics import FETCH_SECONDS, FETCHES
+from providers.models import FAILURE_LOG_SIZE, AnyRecord, FailureEntry, Snapshot, Status
 from providers.store import SnapshotStore
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ def record_time(record: AnyRecord) -> datetime | None:
     return None
 
 
+def _log(failed: list[FailureEntry], previous: Snapshot) -> tuple[FailureEntry, ...]:
+    """This refresh's failures on top of the earlier ones, newest first, bounded."""
+    return (tuple(reversed(failed)) + previous.failure_log)[:FAILURE_LOG_SIZE]
+
+
 def short(text: str) -> str:
     """One line of error text, bounded in length, for screens and /api/status."""
     line = " ".join(text.split())
@@ -67,6 +73,8 @@ class Refresher:
         store: SnapshotStore,
         *,
         leadership: FileLeadership | AlwaysLeader | None = None,
+        validator: Callable | None = None,
+        after_refresh: Callable[[str, Snapshot], None] | None = None,
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         identity: str | None = None,
@@ -75,6 +83,8 @@ class Refresher:
         self.providers = providers
         self.store = store
         self.leadership = leadership or AlwaysLeader()
+        self.validator = validator
+        self.after_refresh = after_refresh
         self.clock = clock
         self.sleep = sleep
         self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
@@ -115,28 +125,67 @@ class Refresher:
         )
         chain = self.settings.chain(name)
         errors: list[str] = []
+        failed: list[FailureEntry] = []
         all_empty = bool(chain)
         if not chain:
             errors.append(f"no provider configured for the {self.settings.edition} edition")
         for index, provider_name in enumerate(chain):
             try:
                 batch = self._load(provider_name, request, self.settings.deadline_s(name))
+                findings = self._check(batch, name, started, previous)
             except ProviderError as exc:
                 all_empty = all_empty and isinstance(exc, EmptyResult)
                 errors.append(short(f"{provider_name}: {exc}"))
+                failed.append(
+                    FailureEntry(at=self.clock(), provider=provider_name, error=short(str(exc)))
+                )
                 log.warning("refresh %s: %s failed: %s", name, provider_name, exc)
                 continue
             except Exception as exc:  # a provider bug must not stop the board
                 all_empty = False
                 errors.append(f"{provider_name}: unexpected {exc.__class__.__name__}")
+                failed.append(
+                    FailureEntry(
+                        at=self.clock(),
+                        provider=provider_name,
+                        error=f"unexpected {exc.__class__.__name__}",
+                    )
+                )
                 log.exception("refresh %s: %s raised", name, provider_name)
                 continue
             snapshot = self._success(name, previous, started, provider_name, index, batch, errors)
+            snapshot = snapshot.model_copy(
+                update={"findings": tuple(findings), "failure_log": _log(failed, previous)}
+            )
             self.store.write(snapshot, persist=True)
+            self._after(name, snapshot)
             return snapshot
         snapshot = self._failure(name, previous, started, errors, all_empty)
+        snapshot = snapshot.model_copy(update={"failure_log": _log(failed, previous)})
         self.store.write(snapshot, persist=False)
+        self._after(name, snapshot)
         return snapshot
+
+    def _check(self, batch: Batch, name: str, now: datetime, previous: Snapshot) -> list:
+        """Validate the batch in place (rejected records removed); its findings."""
+        if self.validator is None:
+            return []
+        kept, findings = self.validator(
+            batch.records, dataset=self.settings.datasets[name], now=now, previous=previous
+        )
+        if not kept:
+            reasons = "; ".join(f.detail for f in findings if f.rejected)[:200]
+            raise BadPayload(f"every record failed validation ({reasons})")
+        batch.records = kept
+        return findings
+
+    def _after(self, name: str, snapshot: Snapshot) -> None:
+        if self.after_refresh is None:
+            return
+        try:
+            self.after_refresh(name, snapshot)
+        except Exception:  # alerting must never break refreshing
+            log.exception("after-refresh hook failed for %s", name)
 
     def _load(self, provider_name: str, request: Request, deadline_s: float) -> Batch:
         provider = self.providers.get(provider_name)
@@ -155,6 +204,7 @@ class Refresher:
             sleep=self.sleep,
             reraise=True,
         )
+        started = time.monotonic()
         try:
             for attempt in retrying:
                 with attempt:
@@ -167,7 +217,14 @@ class Refresher:
         except RateLimited as exc:
             if exc.retry_after_s:
                 self._cooldown[provider_name] = time.monotonic() + exc.retry_after_s
+            FETCHES.labels(provider_name, request.dataset, "rate_limited").inc()
             raise
+        except ProviderError as exc:
+            FETCHES.labels(provider_name, request.dataset, type(exc).__name__).inc()
+            raise
+        finally:
+            FETCH_SECONDS.labels(provider_name, request.dataset).observe(time.monotonic() - started)
+        FETCHES.labels(provider_name, request.dataset, "ok").inc()
         if not batch.records:
             raise EmptyResult("no records")
         return batch

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from providers.metrics import CACHE_READS
 from providers.models import Snapshot
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,11 @@ class SnapshotStore:
         except Exception as exc:  # a cache outage must not take a page down
             log.warning("cache read failed for %s: %s", dataset, exc.__class__.__name__)
             value = None
-        return value if isinstance(value, Snapshot) else Snapshot.pending(dataset)
+        if isinstance(value, Snapshot):
+            CACHE_READS.labels("hit").inc()
+            return value
+        CACHE_READS.labels("miss").inc()
+        return Snapshot.pending(dataset)
 
     def write(self, snapshot: Snapshot, *, persist: bool) -> None:
         """Publish a snapshot to every reader; with `persist`, also keep it on disk as last good."""

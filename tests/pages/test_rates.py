@@ -3,7 +3,7 @@ with their changes and the inverted marker, the yield table and policy-rate tile
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -13,10 +13,10 @@ from components.scene import SceneView
 from pages import rates
 from providers.base import Request
 from providers.demo import DemoProvider
-from providers.models import CurvePoint, Snapshot, Status
+from providers.models import CurvePoint, Quote, Snapshot, Status
 from providers.treasury import curve_points, parse_curve_csv
 from tests.conftest import FIXTURES
-from tests.pages.helpers import text_of, walk, with_class
+from tests.pages.helpers import prop, text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 TREASURY_NOW = datetime(2024, 10, 11, 12, 0, tzinfo=UTC)  # the morning after the last row
@@ -276,3 +276,191 @@ def test_a_curve_without_the_short_legs_has_no_spreads(settings, demo):
     )
     tiles = with_class(rates.render(view), "rates-spread--missing")
     assert len(tiles) == 2 and all("no data" in text_of(t) for t in tiles)
+
+
+# --- the implied policy path (fed funds futures, FOMC dates) ---------------------------------
+
+NOV20 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+# the shipped demo levels of the seven configured contracts, Dec 2026 .. Jun 2027
+LEVELS = {
+    "zq_2026_12": 95.64,
+    "zq_2027_01": 95.70,
+    "zq_2027_02": 95.74,
+    "zq_2027_03": 95.82,
+    "zq_2027_04": 95.88,
+    "zq_2027_05": 95.93,
+    "zq_2027_06": 95.98,
+}
+MEETINGS_2027 = ["2027-01-27", "2027-03-17", "2027-04-28", "2027-06-16"]
+
+
+def futures(prices=None, *, status=Status.OK, error=None) -> Snapshot:
+    quotes = [
+        Quote(symbol=symbol, name=symbol, price=price, unit="pts", as_of=NOV20)
+        for symbol, price in (LEVELS if prices is None else prices).items()
+    ]
+    return snapshot("fed_funds_futures", quotes, as_of=NOV20, status=status, error=error)
+
+
+def policy(effr: float) -> Snapshot:
+    quote = Quote(symbol="effr", name="Fed funds effective", price=effr, unit="%", as_of=NOV20)
+    return snapshot("policy_rates", [quote], as_of=NOV20)
+
+
+def with_fomc(settings, schedule):
+    """The shipped settings with the calendar's fomc schedule replaced.
+
+    `schedule` holds aware datetimes or ISO dates (taken at 18:00 UTC, 14:00 New York)."""
+    times = [
+        t if isinstance(t, datetime) else datetime.fromisoformat(f"{t}T18:00:00+00:00")
+        for t in schedule
+    ]
+    calendar = settings.datasets["calendar"]
+    instruments = [
+        i.model_copy(update={"schedule": times}) if i.id == "fomc" else i
+        for i in calendar.instruments
+    ]
+    calendar = calendar.model_copy(update={"instruments": instruments})
+    return settings.model_copy(update={"datasets": {**settings.datasets, "calendar": calendar}})
+
+
+def path_of(settings, now=NOV20, **snapshots):
+    view = SceneView(
+        board=SimpleNamespace(settings=settings), scene="rates", snapshots=snapshots, now=now
+    )
+    (section,) = [
+        n
+        for n in walk(rates.render(view))
+        if isinstance(n, html.Section) and prop(n, "data-dataset") == "fed_funds_futures"
+    ]
+    return section
+
+
+def rows_of(section) -> list[list[str]]:
+    (table,) = with_class(section, "rates-path")
+    body = [r for r in walk(table) if isinstance(r, html.Tr)][1:]  # after the header
+    return [[text_of(cell) for cell in row.children] for row in body]
+
+
+def test_fomc_dates_come_from_the_calendar_schedule_in_new_york(settings):
+    dates = rates.fomc_dates(view_of(settings))
+    assert dates[0] == date(2026, 1, 28) and dates[-1] == date(2026, 12, 9) and len(dates) == 8
+    # 03:00 UTC on 10 December is still the 9th in New York
+    night = with_fomc(settings, [datetime(2026, 12, 10, 3, tzinfo=UTC)])
+    assert rates.fomc_dates(view_of(night)) == [date(2026, 12, 9)]
+
+
+def test_futures_prices_by_contract_month_from_the_instrument_ids():
+    prices = rates.futures_prices(futures().records)
+    assert prices[date(2026, 12, 1)] == 95.64 and prices[date(2027, 6, 1)] == 95.98
+    assert len(prices) == 7
+    assert rates.futures_prices(policy(4.4).records) == {}  # 'effr' is no contract
+
+
+def test_the_december_meeting_with_the_shipped_config(settings):
+    # 20 Nov 2026: the one meeting still configured is 9 Dec. EFFR 4.40, December's average
+    # 100 - 95.64 = 4.36: (31 x 4.36 - 8 x 4.40) / 23 = 4.346 after it, -5.4 bp: 22 % cut.
+    section = path_of(settings, fed_funds_futures=futures(), policy_rates=policy(4.40))
+    assert text_of(with_class(section, "wb-section__title")) == "Next FOMC meetings"
+    assert rows_of(section) == [["09 Dec 2026", "4.35 %", "22 %", "78 %", "0 %"]]
+    (row,) = with_class(section, "rates-path__row")
+    assert prop(row, "data-meeting") == "2026-12-09" and prop(row, "data-likeliest") == "hold"
+    (top,) = with_class(section, "rates-path__odds--top")
+    assert text_of(top) == "78 %"  # the likeliest outcome stands out
+    # the method beside the title; the futures' time and age are on the scene's badge
+    assert text_of(with_class(section, "rates-path__note")) == "CME FedWatch from EFFR 4.40 %"
+
+
+def test_three_meetings_with_percentages_and_the_size_split(settings):
+    board = with_fomc(settings, ["2026-12-09", *MEETINGS_2027])
+    section = path_of(board, fed_funds_futures=futures(), policy_rates=policy(4.58))
+    # Dec: (31 x 4.36 - 8 x 4.58) / 23 = 4.2835, -29.7 bp: 81 % -25, 19 % -50.
+    # Jan 27 (5 days left): February's 4.26 is the rate after it: -2.3 bp, 9 % cut.
+    # Mar 17: (31 x 4.18 - 16 x 4.26) / 15 = 4.0947, -16.5 bp: 66 % cut.
+    # April and June are priced too but do not fit under the policy rates on a 1080p wall.
+    assert rows_of(section) == [
+        ["09 Dec 2026", "4.28 %", "100 % 25 bp 81 % · 50 bp 19 %", "0 %", "0 %"],
+        ["27 Jan 2027", "4.26 %", "9 %", "91 %", "0 %"],
+        ["17 Mar 2027", "4.09 %", "66 %", "34 %", "0 %"],
+    ]
+    rows = with_class(section, "rates-path__row")
+    assert [prop(r, "data-likeliest") for r in rows] == ["cut", "hold", "cut"]
+    assert [text_of(c) for c in with_class(section, "rates-path__split")] == [
+        "25 bp 81 % · 50 bp 19 %"
+    ]
+    heads = [
+        text_of(th) for th in walk(with_class(section, "rates-path")) if isinstance(th, html.Th)
+    ]
+    assert heads[:5] == ["Meeting", "Rate after", "Cut", "Hold", "Hike"]
+
+
+def test_a_meeting_before_the_first_contract_says_so(settings):
+    # 1 Oct 2026: the 28 Oct meeting has no contract; December is backed out of December and
+    # January: start (31 x 4.36 - 23 x 4.30) / 8 = 4.5325, after 4.30: -23.25 bp, 93 % cut.
+    section = path_of(
+        settings,
+        now=datetime(2026, 10, 1, 12, tzinfo=UTC),
+        fed_funds_futures=futures(),
+        policy_rates=policy(4.58),
+    )
+    assert rows_of(section) == [
+        ["28 Oct 2026", "—", "no futures for Oct 2026"],
+        ["09 Dec 2026", "4.30 %", "93 %", "7 %", "0 %"],
+    ]
+    assert with_class(section, "rates-path__row--missing")
+
+
+def test_without_the_effective_rate_the_first_contract_starts_the_path(settings):
+    section = path_of(settings, fed_funds_futures=futures())  # policy rates still pending
+    assert rows_of(section)[0][:3] == ["09 Dec 2026", "4.30 %", "93 %"]
+    note = text_of(with_class(section, "rates-path__note"))
+    assert note == "CME FedWatch from the first contract"
+
+
+def test_no_meeting_dates_configured(settings):
+    section = path_of(with_fomc(settings, []), fed_funds_futures=futures())
+    assert "no meeting dates configured" in text_of(section)
+    assert not with_class(section, "rates-path")
+
+
+def test_no_upcoming_meeting_dates(settings):
+    section = path_of(
+        settings, now=datetime(2026, 12, 10, 12, tzinfo=UTC), fed_funds_futures=futures()
+    )
+    text = text_of(section)
+    assert "no upcoming meeting dates configured" in text and "the last was 09 Dec 2026" in text
+
+
+def test_no_futures_data_says_why(settings):
+    failed = futures({}, status=Status.ERROR, error="yahoo: ZQZ26.CBT: 404 not found")
+    section = path_of(settings, fed_funds_futures=failed, policy_rates=policy(4.58))
+    text = text_of(section)
+    assert "no futures data" in text and "yahoo: ZQZ26.CBT: 404 not found" in text
+    assert prop(section, "data-status") == "error" and not with_class(section, "rates-path")
+    # the scene's other tests render without a futures snapshot at all: pending
+    assert "waiting for first refresh" in text_of(path_of(settings))
+
+
+def test_stale_futures_say_so_under_the_table(settings):
+    stale = futures(status=Status.STALE, error="refresh overdue")
+    section = path_of(settings, fed_funds_futures=stale, policy_rates=policy(4.40))
+    assert text_of(with_class(section, "rates-path__note")).endswith("· ⚠ Stale")
+    assert "refresh overdue" in text_of(section) and rows_of(section)
+    assert "rates-path-panel--stale" in section.className
+
+
+def test_percentages_for_the_wall():
+    assert [rates.percent(p) for p in (None, 0, 0.001, 0.2157, 0.999, 1)] == [
+        "—",
+        "0 %",
+        "<1 %",
+        "22 %",
+        ">99 %",
+        "100 %",
+    ]
+
+
+def test_two_meetings_in_one_month_are_explained_not_priced(settings):
+    board = with_fomc(settings, ["2026-12-09", "2026-12-16"])
+    text = text_of(path_of(board, fed_funds_futures=futures(), policy_rates=policy(4.40)))
+    assert "meeting dates cannot be priced" in text and "two meetings in Dec 2026" in text

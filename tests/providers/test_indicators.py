@@ -1,4 +1,6 @@
-"""Indicators: hand-checked small series, then relations on the recorded ^GSPC daily history."""
+"""Indicators: hand-checked small series, relations on the recorded ^GSPC daily history, and a
+reference check against the `ta` package on that history (to 1e-9 after each warm-up, with each
+convention that differs reconciled exactly; see providers/indicators.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from ta.momentum import RSIIndicator
+from ta.trend import MACD, EMAIndicator, SMAIndicator
+from ta.volatility import BollingerBands
 
 from providers import indicators
 from providers.models import Bar
@@ -195,3 +200,108 @@ def test_vwap_is_cumulative_within_each_session_and_restarts():
     # the same bars in one explicit session keep accumulating
     one = indicators.vwap(frame, pd.Series(["s"] * 4, index=times))
     assert one.iloc[-1] == pytest.approx((2 * 100 + 4 * 300 + 8 * 50) / 450)
+
+
+# --- reference check against `ta` on the recorded ^GSPC history ---------------------------
+
+TOL = 1e-9
+
+
+def assert_same_from(ours: pd.Series, theirs: pd.Series, start: int) -> None:
+    """Both defined and equal to 1e-9 from bar `start` on (same index throughout)."""
+    assert ours.index.equals(theirs.index)
+    a, b = ours.iloc[start:].to_numpy(), theirs.iloc[start:].to_numpy()
+    assert not np.isnan(a).any() and not np.isnan(b).any()
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+
+
+def test_sma_20_50_200_equal_ta_with_the_same_warm_up(gspc):
+    close = gspc["close"]
+    for n in (20, 50, 200):  # 291 bars: enough for every one
+        ours, theirs = indicators.sma(gspc, n), SMAIndicator(close, n).sma_indicator()
+        assert ours.isna().sum() == theirs.isna().sum() == n - 1
+        assert_same_from(ours, theirs, n - 1)
+
+
+def test_ema_12_26_equal_ta_which_hides_the_first_n_minus_1(gspc):
+    close = gspc["close"]
+    for n in (12, 26):
+        ours, theirs = indicators.ema(gspc, n), EMAIndicator(close, n).ema_indicator()
+        # same recursion from the same seed (the first close); ta masks the warm-up, we do not
+        assert theirs.iloc[: n - 1].isna().all() and ours.notna().all()
+        assert_same_from(ours, theirs, n - 1)
+
+
+def test_bollinger_20_2_equals_ta_population_sd(gspc):
+    mid, upper, lower = indicators.bollinger(gspc, 20, 2)
+    bands = BollingerBands(gspc["close"], window=20, window_dev=2)
+    assert_same_from(mid, bands.bollinger_mavg(), 19)
+    assert_same_from(upper, bands.bollinger_hband(), 19)
+    assert_same_from(lower, bands.bollinger_lband(), 19)
+    assert upper.iloc[:19].isna().all() and bands.bollinger_hband().iloc[:19].isna().all()
+
+
+def test_macd_12_26_9_equals_ta_keeping_every_bar(gspc):
+    # fillna=True makes ta's EMAs start at bar 0 like ours (min_periods=0); nothing is then
+    # left to fill, so the signal is seeded at bar 0 as ours is: identical everywhere.
+    line, signal, hist = indicators.macd(gspc, 12, 26, 9)
+    ref = MACD(gspc["close"], window_slow=26, window_fast=12, window_sign=9, fillna=True)
+    assert_same_from(line, ref.macd(), 0)
+    assert_same_from(signal, ref.macd_signal(), 0)
+    assert_same_from(hist, ref.macd_diff(), 0)
+
+
+def test_macd_differs_from_ta_default_only_by_the_signal_seed(gspc):
+    line, signal, hist = indicators.macd(gspc, 12, 26, 9)
+    ref = MACD(gspc["close"], window_slow=26, window_fast=12, window_sign=9)
+    assert_same_from(line, ref.macd(), 25)  # the line: from the slow EMA's warm-up on
+    # ta starts the signal EMA at the first defined line value (bar 25) and shows it from bar
+    # 33; from there both follow s[t] = s[t-1] + 0.2 (line[t] - s[t-1]), so the gap is the
+    # seed difference times 0.8 ** (t - 25), exactly.
+    seed_gap = signal.iloc[25] - line.iloc[25]
+    decay = pd.Series(0.8 ** (np.arange(len(gspc)) - 25.0), index=gspc.index)
+    assert ref.macd_signal().iloc[:33].isna().all()
+    assert_same_from(signal - seed_gap * decay, ref.macd_signal(), 33)
+    assert_same_from(hist + seed_gap * decay, ref.macd_diff(), 33)
+    assert abs(signal.iloc[33] - ref.macd_signal().iloc[33]) > 0.9  # visible at first
+    assert abs(signal.iloc[-1] - ref.macd_signal().iloc[-1]) < TOL  # gone after a year
+
+
+def test_rsi_14_equals_ta_once_ta_is_given_our_seed(gspc):
+    # ta turns the first (missing) difference into a zero gain and zero loss and seeds Wilder's
+    # average there: at bar t its averages weigh the first real change by (1/14) (13/14)^(t-1)
+    # where ours weigh it (13/14)^(t-1). Handing ta that change times 14 gives it our seed;
+    # every later change is untouched, so the two must then agree exactly from bar 14.
+    close = gspc["close"]
+    seeded = close.copy()
+    seeded.iloc[0] = close.iloc[1] - 14 * (close.iloc[1] - close.iloc[0])
+    ours = indicators.rsi(gspc, 14)
+    assert ours.iloc[:14].isna().all()
+    assert_same_from(ours, RSIIndicator(seeded, 14).rsi(), 14)
+
+
+def test_rsi_14_against_plain_ta_is_a_seed_transient_that_dies_out(gspc):
+    ours, theirs = indicators.rsi(gspc, 14), RSIIndicator(gspc["close"], 14).rsi()
+    assert theirs.iloc[:13].isna().all() and theirs.iloc[13:].notna().all()  # its zero counts
+    gap = (ours - theirs).abs()
+    assert gap.iloc[14] > 5  # the first weeks of a chart differ by several RSI points
+    assert gap.iloc[100] < 0.05 and gap.iloc[200] < 1e-4
+    assert gap.iloc[-1] < 1e-7  # the value alerts read agrees after a year of bars
+
+
+def test_the_live_last_bar_is_used_and_moves_only_the_last_values(gspc):
+    # The recorded chart ends with 29 Feb 2024 in progress, stamped 18:46:29 UTC (the latest
+    # trade) where every finished session is stamped with its 09:30 New York open.
+    assert gspc.index[-1] == pd.Timestamp("2024-02-29 18:46:29", tz="UTC")
+    opens = gspc.index[:-1].tz_convert("America/New_York").strftime("%H:%M")
+    assert (opens == "09:30").all()
+    done = gspc.iloc[:-1]  # what the wall showed at the previous close
+    for full, closed in [
+        (indicators.sma(gspc, 20), indicators.sma(done, 20)),
+        (indicators.ema(gspc, 26), indicators.ema(done, 26)),
+        (indicators.rsi(gspc, 14), indicators.rsi(done, 14)),
+        (indicators.macd(gspc)[1], indicators.macd(done)[1]),
+        (indicators.bollinger(gspc)[1], indicators.bollinger(done)[1]),
+    ]:
+        assert full.iloc[:-1].equals(closed)  # causal: the in-progress bar changes nothing before
+        assert full.iloc[-1] != closed.iloc[-1]

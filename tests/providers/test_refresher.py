@@ -267,3 +267,45 @@ def test_next_delay_backs_off_with_a_cap(tmp_path, failures, expected):
     from providers.models import Snapshot
 
     assert refresher.next_delay("fx", Snapshot(dataset="fx", failures=failures)) == expected
+
+
+def test_failures_are_logged_newest_first_and_bounded(tmp_path):
+    from providers.models import FAILURE_LOG_SIZE
+
+    primary = ScriptedProvider("a", fails(Unavailable("HTTP 503")))
+    secondary = ScriptedProvider("b", fails(BadPayload("not CSV")))
+    clock = Clock()
+    refresher, _ = make(
+        tmp_path, settings_with(["a", "b"], attempts=1), primary, secondary, clock=clock
+    )
+    refresher.refresh("fx")
+    clock.now = T0.replace(minute=5)
+    snap = refresher.refresh("fx")
+    assert [(e.provider, e.error, e.at.minute) for e in snap.failure_log] == [
+        ("b", "not CSV", 5),
+        ("a", "HTTP 503", 5),
+        ("b", "not CSV", 0),
+        ("a", "HTTP 503", 0),
+    ]
+    for _ in range(15):
+        snap = refresher.refresh("fx")
+    assert len(snap.failure_log) == FAILURE_LOG_SIZE
+
+
+def test_validation_rejecting_everything_moves_on_to_the_next_provider(tmp_path):
+    from providers.models import Finding
+
+    def reject_all(records, **_):
+        return [], [Finding(tier="core", rule="future_time", detail="in the future", rejected=True)]
+
+    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=None)
+    refresher = Refresher(
+        settings_with(["a", "b"]),
+        {"a": ScriptedProvider("a", answers()), "b": ScriptedProvider("b", answers(2.0))},
+        store,
+        validator=reject_all,
+        clock=Clock(),
+    )
+    snap = refresher.refresh("fx")
+    assert snap.status is Status.ERROR
+    assert "a: every record failed validation (in the future)" in snap.error
