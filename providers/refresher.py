@@ -32,6 +32,7 @@ from providers.leader import AlwaysLeader, FileLeadership
 from providers.metrics import FETCH_SECONDS, FETCHES
 from providers.models import FAILURE_LOG_SIZE, AnyRecord, FailureEntry, Snapshot, Status
 from providers.store import SnapshotStore
+from providers.validation import cross_check
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ class Refresher:
                 )
                 log.exception("refresh %s: %s raised", name, provider_name)
                 continue
+            findings += self._cross_check(name, request, chain[index + 1 :], batch, previous)
             snapshot = self._success(name, previous, started, provider_name, index, batch, errors)
             snapshot = snapshot.model_copy(
                 update={"findings": tuple(findings), "failure_log": _log(failed, previous)}
@@ -178,6 +180,21 @@ class Refresher:
             raise BadPayload(f"every record failed validation ({reasons})")
         batch.records = kept
         return findings
+
+    def _cross_check(
+        self, name: str, request: Request, rest: list[str], batch: Batch, previous: Snapshot
+    ) -> list:
+        """Every Nth refresh, ask the next source too and flag prices that disagree."""
+        every = self.settings.datasets[name].validation.cross_check_every
+        if not every or not rest or (previous.fetch_count + 1) % every:
+            return []
+        try:
+            other = self._load(rest[0], request, self.settings.deadline_s(name))
+        except Exception as exc:  # a failing second opinion is no finding about the first
+            log.info("cross-check of %s with %s failed: %s", name, rest[0], exc)
+            return []
+        tolerance = self.settings.datasets[name].validation.cross_check_tolerance_pct
+        return cross_check(batch.records, other.records, tolerance_pct=tolerance, source=rest[0])
 
     def _after(self, name: str, snapshot: Snapshot) -> None:
         if self.after_refresh is None:

@@ -309,3 +309,24 @@ def test_validation_rejecting_everything_moves_on_to_the_next_provider(tmp_path)
     snap = refresher.refresh("fx")
     assert snap.status is Status.ERROR
     assert "a: every record failed validation (in the future)" in snap.error
+
+
+def test_cross_check_flags_a_source_disagreeing_with_its_fallback(tmp_path):
+    from config.schema import Validation
+
+    settings = settings_with(["a", "b"])
+    dataset = settings.datasets["fx"].model_copy(
+        update={"validation": Validation(cross_check_every=2, cross_check_tolerance_pct=1.0)}
+    )
+    settings = settings.model_copy(update={"datasets": {"fx": dataset}})
+    primary, secondary = (
+        ScriptedProvider("a", answers(100.0)),
+        ScriptedProvider("b", answers(103.0)),
+    )
+    refresher, _ = make(tmp_path, settings, primary, secondary)
+    first = refresher.refresh("fx")
+    assert (first.findings, secondary.calls) == ((), 0)  # only every 2nd refresh asks b
+    second = refresher.refresh("fx")
+    assert secondary.calls == 1 and second.source == "a" and second.status is Status.OK
+    assert {f.rule for f in second.findings} == {"disagrees"}
+    assert all(not f.rejected and "b" in f.detail for f in second.findings)
