@@ -1,5 +1,7 @@
-# Market Wallboard, open edition, served by gunicorn as a non-root user.
-FROM python:3.11-slim
+# Market Wallboard, served by gunicorn as a non-root user.
+#   docker build -t wallboard .                 the open edition (the default, last stage)
+#   docker build --target wind -t wallboard:wind .   the Wind edition (needs WindPy, below)
+FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
@@ -15,8 +17,19 @@ RUN pip install -c constraints.txt -e . \
     && useradd --create-home --uid 10001 wallboard \
     && mkdir -p /app/var && chown wallboard /app/var
 
-USER wallboard
 EXPOSE 8050
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8050/healthz', timeout=4)"
 CMD ["gunicorn", "-w", "4", "-b", "0.0.0.0:8050", "--timeout", "60", "app:server"]
+
+# WindPy ships with the Wind Financial Terminal and is not on PyPI: copy the terminal's WindPy
+# package (WindPy.py and its libraries, from the terminal's installation folder) into
+# deploy/windpy/ before building this target. The terminal itself must be reachable from the
+# container as your Wind licence allows.
+FROM base AS wind
+COPY deploy/windpy/ /opt/windpy/
+ENV PYTHONPATH=/opt/windpy WALLBOARD_EDITION=wind
+USER wallboard
+
+FROM base AS open
+USER wallboard

@@ -296,10 +296,26 @@ class Settings(Strict):
         return [(name, scene) for name, scene in ordered if scene.enabled]
 
     def chain(self, dataset: str) -> list[str]:
-        """The provider chain this edition uses for a dataset."""
+        """The provider chain this edition uses for a dataset.
+
+        In the wind edition a dataset without a Wind chain uses its open chain: Wind where it
+        is mapped, public sources for the rest (crypto, news...), by configuration alone.
+        """
         if self.edition is Edition.DEMO:
             return ["demo"]
-        return list(getattr(self.datasets[dataset].chains, self.edition.value))
+        chains = self.datasets[dataset].chains
+        if self.edition is Edition.WIND and not chains.wind:
+            return list(chains.open)
+        return list(getattr(chains, self.edition.value))
+
+    def wind_unmapped(self) -> list[str]:
+        """Datasets the wind edition serves without Wind (no Wind chain or no Wind codes)."""
+        return [
+            name
+            for name, dataset in self.datasets.items()
+            if "wind" not in dataset.chains.wind
+            or not any("wind" in i.symbols for i in dataset.instruments)
+        ]
 
     def provider_options(self, name: str) -> ProviderOptions:
         """HTTP options of one provider (defaults when the config says nothing)."""

@@ -32,6 +32,7 @@ REGISTRY: dict[str, str] = {
     "schedule": "providers.schedule:ScheduleProvider",
     "stooq": "providers.stooq:StooqProvider",
     "treasury": "providers.treasury:TreasuryProvider",
+    "wind": "providers.wind:WindProvider",
     "yahoo": "providers.yahoo:YahooProvider",
 }
 

@@ -61,6 +61,15 @@ class Board:
             "recent_failures": [e.model_dump(mode="json") for e in snap.failure_log],
         }
 
+    def provider_health(self) -> dict[str, Any]:
+        """The session state of providers that keep one (the Wind terminal), in this process."""
+        providers = self.refresher.providers if self.refresher is not None else {}
+        return {
+            name: provider.health()
+            for name, provider in providers.items()
+            if callable(getattr(provider, "health", None))
+        }
+
     def status(self) -> dict[str, Any]:
         """Edition, refresher and every dataset's status, as JSON-ready data."""
         now = self.clock()
@@ -73,6 +82,10 @@ class Board:
                 "leading": bool(refresher and refresher.leading),
             },
             "problems": self.start_problems,
+            "providers": self.provider_health(),
+            "wind_unmapped": self.settings.wind_unmapped()
+            if self.settings.edition.value == "wind"
+            else [],
             "alerts": [a.model_dump(mode="json") for a in self.alerts.active()]
             if self.alerts is not None
             else [],

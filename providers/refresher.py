@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from tenacity import RetryCallState, Retrying, retry_if_exception
@@ -51,6 +52,14 @@ def record_time(record: AnyRecord) -> datetime | None:
     if record.kind in ("quote", "curve"):
         return record.as_of
     return None
+
+
+_PER_INSTRUMENT = {"quote", "bar", "curve"}
+
+
+def _instrument_of(record: AnyRecord) -> str | None:
+    """The instrument id a record belongs to (curve points by tenor)."""
+    return getattr(record, "symbol", None) or getattr(record, "tenor", None)
 
 
 def _log(failed: list[FailureEntry], previous: Snapshot) -> tuple[FailureEntry, ...]:
@@ -155,7 +164,12 @@ class Refresher:
                 log.exception("refresh %s: %s raised", name, provider_name)
                 continue
             findings += self._cross_check(name, request, chain[index + 1 :], batch, previous)
+            filled = self._fill_missing(name, request, chain[index + 1 :], batch, started, previous)
             snapshot = self._success(name, previous, started, provider_name, index, batch, errors)
+            if filled:
+                snapshot = snapshot.model_copy(
+                    update={"source": "+".join([provider_name, *filled])}
+                )
             snapshot = snapshot.model_copy(
                 update={"findings": tuple(findings), "failure_log": _log(failed, previous)}
             )
@@ -180,6 +194,44 @@ class Refresher:
             raise BadPayload(f"every record failed validation ({reasons})")
         batch.records = kept
         return findings
+
+    def _fill_missing(
+        self,
+        name: str,
+        request: Request,
+        rest: list[str],
+        batch: Batch,
+        now: datetime,
+        previous: Snapshot,
+    ) -> list[str]:
+        """Instruments the answering source lacks (no code for it, or it failed) are asked of
+        the later sources in the chain: a hybrid per instrument (Wind for what it maps, public
+        sources for the rest). Returns the sources that filled something."""
+        if request.kind.value not in _PER_INSTRUMENT or not rest:
+            return []
+        filled: list[str] = []
+        for provider_name in rest:
+            have = {_instrument_of(record) for record in batch.records}
+            missing = tuple(i for i in request.instruments if i.id not in have)
+            provider = self.providers.get(provider_name)
+            if not missing or provider is None:
+                continue
+            if not any(provider.symbol(i) is not None for i in missing):
+                continue
+            try:
+                extra = self._load(
+                    provider_name,
+                    replace(request, instruments=missing),
+                    self.settings.deadline_s(name),
+                )
+                self._check(extra, name, now, previous)
+            except Exception as exc:  # the answer we have stands; note why it is partial
+                batch.problems.append(short(f"{provider_name} (for the rest): {exc}"))
+                continue
+            batch.records = [*batch.records, *extra.records]
+            batch.problems.extend(short(p) for p in extra.problems)
+            filled.append(provider_name)
+        return filled
 
     def _cross_check(
         self, name: str, request: Request, rest: list[str], batch: Batch, previous: Snapshot

@@ -330,3 +330,42 @@ def test_cross_check_flags_a_source_disagreeing_with_its_fallback(tmp_path):
     assert secondary.calls == 1 and second.source == "a" and second.status is Status.OK
     assert {f.rule for f in second.findings} == {"disagrees"}
     assert all(not f.rejected and "b" in f.detail for f in second.findings)
+
+
+def test_instruments_the_first_source_lacks_are_filled_from_the_next(tmp_path):
+    from config.schema import Instrument
+
+    settings = settings_with(["a", "b"])
+    dataset = settings.datasets["fx"].model_copy(
+        update={
+            "instruments": [
+                Instrument(id="eurusd", name="EUR/USD", symbols={"a": "EURUSD", "b": "EURUSD=X"}),
+                Instrument(id="usdcnh", name="USD/CNH", symbols={"b": "CNH=X"}),  # only b maps it
+            ]
+        }
+    )
+    settings = settings.model_copy(update={"datasets": {"fx": dataset}})
+
+    def only_mapped(price):
+        def script(request, call):
+            batch = quotes_for(request, price)
+            mapped = {i.id for i in request.instruments if name_of(request) in i.symbols}
+            batch.records = [q for q in batch.records if q.symbol in mapped]
+            return batch
+
+        return script
+
+    def name_of(request):
+        return "a" if len(request.instruments) == 2 else "b"
+
+    primary, secondary = (
+        ScriptedProvider("a", only_mapped(1.08)),
+        ScriptedProvider("b", only_mapped(7.2)),
+    )
+    primary.symbol = lambda i: i.symbols.get("a")
+    secondary.symbol = lambda i: i.symbols.get("b")
+    refresher, _ = make(tmp_path, settings, primary, secondary)
+    snap = refresher.refresh("fx")
+    assert (snap.status, snap.source) == (Status.OK, "a+b")
+    assert {(q.symbol, q.price) for q in snap.records} == {("eurusd", 1.08), ("usdcnh", 7.2)}
+    assert secondary.calls == 1  # asked only for what was missing
