@@ -22,7 +22,8 @@ from providers.errors import BadPayload, EmptyResult, NotConfigured, Unavailable
 from providers.models import Status
 from providers.refresher import Refresher
 from providers.store import SnapshotStore
-from providers.wind import WindProvider, parse_quotes, table, wind_error
+from providers.wind import WindProvider
+from providers.wind_data import parse_quotes, table, wind_error
 from tests.fakes.windpy import Scenario, make_module
 from tests.providers.fakes import ScriptedProvider, quotes_for
 
