@@ -5,10 +5,10 @@ import or construction, so a board without it starts and this provider says NotC
 WindPy's `w` is one session per process: `WindSession` serializes every call with one lock,
 checks `w.isconnected()` before each and restarts a dropped session with a capped backoff.
 
-Pure pieces, tested without a session: `table` (any WindData orientation, or a `usedf`
-DataFrame, -> {(CODE, FIELD): [(time, value)]}), `wind_error` (ErrorCode -> our error),
-`parse_quotes`, `parse_bars`, `series_quote`, `curve_point`. Values marked "check" come from
-public WindPy use, not from a confirmed document (see /work/shared/WINDPY.md).
+The pure pieces, tested without a session, are in providers.wind_data: `table` (any WindData
+orientation, or a `usedf` DataFrame, -> {(CODE, FIELD): [(time, value)]}), `wind_error`
+(ErrorCode -> our error), `parse_quotes`, `parse_bars`, `series_quote`, `curve_point`. Values
+marked "check" come from public WindPy use, not from a confirmed document (shared/WINDPY.md).
 """
 
 from __future__ import annotations
