@@ -46,3 +46,23 @@ def stale_badge(snapshot: Snapshot, now: datetime, *, badge_id: dict | None = No
         **{"data-status": snapshot.status.value},
         **extra,
     )
+
+
+def as_of_text(snapshot: Snapshot) -> str:
+    """'as of Wed 05 Mar 2025 15:00 UTC', or 'no data'."""
+    if snapshot.as_of is None:
+        return "no data"
+    return f"as of {snapshot.as_of:%a %d %b %Y %H:%M} UTC"
+
+
+def chart_caption(what: str, snapshot: Snapshot, *, class_name: str) -> html.Figcaption:
+    """A chart's caption: what it shows, its data's time and its status in words."""
+    icon, label = LOOK[snapshot.status]
+    return html.Figcaption(
+        [
+            html.Span(what),
+            html.Span(f" · {as_of_text(snapshot)} · "),
+            html.Span(f"{icon} {label}", className=f"wb-badge--{snapshot.status.value}"),
+        ],
+        className=class_name,
+    )

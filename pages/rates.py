@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from components.badges import LOOK
+from components.badges import LOOK, chart_caption
 from components.figures import FLAT, GRAPH_CONFIG, SERIES, TEMPLATE_NAME
 from components.format import direction
 from components.scene import SceneView, scene_layout
@@ -116,23 +116,9 @@ def make_curve_figure(points: list[CurvePoint]) -> go.Figure:
     return fig
 
 
-def _when(snapshot: Snapshot) -> str:
-    if snapshot.as_of is None:
-        return "no data"
-    return f"as of {snapshot.as_of:%a %d %b %Y %H:%M} UTC"
-
-
 def caption(what: str, snapshot: Snapshot) -> html.Figcaption:
     """A chart's caption: what it shows, its data's time and its status in words."""
-    icon, label = LOOK[snapshot.status]
-    return html.Figcaption(
-        [
-            html.Span(what),
-            html.Span(f" · {_when(snapshot)} · "),
-            html.Span(f"{icon} {label}", className=f"wb-badge--{snapshot.status.value}"),
-        ],
-        className="rates-caption",
-    )
+    return chart_caption(what, snapshot, class_name="rates-caption")
 
 
 def no_data(what: str, snapshot: Snapshot | None = None) -> html.Div:

@@ -12,7 +12,7 @@ import re
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from components.badges import LOOK
+from components.badges import chart_caption
 from components.figures import DOWN, FLAT, GRAPH_CONFIG, MUTED, SERIES, TEMPLATE_NAME
 from components.scene import SceneView, scene_layout
 from components.sections import reason
@@ -125,23 +125,9 @@ def make_term_structure_figure(quotes: list[Quote]) -> go.Figure:
     return fig
 
 
-def _when(snapshot: Snapshot) -> str:
-    if snapshot.as_of is None:
-        return "no data"
-    return f"as of {snapshot.as_of:%a %d %b %Y %H:%M} UTC"
-
-
 def caption(what: str, snapshot: Snapshot) -> html.Figcaption:
     """A chart's caption: what it shows, its data's time and its status in words."""
-    icon, label = LOOK[snapshot.status]
-    return html.Figcaption(
-        [
-            html.Span(what),
-            html.Span(f" · {_when(snapshot)} · "),
-            html.Span(f"{icon} {label}", className=f"wb-badge--{snapshot.status.value}"),
-        ],
-        className="vol-caption",
-    )
+    return chart_caption(what, snapshot, class_name="vol-caption")
 
 
 def shape_panel(quotes: list[Quote], names: dict[str, str]) -> html.Div:
