@@ -9,23 +9,11 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from tests.test_app import SCENES
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / ".venv/node/node_modules/axe-core/axe.min.js"))
-SCENES = [
-    "overview",
-    "fx",
-    "rates",
-    "commodities",
-    "crypto",
-    "volatility",
-    "sectors",
-    "technicals",
-    "calendar",
-    "news",
-    "status",
-]
 RUN_AXE = """
 const done = arguments[arguments.length - 1];
 axe.run(document, {resultTypes: ["violations"]})

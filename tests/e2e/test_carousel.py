@@ -11,22 +11,9 @@ import pytest
 
 from app import create_app
 from providers.refresher import utc_now
+from tests.test_app import SCENES as ORDER
 
 pytestmark = pytest.mark.browser
-
-ORDER = [
-    "overview",
-    "fx",
-    "rates",
-    "commodities",
-    "crypto",
-    "volatility",
-    "sectors",
-    "technicals",
-    "calendar",
-    "news",
-    "status",
-]
 
 
 def demo_app(
