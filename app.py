@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -19,22 +18,19 @@ from pathlib import Path
 import dash
 import flask
 from dash import Dash
-from flask_caching import Cache
 
 from components.scene import ScenePage, register_scene_callbacks
 from components.shell import register_shell_callbacks, shell
-from config import ConfigError, Settings, load_settings
+from config import ConfigError, Settings, load_settings, secrets_of
 from providers import markets
 from providers.alerting import AlertKeeper
-from providers.base import Provider, build_providers, check_chains
+from providers.base import Provider, check_chains
 from providers.board import EXTENSION, Board
-from providers.endpoints import ADMIN_ENV, register_endpoints
+from providers.endpoints import register_endpoints
+from providers.engine import build_engine
 from providers.freshness import dataset_markets
-from providers.leader import FileLeadership
 from providers.logs import configure_json_logging
 from providers.refresher import Refresher, utc_now
-from providers.store import SnapshotStore
-from providers.validation import validate
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("wallboard")
@@ -72,33 +68,6 @@ def check_settings(settings: Settings) -> None:
             problems.append(f"scenes.{name}: no page module pages/{name}.py")
     if problems:
         raise ConfigError("invalid configuration:" + "".join(f"\n  {p}" for p in problems))
-
-
-def _state_dir(settings: Settings) -> Path:
-    path = Path(settings.state_dir)
-    return path if path.is_absolute() else ROOT / path
-
-
-def _cache_config(settings: Settings, state_dir: Path) -> dict:
-    cache = settings.cache
-    if cache.type == "redis":
-        assert cache.redis_url is not None
-        return {
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": cache.redis_url.get_secret_value(),
-            "CACHE_DEFAULT_TIMEOUT": 0,
-            "CACHE_KEY_PREFIX": "",
-        }
-    if cache.type == "simple":
-        return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 0}
-    directory = Path(cache.dir)
-    directory = directory if directory.is_absolute() else ROOT / directory
-    return {
-        "CACHE_TYPE": "FileSystemCache",
-        "CACHE_DIR": str(directory),
-        "CACHE_DEFAULT_TIMEOUT": 0,
-        "CACHE_THRESHOLD": 10_000,
-    }
 
 
 def _register_pages(app: Dash, settings: Settings) -> None:
@@ -161,7 +130,6 @@ def create_app(
 ) -> Dash:
     """Build the Dash app for a configuration: cache, refresher, pages and endpoints."""
     check_settings(settings)
-    state_dir = _state_dir(settings)
     app = Dash(
         __name__,
         use_pages=True,
@@ -175,24 +143,14 @@ def create_app(
         suppress_callback_exceptions=True,
     )
     app.index_string = INDEX_STRING.format(theme=settings.theme)
-    cache = Cache(app.server, config=_cache_config(settings, state_dir))
-    store = SnapshotStore(
-        cache.cache, namespace=settings.edition.value, persist_dir=state_dir / "snapshots"
-    )
-    problems = store.load_persisted(list(settings.datasets))
+    engine = build_engine(settings, providers=providers, clock=clock)
+    store, refresher = engine.store, engine.refresher
     all_markets = {m for dataset in settings.datasets.values() for m in dataset_markets(dataset)}
-    threading.Thread(
+    warming = threading.Thread(
         target=markets.warm, args=(all_markets, clock()), name="warm-calendars", daemon=True
-    ).start()
-    refresher = Refresher(
-        settings,
-        providers if providers is not None else build_providers(settings),
-        store,
-        leadership=FileLeadership(state_dir / f"refresher-{settings.edition.value}.lock"),
-        validator=validate,
-        clock=clock,
     )
-    board = Board(settings, store, refresher, clock, problems)
+    warming.start()
+    board = Board(settings, store, refresher, clock, engine.problems, warming=warming)
     # Read through the board, so a config reload reaches the rules too.
     board.alerts = AlertKeeper(lambda: board.settings, store, clock)
     refresher.after_refresh = board.alerts.after_refresh
@@ -205,20 +163,10 @@ def create_app(
     register_endpoints(
         app.server, board, check=check_settings, active_alerts=lambda: len(board.alerts.active())
     )
-    if start_refresher:
+    # With the external runner, deploy/gunicorn.conf.py runs the refresher in its own process.
+    if start_refresher and settings.refresh.runner == "worker":
         _start_refresher_once(app.server, refresher)
     return app
-
-
-def secrets_of(settings: Settings) -> list[str]:
-    """Every secret the process knows, for redaction from logs."""
-    found = [os.environ.get(ADMIN_ENV, ""), os.environ.get(settings.alerts.webhook_env, "")]
-    if settings.fred_api_key is not None:
-        found.append(settings.fred_api_key.get_secret_value())
-    if settings.cache.redis_url is not None:
-        found.append(settings.cache.redis_url.get_secret_value())
-    found += [o.api_key.get_secret_value() for o in settings.providers.values() if o.api_key]
-    return [s for s in found if s]
 
 
 def build() -> Dash:

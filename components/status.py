@@ -41,6 +41,41 @@ def status_table(board: Board) -> html.Table:
     )
 
 
+def system_summary(board: Board) -> html.Section:
+    """The shared cache (ok, or degraded and serving this host's copy) and who refreshes."""
+    now = board.clock()
+    cache = board.store.health()
+    refresher = board.refresher_status(now)
+    if cache["state"] == "degraded":
+        cache_line = html.P(
+            [
+                html.Strong("Cache degraded", className="wb-status__degraded"),
+                f" — {cache['backend']} unreachable since {cache['since'][11:19]} UTC; "
+                "showing this host's last-good copy and reconnecting by itself. ",
+                html.Span(cache["error"] or "", className="wb-status__error"),
+            ],
+            role="alert",
+            **{"data-cache": "degraded"},
+        )
+    else:
+        cache_line = html.P(f"Cache: {cache['backend']}, ok.", **{"data-cache": "ok"})
+    leader = refresher["leader"]
+    age = refresher["heartbeat_age_s"]
+    if leader:
+        seen = f", last seen {age:.0f} s ago" if age is not None else ""
+        refresher_line = f"Refresher: {leader} ({refresher['leader_role']}){seen}."
+    else:
+        refresher_line = "Refresher: not started yet."
+    return html.Section(
+        [
+            html.H2("System", className="wb-section__title"),
+            cache_line,
+            html.P(refresher_line, **{"data-leader": leader or ""}),
+        ],
+        className="wb-section",
+    )
+
+
 def alerts_list(board: Board) -> html.Section:
     """Active alerts, newest first."""
     alerts = board.alerts.active() if board.alerts is not None else []

@@ -3,7 +3,9 @@
 Environment variables (they win over the file):
   WALLBOARD_CONFIG   path of the YAML file (default: config/wallboard.yaml)
   WALLBOARD_EDITION  open | wind | demo  (DATA_MODE is accepted as an alias)
-  REDIS_URL          switches the cache to Redis
+  REDIS_URL          switches the cache to Redis (shared by every host of a fleet)
+  WALLBOARD_STATE_DIR  where last-good snapshots and locks live (one per host)
+  WALLBOARD_REFRESHER  worker | external (the refresher runs in its own process)
   FRED_API_KEY       key for the FRED API
   HOST, PORT         where `python app.py` listens
 """
@@ -14,21 +16,35 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import ValidationError
 
 from config.schema import Edition, Settings
 
-__all__ = ["DEFAULT_CONFIG", "ConfigError", "Edition", "Settings", "load_settings"]
+__all__ = [
+    "ADMIN_ENV",
+    "DEFAULT_CONFIG",
+    "ConfigError",
+    "Edition",
+    "Settings",
+    "load_settings",
+    "secrets_of",
+]
+
+ADMIN_ENV = "WALLBOARD_ADMIN_TOKEN"  # bearer token of the /admin endpoints
 
 DEFAULT_CONFIG = Path(__file__).with_name("wallboard.yaml")
 
 # Which settings key each environment variable overrides, so errors name the variable.
+# DATA_MODE comes first so that WALLBOARD_EDITION, applied after it, wins.
 _ENV_KEYS: dict[str, tuple[str, ...]] = {
-    "WALLBOARD_EDITION": ("edition",),
     "DATA_MODE": ("edition",),
+    "WALLBOARD_EDITION": ("edition",),
     "REDIS_URL": ("cache", "redis_url"),
+    "WALLBOARD_STATE_DIR": ("state_dir",),
+    "WALLBOARD_REFRESHER": ("refresh", "runner"),
     "FRED_API_KEY": ("fred_api_key",),
     "HOST": ("server", "host"),
     "PORT": ("server", "port"),
@@ -75,7 +91,7 @@ def _read_yaml(path: Path, *, from_env: bool) -> dict[str, Any]:
 def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
     """Write environment overrides into the raw settings; return which key came from where."""
     sources: dict[tuple[str, ...], str] = {}
-    for var in ("DATA_MODE", "WALLBOARD_EDITION", "REDIS_URL", "FRED_API_KEY", "HOST", "PORT"):
+    for var in _ENV_KEYS:
         value = env.get(var)
         if value is None or value == "":
             continue
@@ -85,7 +101,8 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, .
             child = node.get(part)
             node[part] = child = dict(child) if isinstance(child, dict) else {}
             node = child
-        node[key[-1]] = value.strip().lower() if key == ("edition",) else value
+        lowered = key in (("edition",), ("refresh", "runner"))
+        node[key[-1]] = value.strip().lower() if lowered else value
         sources[key] = var
         if var == "REDIS_URL":
             node["type"] = "redis"
@@ -106,3 +123,16 @@ def _describe(exc: ValidationError, path: Path, sources: dict[tuple[str, ...], s
         lines.append(f"{key}: {message}")
     header = f"invalid configuration in {path}:"
     return header + ("".join(f"\n  {line}" for line in lines))
+
+
+def secrets_of(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
+    """Every secret the process knows, for redaction from logs (a Redis URL's password too)."""
+    env = os.environ if env is None else env
+    found = [env.get(ADMIN_ENV, ""), env.get(settings.alerts.webhook_env, "")]
+    if settings.fred_api_key is not None:
+        found.append(settings.fred_api_key.get_secret_value())
+    if settings.cache.redis_url is not None:
+        url = settings.cache.redis_url.get_secret_value()
+        found += [url, urlsplit(url).password or ""]
+    found += [o.api_key.get_secret_value() for o in settings.providers.values() if o.api_key]
+    return [s for s in found if s]

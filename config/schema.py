@@ -200,6 +200,10 @@ class Cache(Strict):
     type: Literal["filesystem", "redis", "simple"] = "filesystem"
     dir: str = "var/cache"
     redis_url: SecretStr | None = None
+    # With Redis: how long a Redis call may take, and how long after a failure it is tried
+    # again (meanwhile the host-local copy in `dir` is served).
+    redis_timeout_s: Annotated[float, Field(gt=0, le=30)] = 1
+    redis_retry_s: Annotated[float, Field(gt=0, le=300)] = 2
 
     @model_validator(mode="after")
     def _redis_needs_url(self) -> Cache:
@@ -217,6 +221,12 @@ class Refresh(Strict):
     max_backoff_s: Annotated[float, Field(ge=1, le=3600)] = 120
     max_hung_calls: Annotated[int, Field(ge=1, le=50)] = 2
     leader_poll_s: Annotated[float, Field(gt=0, le=600)] = 5
+    # With Redis, the fleet leader's lock expires this long after its holder stops renewing it
+    # (it renews every third of it): a dead leader is replaced within leader_ttl_s + leader_poll_s.
+    leader_ttl_s: Annotated[float, Field(ge=1, le=600)] = 10
+    # worker: each gunicorn worker runs a refresher thread and one of them leads;
+    # external: a separate process runs it (deploy/gunicorn.conf.py starts it once per host).
+    runner: Literal["worker", "external"] = "worker"
 
 
 class ProviderOptions(Strict):

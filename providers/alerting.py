@@ -38,7 +38,7 @@ class AlertKeeper:
         self.store = store
         self.clock = clock
         self.post = post
-        self.key = f"wallboard:{store.namespace}:alerts"
+        self.key = store.alerts_key
         self._lock = threading.Lock()
 
     def state(self) -> AlertState:

@@ -6,6 +6,7 @@ with `current_board()`. Nothing here fetches from an upstream: it reads the stor
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,7 @@ class Board:
     clock: Callable[[], datetime] = utc_now
     start_problems: list[str] = field(default_factory=list)
     alerts: Any = None  # providers.alerting.AlertKeeper, when alert rules are configured
+    warming: threading.Thread | None = None  # building market calendars at start
 
     def snapshot(self, dataset: str) -> Snapshot:
         """A dataset's snapshot with its status as of now (stale, closed, ...)."""
@@ -70,17 +72,30 @@ class Board:
             if callable(getattr(provider, "health", None))
         }
 
+    def refresher_status(self, now: datetime) -> dict[str, Any]:
+        """This process's role, and who leads (from the leader's heartbeat in the cache)."""
+        refresher = self.refresher
+        beat = self.store.read_heartbeat() or {}
+        at = beat.get("at")
+        return {
+            "identity": refresher.identity if refresher else None,
+            "role": refresher.role if refresher else None,
+            "leading": bool(refresher and refresher.leading),
+            "leader": beat.get("identity"),
+            "leader_role": beat.get("role"),
+            "heartbeat_age_s": round((now - at).total_seconds(), 1)
+            if isinstance(at, datetime)
+            else None,
+        }
+
     def status(self) -> dict[str, Any]:
         """Edition, refresher and every dataset's status, as JSON-ready data."""
         now = self.clock()
-        refresher = self.refresher
         return {
             "edition": self.settings.edition.value,
             "now": _iso(now),
-            "refresher": {
-                "identity": refresher.identity if refresher else None,
-                "leading": bool(refresher and refresher.leading),
-            },
+            "refresher": self.refresher_status(now),
+            "cache": self.store.health(),
             "problems": self.start_problems,
             "providers": self.provider_health(),
             "wind_unmapped": self.settings.wind_unmapped()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import flask
 
-from config import ConfigError, Edition, Settings, load_settings
+from config import ADMIN_ENV, ConfigError, Edition, Settings, load_settings
 from providers.board import Board
 from providers.metrics import (
     CALLBACK_SECONDS,
@@ -26,7 +26,6 @@ from providers.metrics import (
     exposition,
 )
 
-ADMIN_ENV = "WALLBOARD_ADMIN_TOKEN"
 log = logging.getLogger("wallboard.endpoints")
 
 
@@ -75,7 +74,9 @@ def register_endpoints(
 
     @server.get("/healthz")
     def healthz() -> flask.Response:
-        return flask.jsonify({"ok": True})
+        # Serving is healthy even with the shared cache down (the host's copy is served), so a
+        # load balancer keeps the instance; the cache state is said for operators.
+        return flask.jsonify({"ok": True, "cache": board.store.health()["state"]})
 
     @server.get("/api/status")
     def api_status() -> flask.Response:
@@ -110,20 +111,8 @@ def register_endpoints(
     def admin_reload():
         if (refused := admin_refusal()) is not None:
             return refused
-        try:
-            settings = load_settings()
-            check(settings)
-        except ConfigError as exc:
-            log.warning("admin: config reload refused: %s", exc)
-            return flask.jsonify({"error": str(exc), "kept": "the running configuration"}), 400
-        problem = _restart_needed(board.settings, settings)
-        if problem:
-            return flask.jsonify({"error": problem, "kept": "the running configuration"}), 409
-        board.settings = settings
-        if board.refresher is not None:
-            board.refresher.settings = settings
-        log.info("admin: configuration reloaded in this worker")
-        return flask.jsonify({"reloaded": True, "worker": os.getpid()})
+        code, body = reload_settings(board, check)
+        return flask.jsonify(body), code
 
     @server.post("/admin/demo/spike")
     def admin_demo_spike():
@@ -156,6 +145,32 @@ class _NoDataset:
 
 
 _NO_DATASET = _NoDataset()
+
+
+def reload_settings(
+    board: Board, check: Callable[[Settings], None], settings: Settings | None = None
+) -> tuple[int, dict]:
+    """Apply the configuration (read now, unless given) to this process's board: /admin/reload,
+    and the gunicorn master on HUP before it forks new workers. A bad file, or a change that
+    needs a restart, is refused with the reason and the running configuration kept. Returns an
+    HTTP status and a JSON body."""
+    try:
+        settings = settings or load_settings()
+        check(settings)
+    except ConfigError as exc:
+        log.warning("config reload refused: %s", exc)
+        return 400, {"error": str(exc), "kept": "the running configuration"}
+    if settings == board.settings:
+        return 200, {"reloaded": False, "unchanged": True, "worker": os.getpid()}
+    problem = _restart_needed(board.settings, settings)
+    if problem:
+        log.warning("config reload refused: %s", problem)
+        return 409, {"error": problem, "kept": "the running configuration"}
+    board.settings = settings
+    if board.refresher is not None:
+        board.refresher.settings = settings
+    log.info("configuration reloaded in process %s", os.getpid())
+    return 200, {"reloaded": True, "worker": os.getpid()}
 
 
 def _restart_needed(running: Settings, new: Settings) -> str | None:

@@ -20,6 +20,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -50,6 +51,11 @@ FETCH_SECONDS = Histogram(
     buckets=_BUCKETS,
 )
 CACHE_READS = Counter("wallboard_cache_reads", "Snapshot reads from the cache", ["result"])
+CACHE_DEGRADED = Gauge(
+    "wallboard_cache_degraded",
+    "1 while the shared Redis cache is unreachable and the host-local copy is served",
+    multiprocess_mode="max",
+)
 
 SCREEN_WINDOW_S = 120
 

@@ -6,9 +6,11 @@ retryable; then the next provider answers (status `fallback`); when all fail, th
 records are kept (status `stale`) with the failure counted and its reason shown. Callbacks
 never call this module: they read the store.
 
-Single flight: a dataset is refreshed by one thread at a time; a concurrent request for the same
-dataset waits for the running refresh and shares its result. One process per host leads (see
-providers.leader), so each dataset is fetched once per cadence however many workers serve it.
+Single flight: a dataset is refreshed by one thread at a time (and, with Redis, by one process
+in the fleet); a concurrent request for the same dataset waits for the running refresh and shares
+its result. One process leads (per host, or per fleet with Redis: see providers.leader), so each
+dataset is fetched once per cadence however many workers and hosts serve it. Followers copy the
+shared snapshots to their host, so a Redis outage finds a recent local copy.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from config.schema import Settings
 from providers.base import Batch, Provider, Request
 from providers.deadline import HungCalls, call_with_deadline
 from providers.errors import BadPayload, EmptyResult, ProviderError, RateLimited
-from providers.leader import AlwaysLeader, FileLeadership
+from providers.leader import AlwaysLeader, FileLeadership, FleetLeadership, local_flight
 from providers.metrics import FETCH_SECONDS, FETCHES
 from providers.models import FAILURE_LOG_SIZE, AnyRecord, FailureEntry, Snapshot, Status
 from providers.store import SnapshotStore
@@ -82,7 +84,8 @@ class Refresher:
         providers: dict[str, Provider],
         store: SnapshotStore,
         *,
-        leadership: FileLeadership | AlwaysLeader | None = None,
+        leadership: FileLeadership | FleetLeadership | AlwaysLeader | None = None,
+        flight: Callable = local_flight,
         validator: Callable | None = None,
         after_refresh: Callable[[str, Snapshot], None] | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -93,11 +96,12 @@ class Refresher:
         self.providers = providers
         self.store = store
         self.leadership = leadership or AlwaysLeader()
+        self.flight = flight
         self.validator = validator
         self.after_refresh = after_refresh
         self.clock = clock
         self.sleep = sleep
-        self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
+        self._identity = identity
         self.hung = HungCalls(settings.refresh.max_hung_calls)
         self._locks = {name: threading.Lock() for name in settings.datasets}
         self._due: dict[str, float] = {}
@@ -108,6 +112,13 @@ class Refresher:
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self.leading = False
+        self._beat = 0.0  # monotonic time of the last heartbeat or mirror
+
+    @property
+    def identity(self) -> str:
+        """host:pid of the process refreshing (looked up when asked: a preloaded app is built
+        in the gunicorn master and then forked)."""
+        return self._identity or f"{socket.gethostname()}:{os.getpid()}"
 
     # -- one dataset ---------------------------------------------------------------------------
 
@@ -118,9 +129,19 @@ class Refresher:
             with lock:  # wait for the running refresh, then read what it published
                 return self.store.read(dataset)
         try:
-            return self._refresh(dataset)
+            with self.flight(dataset, self.flight_ttl_s(dataset)) as ours:
+                if not ours:  # another process refreshed it meanwhile
+                    return self.store.read(dataset)
+                return self._refresh(dataset)
         finally:
             lock.release()
+
+    def flight_ttl_s(self, dataset: str) -> float:
+        """The longest a refresh of the dataset can take: every provider in the chain (and the
+        cross-check) for every attempt, with backoff. A fleet flight lock expires after this."""
+        policy = self.settings.refresh
+        per_provider = self.settings.deadline_s(dataset) * policy.attempts + policy.max_backoff_s
+        return per_provider * (len(self.settings.chain(dataset)) + 1) + 5
 
     def _refresh(self, name: str) -> Snapshot:
         dataset = self.settings.datasets[name]
@@ -401,6 +422,35 @@ class Refresher:
             self._due[name] = time.monotonic() + delay
             self._running.discard(name)
 
+    @property
+    def role(self) -> str:
+        """What this process does: leader, follower, standby, host leader (cache degraded)."""
+        return getattr(self.leadership, "role", "leader" if self.leading else "standby")
+
+    def _take_lead(self) -> None:
+        log.info("refresher %s leads (%s)", self.identity, self.role)
+        try:  # a Redis restarted empty gets this host's copy back at once
+            self.store.reseed(list(self.settings.datasets))
+        except Exception as exc:
+            log.warning("could not reseed the shared cache: %s", exc.__class__.__name__)
+        self._schedule_from_cache()
+
+    def _tick(self, leading: bool) -> None:
+        """Every `leader_poll_s`: the leader's heartbeat, a follower's mirror of the snapshots."""
+        now = time.monotonic()
+        if now - self._beat < self.settings.refresh.leader_poll_s and self._beat:
+            return
+        self._beat = now
+        try:
+            if leading:
+                self.store.write_heartbeat(
+                    {"identity": self.identity, "role": self.role, "at": self.clock()}
+                )
+            elif getattr(self.leadership, "mirrors", False):
+                self.store.mirror(list(self.settings.datasets))
+        except Exception as exc:  # Redis went away between the lock and this: next time
+            log.info("heartbeat/mirror skipped: %s", exc.__class__.__name__)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
@@ -409,9 +459,10 @@ class Refresher:
                 log.exception("leader check failed")
                 leading = False
             if leading and not self.leading:
-                log.info("refresher %s leads", self.identity)
-                self._schedule_from_cache()
+                self.leading = True
+                self._take_lead()
             self.leading = leading
+            self._tick(leading)
             if not leading:
                 self._stop.wait(self.settings.refresh.leader_poll_s)
                 continue

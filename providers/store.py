@@ -1,9 +1,10 @@
 """Where snapshots live: the shared cache (read by every callback) and the last-good files on disk.
 
 The cache is a flask-caching backend: FileSystemCache by default, shared by all gunicorn
-workers on a host; Redis when REDIS_URL is set. Keys are namespaced by edition, so demo data
-can never be read by the open edition. Last-good snapshots are also written to disk atomically
-(temp file + rename) and loaded at start, so a restarted board shows its last values at once.
+workers on a host; with REDIS_URL, a FleetCache (Redis shared by every host, with a host-local
+copy: see providers.fleetcache). Keys are namespaced by edition, so demo data can never be read
+by the open edition. Last-good snapshots are also written to disk atomically (temp file +
+rename) and loaded at start, so a restarted board shows its last values at once.
 """
 
 from __future__ import annotations
@@ -37,10 +38,67 @@ class SnapshotStore:
         self.cache = cache
         self.namespace = namespace
         self.persist_dir = persist_dir
+        self._mirrored: dict[str, Any] = {}  # dataset -> fetched_at of the copy last persisted
 
     def key(self, dataset: str) -> str:
         """The cache key of a dataset's snapshot."""
         return f"wallboard:{self.namespace}:snapshot:{dataset}"
+
+    @property
+    def heartbeat_key(self) -> str:
+        """Where the leading refresher says who it is and when it last looked."""
+        return f"wallboard:{self.namespace}:refresher"
+
+    @property
+    def alerts_key(self) -> str:
+        """Where the alert state lives (providers.alerting)."""
+        return f"wallboard:{self.namespace}:alerts"
+
+    def health(self) -> dict[str, Any]:
+        """The cache backend and whether it is degraded (only a shared cache can be)."""
+        health = getattr(self.cache, "health", None)
+        if callable(health):
+            return health()
+        return {"backend": type(self.cache).__name__, "state": "ok", "since": None, "error": None}
+
+    def write_heartbeat(self, beat: dict[str, Any]) -> None:
+        """The leader's heartbeat (identity, role, time), for the status page."""
+        self.cache.set(self.heartbeat_key, beat, timeout=0)
+
+    def read_heartbeat(self) -> dict[str, Any] | None:
+        """The last heartbeat of whichever process leads, or None."""
+        try:
+            beat = self.cache.get(self.heartbeat_key)
+        except Exception:
+            return None
+        return beat if isinstance(beat, dict) else None
+
+    def mirror(self, datasets: list[str]) -> int:
+        """Copy the shared snapshots to this host (local cache and last-good files), so a Redis
+        outage or a restart finds recent values here. No-op for a host-only cache."""
+        mirror = getattr(self.cache, "mirror", None)
+        if not callable(mirror):
+            return 0
+        copied = mirror([self.key(d) for d in datasets] + [self.alerts_key])
+        persisted = 0
+        for dataset in datasets:
+            snapshot = copied.get(self.key(dataset))
+            if not isinstance(snapshot, Snapshot) or not snapshot.records:
+                continue
+            if self._mirrored.get(dataset) == snapshot.fetched_at:
+                continue
+            if self.persist_dir is not None:
+                self._persist(snapshot)
+            self._mirrored[dataset] = snapshot.fetched_at
+            persisted += 1
+        return persisted
+
+    def reseed(self, datasets: list[str]) -> list[str]:
+        """Give a shared cache that lost its data (Redis restarted empty) this host's copies."""
+        reseed = getattr(self.cache, "reseed", None)
+        if not callable(reseed):
+            return []
+        return reseed([self.key(d) for d in datasets] + [self.alerts_key, self.heartbeat_key])
 
     def read(self, dataset: str) -> Snapshot:
         """The current snapshot of a dataset, or a pending one when nothing is held yet."""

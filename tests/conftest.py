@@ -88,3 +88,13 @@ def upstream():
     server = FakeUpstream().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    """A real redis-server on a free loopback port, stopped after the test."""
+    from tests.services import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()

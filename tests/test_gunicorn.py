@@ -16,14 +16,9 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
+from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

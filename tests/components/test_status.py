@@ -1,0 +1,49 @@
+"""The status scene's system section: the shared cache's state and who refreshes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask_caching.backends import SimpleCache
+
+from components.status import system_summary
+from providers.board import Board
+from providers.store import SnapshotStore
+from tests.test_app import text_of
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+class DegradedCache(SimpleCache):
+    def health(self) -> dict:
+        return {
+            "backend": "redis",
+            "state": "degraded",
+            "since": "2026-11-20T14:58:30+00:00",
+            "error": "ConnectionError: Error 111 connecting to 10.0.0.5:6379. Connection refused.",
+        }
+
+
+def board_with(cache, make_settings) -> Board:
+    store = SnapshotStore(cache, namespace="open", persist_dir=None)
+    return Board(make_settings("open"), store, None, lambda: NOW)
+
+
+def test_a_degraded_cache_is_said_plainly(make_settings):
+    section = system_summary(board_with(DegradedCache(), make_settings))
+    text = text_of(section)
+    assert "Cache degraded" in text
+    assert "since 14:58:30 UTC" in text and "last-good copy" in text
+    assert "Connection refused" in text
+    assert "Refresher: not started yet." in text
+
+
+def test_a_healthy_cache_and_the_leader_with_its_heartbeat(make_settings):
+    cache = SimpleCache()
+    board = board_with(cache, make_settings)
+    board.store.write_heartbeat(
+        {"identity": "host-b:4242", "role": "leader", "at": NOW - timedelta(seconds=12)}
+    )
+    text = text_of(system_summary(board))
+    assert "Cache: SimpleCache, ok." in text
+    assert "Refresher: host-b:4242 (leader), last seen 12 s ago." in text
