@@ -1,0 +1,219 @@
+"""gunicorn settings for Market Wallboard: `gunicorn -c deploy/gunicorn.conf.py app:server`.
+
+- Workers are processes (Dash callbacks are CPU-bound Python: JSON and layout building), each
+  with a few threads (gthread) so a slow client or a Redis round trip does not idle a process.
+  WEB_CONCURRENCY overrides the worker count; command-line options override anything here.
+- The app is loaded once in the master (preload) and forked: faster start, shared memory.
+- The refresher runs once per host in its own process (providers.service), started and
+  restarted by the master, never in the workers; with Redis one of the hosts' refreshers leads.
+- Access log: one JSON object per request on stdout; errors as JSON on stderr (the app's own).
+- Graceful restart: SIGHUP restarts the workers and the refresher with the configuration file
+  as it is now (a bad file is refused, the running configuration kept); SIGTERM drains requests
+  for up to `graceful_timeout`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from gunicorn.glogging import Logger
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Workers only read; the refresher runs in the process this file starts (read by app.py's
+# configuration at preload, before the workers fork).
+os.environ["WALLBOARD_REFRESHER"] = "external"
+
+bind = ["127.0.0.1:8050"]  # behind nginx; in a container: --bind 0.0.0.0:8050
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
+worker_class = "gthread"
+threads = 4
+preload_app = True
+timeout = 30  # a worker silent this long is restarted (callbacks take milliseconds)
+graceful_timeout = 20
+keepalive = 5  # nginx keeps upstream connections open; reuse them
+max_requests = 20_000  # recycle workers now and then, staggered, to bound memory
+max_requests_jitter = 2_000
+# X-Forwarded-* are trusted from FORWARDED_ALLOW_IPS (gunicorn's default: 127.0.0.1,::1, nginx
+# on the same host); docker-compose sets it for its private network.
+accesslog = "-"
+errorlog = "-"
+chdir = str(ROOT)
+# gunicorn's control socket has one default path per user, so two instances on one host would
+# fight over it; signals (HUP, TERM, TTIN/TTOU) do the same job.
+control_socket_disable = True
+
+
+class JsonAccessLogger(Logger):
+    """gunicorn's logger with the access log as JSON lines (path without the query string,
+    which could carry a token)."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        """One JSON object per request."""
+        if not self.access_log_enabled:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "logger": "gunicorn.access",
+            "remote": atoms.get("h"),
+            "method": atoms.get("m"),
+            "path": atoms.get("U"),
+            "status": int(resp.status_code) if getattr(resp, "status_code", None) else None,
+            "bytes": atoms.get("B"),
+            "duration_ms": round(request_time.total_seconds() * 1000, 2),
+            "user_agent": atoms.get("a"),
+        }
+        self.access_log.info(json.dumps(entry, separators=(",", ":")))
+
+
+logger_class = JsonAccessLogger
+
+
+class RefresherProcess:
+    """The host's refresher (`python -m providers.service`), restarted with backoff if it dies.
+
+    Spawned with posix_spawn, not subprocess.Popen: Popen waits on a pipe that a worker forked
+    by the master at the same moment would inherit and hold open, hanging the supervisor."""
+
+    def __init__(self) -> None:
+        self.config: Path | None = None  # the accepted copy of the configuration it runs on
+        self.pid: int | None = None
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self, log) -> None:
+        """Start supervising (from the master, after the app is loaded)."""
+        self.stopping.clear()
+        self.thread = threading.Thread(
+            target=self._supervise, args=(log,), name="refresher-supervisor", daemon=True
+        )
+        self.thread.start()
+
+    def _spawn(self) -> int:
+        env = dict(os.environ)
+        if self.config is not None:
+            env["WALLBOARD_CONFIG"] = str(self.config)
+        command = [sys.executable, "-m", "providers.service"]
+        return os.posix_spawn(sys.executable, command, env)  # in the master's cwd, the project
+
+    def _supervise(self, log) -> None:
+        delay = 1.0
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            self.pid = self._spawn()
+            log.info("refresher process %s started", self.pid)
+            _wait(self.pid)
+            if self.stopping.is_set():
+                return
+            # A refresher that ran a while restarts at once; one that keeps dying backs off.
+            delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60.0)
+            log.error("refresher process %s ended; restarting in %.0f s", self.pid, delay)
+            self.stopping.wait(delay)
+
+    def stop(self) -> None:
+        """Stop it and wait (SIGTERM, then SIGKILL after 15 s)."""
+        self.stopping.set()
+        if self.pid is not None:
+            _signal(self.pid, signal.SIGTERM)
+        if self.thread is not None:
+            self.thread.join(timeout=15)
+            if self.thread.is_alive() and self.pid is not None:
+                _signal(self.pid, signal.SIGKILL)
+                self.thread.join(timeout=5)
+        self.pid = None
+
+
+def _wait(pid: int) -> None:
+    """Until the process ends (reaped here, or by the master, which reaps its children too)."""
+    while True:
+        try:
+            os.waitpid(pid, 0)
+            return
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+
+
+def _signal(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signum)
+
+
+def _refresher(server) -> RefresherProcess:
+    # Kept on the arbiter, not in this module: gunicorn re-executes this file on HUP, and a new
+    # module-level object would not know the running process.
+    if not hasattr(server, "wallboard_refresher"):
+        server.wallboard_refresher = RefresherProcess()
+    return server.wallboard_refresher
+
+
+def _accept_configuration(server):
+    """Copy the configuration file as it is now and validate the copy. A valid copy becomes the
+    one the refresher runs on (so a file edited later, or left broken, cannot stop a restarted
+    refresher). Returns the settings, or None with the reason logged."""
+    from app import check_settings
+    from config import DEFAULT_CONFIG, ConfigError, load_settings
+    from providers.engine import resolve
+
+    board = server.app.wsgi().extensions["wallboard"]
+    state_dir = resolve(board.settings.state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    candidate = state_dir / ".refresher-config.candidate.yaml"
+    accepted = state_dir / "refresher-config.yaml"
+    shutil.copyfile(os.environ.get("WALLBOARD_CONFIG") or DEFAULT_CONFIG, candidate)
+    try:
+        settings = load_settings({**os.environ, "WALLBOARD_CONFIG": str(candidate)})
+        check_settings(settings)
+    except ConfigError as exc:
+        candidate.unlink(missing_ok=True)
+        server.log.error("configuration refused, keeping the running one: %s", exc)
+        return None
+    os.replace(candidate, accepted)
+    _refresher(server).config = accepted
+    return settings
+
+
+def when_ready(server) -> None:
+    """Master ready, workers not forked yet: finish start-up work, then start the refresher."""
+    board = server.app.wsgi().extensions.get("wallboard")
+    warming = getattr(board, "warming", None)
+    if warming is not None:
+        # Forking while a thread builds calendars could copy a held lock into the workers.
+        warming.join(timeout=30)
+    _accept_configuration(server)
+    _refresher(server).start(server.log)
+
+
+def on_reload(server) -> None:
+    """SIGHUP, before the new workers fork: apply the configuration file as it is now to the
+    preloaded app, so every new worker (and every later recycled one) starts with it, then
+    restart the refresher on it. A bad file is refused: the workers and the refresher keep the
+    running configuration."""
+    from app import check_settings
+    from providers.endpoints import reload_settings
+
+    settings = _accept_configuration(server)
+    if settings is None:
+        return
+    board = server.app.wsgi().extensions["wallboard"]
+    code, body = reload_settings(board, check_settings, settings)
+    if code != 200:
+        server.log.error("configuration not applied: %s", body["error"])
+        return
+    _refresher(server).stop()
+    _refresher(server).start(server.log)
+
+
+def on_exit(server) -> None:
+    """The master is leaving: stop the refresher with it."""
+    _refresher(server).stop()
