@@ -13,14 +13,17 @@ COPY config/ config/
 COPY pages/ pages/
 COPY providers/ providers/
 COPY assets/ assets/
+COPY deploy/gunicorn.conf.py deploy/
 RUN pip install -c constraints.txt -e . \
     && useradd --create-home --uid 10001 wallboard \
     && mkdir -p /app/var && chown wallboard /app/var
 
 EXPOSE 8050
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8050/healthz', timeout=4)"
-CMD ["gunicorn", "-w", "4", "-b", "0.0.0.0:8050", "--timeout", "60", "app:server"]
+# Workers, timeouts and logging live in deploy/gunicorn.conf.py (which binds 127.0.0.1 by
+# default); in a container the port must be reachable from nginx, hence --bind.
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", "0.0.0.0:8050", "app:server"]
 
 # WindPy ships with the Wind Financial Terminal and is not on PyPI: copy the terminal's WindPy
 # package (WindPy.py and its libraries, from the terminal's installation folder) into
