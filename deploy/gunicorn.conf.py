@@ -87,6 +87,7 @@ class RefresherProcess:
     def __init__(self) -> None:
         self.config: Path | None = None  # the accepted copy of the configuration it runs on
         self.pid: int | None = None
+        self.listeners: list[int] = []  # the master's listening sockets, not for the refresher
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -103,7 +104,10 @@ class RefresherProcess:
         if self.config is not None:
             env["WALLBOARD_CONFIG"] = str(self.config)
         command = [sys.executable, "-m", "providers.service"]
-        return os.posix_spawn(sys.executable, command, env)  # in the master's cwd, the project
+        # gunicorn's listening sockets are inheritable; the refresher must not keep the port.
+        close = [(os.POSIX_SPAWN_CLOSE, fd) for fd in self.listeners]
+        # In the master's working directory: the project (chdir above).
+        return os.posix_spawn(sys.executable, command, env, file_actions=close)
 
     def _supervise(self, log) -> None:
         delay = 1.0
@@ -154,6 +158,7 @@ def _refresher(server) -> RefresherProcess:
     # module-level object would not know the running process.
     if not hasattr(server, "wallboard_refresher"):
         server.wallboard_refresher = RefresherProcess()
+    server.wallboard_refresher.listeners = [listener.fileno() for listener in server.LISTENERS]
     return server.wallboard_refresher
 
 

@@ -480,12 +480,13 @@ class Refresher:
         self._thread = threading.Thread(target=self._loop, name="refresher", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop scheduling, wait for running refreshes, give up leadership."""
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop scheduling, give up leadership; with `wait`, after the running refreshes end (a
+        process about to exit need not: every write it makes is atomic)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
         self.leadership.release()
         self.leading = False

@@ -50,10 +50,15 @@ def main(*, parent_alive: Callable[[], bool] | None = None) -> int:
         if not alive():
             log.warning("the process that started the refresher is gone; stopping")
             break
-    engine.refresher.stop()
+    # Leadership is released at once, so another refresher can lead without waiting for the
+    # lock to expire; fetches still running are abandoned (see __main__).
+    engine.refresher.stop(wait=False)
     log.info("refresher process %s stopped", engine.refresher.identity)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    code = main()
+    logging.shutdown()
+    # Not SystemExit: that would wait for abandoned fetches (up to their deadlines) to finish.
+    os._exit(code)
