@@ -263,3 +263,54 @@ def test_a_redis_outage_costs_no_5xx_and_heals_by_itself(fleet):
     assert len({s.body["refreshed_by"] for _, s in after[-40:]}) == 1
     assert max(s.body["fetch_count"] for _, s in after) > max(counts)
     assert fleet.redis.client().exists("wallboard:open:snapshot:crypto") == 1
+
+
+def test_an_instance_started_while_redis_is_down_serves_and_joins_when_it_returns(
+    tmp_path, upstream
+):
+    upstream.route(COINGECKO + "*", body=(FIXTURES / "coingecko" / CG_FIXTURE).read_bytes())
+    upstream.route(
+        "/api/global/us_indices/daily_prices/*",
+        body=(FIXTURES / "cboe" / CBOE_FIXTURE).read_bytes(),
+    )
+    redis_server = RedisServer(tmp_path / "redis")  # not started yet
+    app = AppInstance(
+        "app1",
+        fleet_config(tmp_path, upstream.url, "app1"),
+        tmp_path / "app1",
+        env={"REDIS_URL": redis_server.url},
+    ).start()
+    try:
+        app.wait_healthy()
+        health = requests.get(f"{app.url}/healthz", timeout=5).json()
+        assert health == {"ok": True, "cache": "degraded"}
+        # Serving and refreshing for its own host meanwhile.
+        assert wait_until(
+            lambda: (
+                requests.get(f"{app.url}/api/latest/crypto", timeout=5).json()["fetch_count"] >= 2
+            ),
+            20,
+        )
+        assert requests.get(f"{app.url}/crypto", timeout=5).status_code == 200
+        redis_server.start()
+        assert wait_until(
+            lambda: all(
+                requests.get(f"{app.url}/api/status", timeout=5).json()["cache"]["state"] == "ok"
+                for _ in range(4)
+            ),
+            20,
+            0.5,
+        )
+        assert wait_until(
+            lambda: redis_server.client().exists("wallboard:open:snapshot:crypto") == 1, 10
+        )
+        assert wait_until(
+            lambda: (
+                requests.get(f"{app.url}/api/status", timeout=5).json()["refresher"]["leader_role"]
+                == "leader"
+            ),
+            10,
+        )
+    finally:
+        app.stop()
+        redis_server.stop()
