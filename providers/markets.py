@@ -7,9 +7,12 @@ reused; building one takes ~0.1 s.
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import exchange_calendars as xcals
 import pandas as pd
@@ -60,10 +63,36 @@ def warm(market_codes: set[str], now: datetime) -> None:
         recent_sessions(code, now, 1)
 
 
+_Answer = TypeVar("_Answer")
+_MEMO_SIZE = 4096
+
+
+def per_minute(function: Callable[..., _Answer]) -> Callable[..., _Answer]:
+    """Remember a calendar answer for the minute it was asked in. Calendars change by the
+    minute (session bounds are whole minutes) and every screen's refresh asks the same
+    questions: pandas answers in ~0.7 ms, the memo in a microsecond."""
+    memo: dict[tuple, _Answer] = {}
+
+    @functools.wraps(function)
+    def remembered(market: str, now: datetime, *args: object) -> _Answer:
+        key = (market, int(now.timestamp() // 60), args)
+        try:
+            answer = memo[key]
+        except KeyError:
+            answer = function(market, now, *args)
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[key] = answer
+        return list(answer) if isinstance(answer, list) else answer  # callers own their copy
+
+    return remembered
+
+
 def _minute(now: datetime) -> pd.Timestamp:
     return pd.Timestamp(now).floor("min")
 
 
+@per_minute
 def is_open(market: str, now: datetime) -> bool:
     """Whether the market trades at `now` (tz-aware); a lunch break counts as closed."""
     if market == "24/7":
@@ -112,6 +141,7 @@ def trading_time(market: str, now: datetime) -> datetime:
     return min(row["close"], stamp).to_pydatetime()
 
 
+@per_minute
 def recent_sessions(market: str, now: datetime, count: int) -> list[tuple[datetime, datetime]]:
     """The latest `count` sessions as (open, close), oldest first, the last one begun by `now`.
 
@@ -136,6 +166,7 @@ def recent_sessions(market: str, now: datetime, count: int) -> list[tuple[dateti
     ]
 
 
+@per_minute
 def session_state(market: str, now: datetime) -> str:
     """'open', 'break' (lunch), 'pre', 'post' or 'closed': where a market's trading day stands.
 
