@@ -164,6 +164,42 @@
   }
   setInterval(watchServer, 3000);
 
+  // -- Ages ------------------------------------------------------------------------------------
+  // Badges say how old their data is ("12 s"). The server renders the age; between refreshes
+  // the browser counts it on, from the server's clock (data-server-now on the scene) rather than
+  // the screen's own, so an idle screen needs nothing from the server. Status (stale or not) is
+  // still decided by the server. Same rounding steps as components/format.py format_age.
+  var ages = { offsetMs: 0, serverNow: null };
+
+  function formatAge(seconds) {
+    if (seconds < 90) { return Math.round(seconds) + " s"; }
+    if (seconds < 90 * 60) { return Math.round(seconds / 60) + " min"; }
+    if (seconds < 36 * 3600) { return Math.round(seconds / 3600) + " h"; }
+    return Math.round(seconds / 86400) + " d";
+  }
+
+  function countAges() {
+    var scene = document.querySelector(".wb-scene[data-server-now]");
+    var stamp = scene ? scene.getAttribute("data-server-now") : null;
+    if (stamp && stamp !== ages.serverNow) {
+      var server = Date.parse(stamp);
+      if (!isNaN(server)) {
+        ages.serverNow = stamp;
+        ages.offsetMs = server - Date.now();
+      }
+    }
+    var now = Date.now() + ages.offsetMs;
+    var nodes = document.querySelectorAll("[data-age-of]");
+    for (var i = 0; i < nodes.length; i++) {
+      var of = Date.parse(nodes[i].getAttribute("data-age-of"));
+      if (isNaN(of)) { continue; }
+      var text = formatAge(Math.max(0, (now - of) / 1000))
+        + (nodes[i].getAttribute("data-age-suffix") || "");
+      if (nodes[i].textContent !== text) { nodes[i].textContent = text; }
+    }
+  }
+  setInterval(countAges, 1000);
+
   // -- Dash clientside callbacks --------------------------------------------------------------
   var clockFormats = {};
 

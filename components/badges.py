@@ -22,14 +22,30 @@ LOOK: dict[Status, tuple[str, str]] = {
 
 def badge_text(snapshot: Snapshot, now: datetime) -> str:
     """The words of a badge, e.g. 'Stale · 12 min old · yahoo'."""
+    return "".join(
+        part if isinstance(part, str) else part.children for part in _badge_parts(snapshot, now)
+    )
+
+
+def age_span(as_of: datetime, now: datetime, *, suffix: str = "") -> html.Span:
+    """An age ('12 s') that the browser keeps counting (assets/wallboard.js), so a screen whose
+    data has not changed needs nothing from the server to show it getting older."""
+    return html.Span(
+        f"{format_age((now - as_of).total_seconds())}{suffix}",
+        className="wb-age",
+        **{"data-age-of": as_of.isoformat(timespec="milliseconds"), "data-age-suffix": suffix},
+    )
+
+
+def _badge_parts(snapshot: Snapshot, now: datetime) -> list:
     _, label = LOOK[snapshot.status]
-    parts = [label]
+    parts: list = [label]
     if snapshot.as_of is not None:
-        age = format_age(snapshot.age_s(now))
-        parts.append(f"{age} old" if snapshot.status is Status.STALE else age)
+        suffix = " old" if snapshot.status is Status.STALE else ""
+        parts += [" · ", age_span(snapshot.as_of, now, suffix=suffix)]
     if snapshot.source:
-        parts.append(snapshot.source)
-    return " · ".join(parts)
+        parts.append(f" · {snapshot.source}")
+    return parts
 
 
 def stale_badge(snapshot: Snapshot, now: datetime, *, badge_id: dict | None = None) -> html.Span:
@@ -39,7 +55,7 @@ def stale_badge(snapshot: Snapshot, now: datetime, *, badge_id: dict | None = No
     return html.Span(
         [
             html.Span(icon, className="wb-badge__icon", **{"aria-hidden": "true"}),
-            html.Span(badge_text(snapshot, now), className="wb-badge__text"),
+            html.Span(_badge_parts(snapshot, now), className="wb-badge__text"),
         ],
         className=f"wb-badge wb-badge--{snapshot.status.value}",
         title=snapshot.error or LOOK[snapshot.status][1],

@@ -64,24 +64,27 @@ def direction_colour(change: float | None) -> str:
     return UP if change > 0 else DOWN
 
 
-def sparkline_svg(
-    values: list[float] | tuple[float, ...], colour: str, *, width: int = 160, height: int = 40
-) -> str | None:
+SPARK_PAD = 5  # of 100: room for the stroke at the top and bottom
+
+
+def sparkline_svg(values: list[float] | tuple[float, ...], colour: str) -> str | None:
     """A data: URI of an SVG polyline through the values, or None when there is nothing to draw."""
     points = [v for v in values if v is not None and math.isfinite(v)]
     if len(points) < 2:
         return None
     low, high = min(points), max(points)
     span = (high - low) or 1.0
-    step = width / (len(points) - 1)
-    pad = 2
+    # Whole numbers in a viewBox of one unit per point and 100 units high, stretched to the
+    # tile: a short URI, because every price move sends it to every screen again.
+    scale = 100 - 2 * SPARK_PAD
     coords = " ".join(
-        f"{i * step:.1f},{pad + (height - 2 * pad) * (1 - (v - low) / span):.1f}"
-        for i, v in enumerate(points)
+        f"{i},{round(SPARK_PAD + scale * (1 - (v - low) / span))}" for i, v in enumerate(points)
     )
     svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'preserveAspectRatio="none"><polyline fill="none" stroke="{colour}" '
-        f'stroke-width="2" vector-effect="non-scaling-stroke" points="{coords}"/></svg>'
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {len(points) - 1} 100' "
+        f"preserveAspectRatio='none'><polyline fill='none' stroke='{colour}' "
+        f"stroke-width='2' vector-effect='non-scaling-stroke' points='{coords}'/></svg>"
     )
-    return "data:image/svg+xml;utf8," + quote(svg, safe=":/=,. ")
+    # Only what a data: URI must escape ('#' in colours, '%'); quotes and brackets stay as
+    # they are (no JSON or URL escaping needed for them in an img src).
+    return "data:image/svg+xml;utf8," + quote(svg, safe=":/=,. '<>-")

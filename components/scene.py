@@ -3,26 +3,37 @@
 A page module defines `render(view) -> children` (pure: snapshots in, components out) and
 `layout(**query)` returning `scene_layout(SCENE, render, query)`. The layout is rendered from
 the cache when the page is served, so a scene is never blank while waiting for a callback.
-One pattern-matching callback then refreshes whichever scene is showing: the badges every
-tick (their ages move), the body only when a snapshot changed (else `no_update`), so an idle
-wall screen receives a few hundred bytes per tick rather than whole figures.
+One pattern-matching callback then refreshes whichever scene is showing: when nothing it shows
+has changed (its version: data, status, source and error of each dataset) it answers with
+nothing at all (204; the ages in the badges count on in the browser), else the badges and the
+body.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from components.badges import stale_badge
+from components.patch import body_patch, plain
 from providers.board import Board, current_board
 from providers.models import Snapshot, Status
 
 MIN_POLL_S, MAX_POLL_S = 5, 30
 NO_DATA = {Status.ERROR, Status.EMPTY}
+SHOWN_KEEP_S = 900  # how long a rendered body is remembered for diffing against
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,12 +86,13 @@ def version(view: SceneView, redraw_s: float | None = None) -> str:
     """Changes whenever what the body shows would change (new data, status or error), and
     every `redraw_s` seconds for scenes that show relative times ("12 min ago", "Today")."""
     parts = [
-        f"{name}:{snap.fetched_at}:{snap.status.value}:{snap.error}"
+        f"{name}:{snap.fetched_at}:{snap.status.value}:{snap.source}:{snap.error}"
         for name, snap in view.snapshots.items()
     ]
     if redraw_s:
         parts.append(f"t{int(view.now.timestamp() // redraw_s)}")
-    return "|".join(parts)
+    # Sent with every tick, both ways: a short digest, not the long text.
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
 
 
 def has_data(view: SceneView) -> bool:
@@ -122,28 +134,91 @@ def scene_layout(
     board = current_board()
     view = view_of(board, scene, query)
     frame = ids(scene)
+    shown = version(view, redraw_s)
+    body = render(view)
+    head = badges(view)
+    # What this screen starts from, so its first changed tick can be a Patch.
+    SHOWN.put(
+        board,
+        ShownBodies.key(board, scene, view.query, shown),
+        {"badges": plain(head), "body": plain(body)},
+    )
     return html.Div(
         [
             html.Header(
                 [
                     html.H1(board.settings.scenes[scene].title, className="wb-scene__title"),
-                    html.Div(badges(view), id=frame["badges"], className="wb-scene__badges"),
+                    html.Div(head, id=frame["badges"], className="wb-scene__badges"),
                 ],
                 className="wb-scene__head",
             ),
             dcc.Interval(id=frame["tick"], interval=poll_ms(board, scene)),
-            dcc.Store(id=frame["version"], data=version(view, redraw_s)),
+            dcc.Store(id=frame["version"], data=shown),
             dcc.Store(id=frame["query"], data=view.query),
-            html.Div(render(view), id=frame["body"], className="wb-scene__body"),
+            html.Div(body, id=frame["body"], className="wb-scene__body"),
         ],
         className="wb-scene",
-        **{"data-scene": scene, "data-has-data": "true" if has_data(view) else "false"},
+        **{
+            "data-scene": scene,
+            "data-has-data": "true" if has_data(view) else "false",
+            # The server's clock, so the browser counts ages from server time, not its own.
+            "data-server-now": view.now.isoformat(timespec="milliseconds"),
+        },
     )
+
+
+class ShownBodies:
+    """What screens may be showing (badges and body, as JSON), by scene, query and version, so
+    a changed scene is sent as a Patch from what the screen shows. Kept in this process (the
+    last few) and in the shared cache (any worker or host can diff against what another one
+    rendered)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._recent: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(board: Board, scene: str, query: dict | None, version_: str) -> str:
+        """The cache key of one rendered body."""
+        where = hashlib.blake2b(
+            json.dumps(query or {}, sort_keys=True).encode(), digest_size=6
+        ).hexdigest()
+        return f"wallboard:{board.store.namespace}:body:{scene}:{where}:{version_}"
+
+    def get(self, board: Board, key: str) -> Any:
+        """A remembered body, or None."""
+        with self._lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        try:
+            return board.store.cache.get(key)
+        except Exception:  # a cache outage only costs the patch
+            return None
+
+    def put(self, board: Board, key: str, body: Any) -> None:
+        """Remember a body this process rendered."""
+        with self._lock:
+            known = key in self._recent
+            self._recent[key] = body
+            self._recent.move_to_end(key)
+            while len(self._recent) > self.size:
+                self._recent.popitem(last=False)
+        if not known:
+            try:
+                board.store.cache.set(key, body, timeout=SHOWN_KEEP_S)
+            except Exception as exc:
+                log.info("could not share a rendered body: %s", exc.__class__.__name__)
+
+
+SHOWN = ShownBodies()
 
 
 def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
     """The one callback that keeps the showing scene current from the cache."""
     frame = ids(MATCH)
+    bodies = SHOWN
 
     @app.callback(
         Output(frame["badges"], "children"),
@@ -157,8 +232,28 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
     def refresh_scene(_tick: int, shown: str | None, query: dict | None):
         scene = ctx.triggered_id["scene"]
         page = pages[scene]
-        view = view_of(current_board(), scene, query)
+        board = current_board()
+        view = view_of(board, scene, query)
         current = version(view, page.redraw_s)
         if current == shown:
-            return badges(view), no_update, no_update
-        return badges(view), page.render(view), current
+            # Nothing the screen shows has changed (ages count on in the browser): send
+            # nothing; Dash answers 204 with no body.
+            raise PreventUpdate
+        now_shown = {"badges": plain(badges(view)), "body": plain(page.render(view))}
+        bodies.put(board, ShownBodies.key(board, scene, query, current), now_shown)
+        before = bodies.get(board, ShownBodies.key(board, scene, query, shown)) if shown else None
+        if not isinstance(before, dict):
+            return now_shown["badges"], now_shown["body"], current
+        return (
+            _update(before.get("badges"), now_shown["badges"]),
+            _update(before.get("body"), now_shown["body"]),
+            current,
+        )
+
+
+def _update(before: Any, after: Any) -> Any:
+    """What to send for one output the screen shows as `before`: nothing, a Patch, or it all."""
+    if before == after:
+        return no_update
+    patch = body_patch(before, after)
+    return after if patch is None else patch

@@ -78,12 +78,12 @@ def range_line(instrument: Instrument, quote: Quote) -> html.Div:
                 ],
                 className="wb-crypto__range-bar",
                 role="img",
+                # The bar's one description (no tooltip or data attribute repeating it: each
+                # copy would travel to every screen with every price move).
                 **{"aria-label": f"price at {where} of the 24 hour range"},
-                title=f"low {low} · high {high} · price at {where} of the range",
             ),
         ],
         className="wb-crypto__range",
-        **{"data-position": where},
     )
 
 

@@ -95,8 +95,8 @@ def test_demo_tiles_with_sparkline_and_range(settings, demo_records):
     for tile in tiles.values():
         (spark,) = with_class(tile, "wb-tile__spark")
         assert spark.src.startswith("data:image/svg+xml")
-        position = prop(with_class(tile, "wb-crypto__range")[0], "data-position")
-        assert 0 <= int(position.rstrip("%")) <= 100
+        (position,) = with_class(tile, "wb-crypto__range-pos")
+        assert 0 <= int(text_of(position).split("%")[0]) <= 100
 
 
 def test_error_snapshot_says_no_data_and_why(settings):
