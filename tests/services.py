@@ -104,9 +104,19 @@ class AppInstance:
     """One host's app: `gunicorn -c deploy/gunicorn.conf.py` with its own state and cache dirs."""
 
     def __init__(
-        self, name: str, config: Path, workdir: Path, *, workers: int = 2, env: dict | None = None
+        self,
+        name: str,
+        config: Path,
+        workdir: Path,
+        *,
+        workers: int = 2,
+        env: dict | None = None,
+        target: str = "app:server",
+        gunicorn_args: tuple[str, ...] = (),
     ) -> None:
         self.name = name
+        self.target = target
+        self.gunicorn_args = gunicorn_args
         self.config = config
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +143,8 @@ class AppInstance:
                 str(self.workers),
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "app:server",
+                *self.gunicorn_args,
+                self.target,
             ],
             cwd=ROOT,
             env=env,

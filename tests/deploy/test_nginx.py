@@ -23,6 +23,7 @@ import pytest
 import requests
 import yaml
 
+from bench.dashreq import scene_refresh_body
 from config import DEFAULT_CONFIG
 from tests.deploy.nginx_server import ROOT, NginxServer, free_port, nginx_binary
 
@@ -171,37 +172,9 @@ def test_assets_are_long_cached_only_with_the_mtime_argument(proxy, scene_html):
         assert_security_headers(plain)
 
 
-def _scene_callback_body(dependencies: list[dict], scene: str) -> dict:
-    """The body the browser posts for a scene's refresh tick, built from /_dash-dependencies."""
-    (dependency,) = [d for d in dependencies if "scene-badges" in d["output"]]
-
-    def bind(component_id: str) -> str | dict:
-        if not component_id.startswith("{"):
-            return component_id
-        parsed = json.loads(component_id)
-        return {k: scene if v == ["MATCH"] else v for k, v in parsed.items()}
-
-    def props(items: list[dict], value: object) -> list[dict]:
-        return [{"id": bind(i["id"]), "property": i["property"], "value": value} for i in items]
-
-    outputs = []
-    for part in dependency["output"].removeprefix("..").removesuffix("..").split("..."):
-        component_id, prop = part.rsplit(".", 1)
-        outputs.append({"id": bind(component_id), "property": prop})
-    inputs = props(dependency["inputs"], 1)
-    trigger = json.dumps(inputs[0]["id"], separators=(",", ":"), sort_keys=True)
-    return {
-        "output": dependency["output"],
-        "outputs": outputs,
-        "inputs": inputs,
-        "state": props(dependency["state"], None),
-        "changedPropIds": [f"{trigger}.{inputs[0]['property']}"],
-    }
-
-
 def test_scene_callback_post_is_proxied(proxy):
     dependencies = requests.get(f"{proxy}/_dash-dependencies", timeout=10).json()
-    body = _scene_callback_body(dependencies, "overview")
+    body = scene_refresh_body(dependencies, "overview")
     response = requests.post(proxy + CALLBACK, json=body, timeout=10)
     assert response.status_code == 200, response.text[:500]
     assert response.headers["Content-Type"] == "application/json"

@@ -1,0 +1,1 @@
+"""Benchmarks of Market Wallboard: `bash bench/run` writes bench/REPORT.md (see README)."""

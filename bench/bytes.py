@@ -1,0 +1,159 @@
+"""Bytes per refresh, per scene: what a screen sends and receives on an idle tick and on a tick
+after new data, against the size of the data that actually changed (the changed records as
+compact JSON). Raw bytes, and the answer gzipped as nginx sends it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from bench.common import ADMIN_TOKEN, demo_config, enabled_scenes, start_board
+from bench.dashreq import scene_refresh_body
+from bench.latency import CALLBACK, version_of
+from bench.report import Section, Target, table
+
+# Scenes made of quote tiles (the target applies to these).
+TILE_KINDS = {"quote"}
+
+
+def post(url: str, body: dict) -> requests.Response:
+    """POST a refresh as the browser does."""
+    return requests.post(url + CALLBACK, json=body, timeout=10)
+
+
+def request_bytes(body: dict) -> int:
+    """The request body's size as the browser sends it (compact JSON)."""
+    return len(json.dumps(body, separators=(",", ":")).encode())
+
+
+def records(url: str, dataset: str) -> dict[str, str]:
+    """A dataset's records as compact JSON, by identity (kind + symbol / tenor / title)."""
+    snapshot = requests.get(f"{url}/api/latest/{dataset}", timeout=10).json()
+    found = {}
+    for record in snapshot["records"]:
+        who = record.get("symbol") or record.get("tenor") or record.get("title") or ""
+        when = record.get("time") or record.get("as_of") or record.get("at") or ""
+        key = f"{record['kind']}:{who}:{when if record['kind'] in ('bar', 'curve') else ''}"
+        found[key] = json.dumps(record, separators=(",", ":"), sort_keys=True)
+    return found
+
+
+def changed_bytes(before: dict[str, str], after: dict[str, str]) -> int:
+    """Size of the records that are new or differ."""
+    return sum(len(text.encode()) for key, text in after.items() if before.get(key) != text)
+
+
+def run(workdir: Path, quick: bool = False) -> Section:
+    """Every scene with datasets: an idle tick, then a tick after its datasets were refreshed."""
+    config = demo_config(workdir, frozen=True)
+    kinds = {}
+    app = start_board(workdir, config)
+    rows, tile_ratios = [], []
+    try:
+        deps = requests.get(f"{app.url}/_dash-dependencies", timeout=10).json()
+        status = requests.get(f"{app.url}/api/status", timeout=10).json()
+        scenes = [(n, s) for n, s in enabled_scenes(config) if s.get("datasets")]
+        if quick:
+            scenes = scenes[:3]
+        import yaml
+
+        datasets_config = yaml.safe_load(config.read_text())["datasets"]
+        kinds = {name: d["kind"] for name, d in datasets_config.items()}
+        del status
+        for scene, spec in scenes:
+            datasets = spec["datasets"]
+            first = post(app.url, scene_refresh_body(deps, scene))
+            shown = version_of(first.json())
+            idle_body = scene_refresh_body(deps, scene, tick=2, shown_version=shown)
+            idle = post(app.url, idle_body)
+            before = {d: records(app.url, d) for d in datasets}
+            time.sleep(5.2)  # the demo's prices move every 5 s
+            for dataset in datasets:
+                requests.post(
+                    f"{app.url}/admin/refresh/{dataset}",
+                    headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                    timeout=30,
+                ).raise_for_status()
+            after = {d: records(app.url, d) for d in datasets}
+            changed_body = scene_refresh_body(deps, scene, tick=3, shown_version=shown)
+            changed = post(app.url, changed_body)
+            data = sum(changed_bytes(before[d], after[d]) for d in datasets)
+            sent = request_bytes(changed_body)
+            got = len(changed.content)
+            zipped = len(gzip.compress(changed.content, 5)) if got >= 1024 else got
+            answer = changed.json().get("response", {}) if changed.content else {}
+            sent_body = next((v for k, v in answer.items() if "scene-body" in k), None)
+            if sent_body is None:
+                body_as = "unchanged"
+            elif "__dash_patch_update" in json.dumps(sent_body):
+                body_as = "patch"
+            else:
+                body_as = "whole"
+            ratio = (sent + got) / data if data else float("nan")
+            tiles = all(kinds[d] in TILE_KINDS for d in datasets)
+            if tiles and data:
+                tile_ratios.append((scene, ratio))
+            rows.append(
+                (
+                    scene,
+                    "tiles" if tiles else ", ".join(sorted({kinds[d] for d in datasets})),
+                    f"{request_bytes(idle_body)} + {len(idle.content)} ({idle.status_code})",
+                    data,
+                    sent,
+                    got,
+                    zipped,
+                    body_as,
+                    f"{ratio:.2f}",
+                    f"{(sent + zipped) / data:.2f}" if data else "n/a",
+                )
+            )
+    finally:
+        app.stop()
+    body = (
+        "Per scene, an idle tick (request + answer bytes, HTTP status) and a tick after its "
+        "datasets were refreshed with new demo prices: the changed records as compact JSON "
+        "(the data that actually changed), the request, the answer raw and gzipped (nginx "
+        "compresses answers of 1 KiB or more), and (request + answer) / changed data.\n\n"
+        + table(
+            [
+                "scene",
+                "kind",
+                "idle tick bytes",
+                "changed data",
+                "request",
+                "answer",
+                "answer gzip",
+                "body sent as",
+                "ratio raw",
+                "ratio gzip",
+            ],
+            rows,
+        )
+    )
+    worst = max(tile_ratios, key=lambda pair: pair[1]) if tile_ratios else ("none", float("nan"))
+    if not tile_ratios:
+        body += "\n\nNo tile scene's data changed in this run (every market closed?)."
+    targets = [
+        Target(
+            "Bytes per refresh vs changed data, tile scenes (raw, request + answer)",
+            "≤ 1.2x",
+            f"worst {worst[1]:.2f}x ({worst[0]}); "
+            + ", ".join(f"{s} {r:.2f}x" for s, r in tile_ratios),
+            bool(tile_ratios) and worst[1] <= 1.2,
+        )
+    ]
+    return Section("Bytes per refresh", body, targets)
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        section = run(Path(tmp), quick="--quick" in sys.argv)
+        print(section.body)
+        for target in section.targets:
+            print(target)

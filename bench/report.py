@@ -1,0 +1,99 @@
+"""What a benchmark section reports: its text and its targets with the measured ratios."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+@dataclass
+class Target:
+    """One goal from the issue, with what this run measured."""
+
+    name: str
+    goal: str
+    measured: str
+    met: bool | None  # None: could not be measured in this run (the reason is in `measured`)
+
+
+@dataclass
+class Section:
+    """One benchmark's part of the report."""
+
+    title: str
+    body: str
+    targets: list[Target] = field(default_factory=list)
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The pct-th percentile (nearest rank) of the values."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def median(values: Sequence[float]) -> float:
+    """The median, NaN for no values."""
+    return statistics.median(values) if values else float("nan")
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line about where the numbers come from."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores ({model or 'unknown CPU'}){memory}"
+    )
+
+
+def write(path: Path, sections: list[Section], *, started: datetime) -> str:
+    """The markdown report: when, where, the targets, then each section."""
+    targets = [t for s in sections for t in s.targets]
+    verdict = {True: "met", False: "missed", None: "not measured"}
+    lines = [
+        "# Market Wallboard benchmarks",
+        "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC on {machine()}; "
+        f"took {(datetime.now(UTC) - started).total_seconds() / 60:.1f} min. Medians and ratios "
+        "from this one run (the machine is noisy; compare ratios, not absolute times).",
+        "",
+        "## Targets",
+        "",
+        table(
+            ["target", "goal", "measured", ""],
+            [(t.name, t.goal, t.measured, verdict[t.met]) for t in targets],
+        ),
+        "",
+    ]
+    for section in sections:
+        lines += [f"## {section.title}", "", section.body.strip(), ""]
+    text = "\n".join(lines)
+    path.write_text(text)
+    return text
