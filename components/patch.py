@@ -51,7 +51,7 @@ def _diff(old: Any, new: Any, path: Path, found: list[tuple[Path, Any]]) -> None
         return
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         differing = sum(1 for a, b in zip(old, new, strict=True) if a != b)
-        if differing * 2 > len(old) and not _has_components(new):
+        if differing * 2 > len(old) and _all_scalars(new):
             found.append((path, new))  # a series that moved: one assignment, not many
             return
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
@@ -60,8 +60,8 @@ def _diff(old: Any, new: Any, path: Path, found: list[tuple[Path, Any]]) -> None
     found.append((path, new))
 
 
-def _has_components(items: list) -> bool:
-    return any(isinstance(item, dict) and "props" in item for item in items)
+def _all_scalars(items: list) -> bool:
+    return not any(isinstance(item, dict | list) for item in items)
 
 
 def body_patch(old: Any, new: Any) -> Patch | None:

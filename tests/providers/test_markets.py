@@ -69,3 +69,24 @@ def test_local_time_zones_are_respected():
 
 def test_beyond_the_calendar_is_closed():
     assert session_state("XNYS", utc(2099, 1, 5, 15, 0)) == "closed"
+
+
+def test_answers_are_remembered_for_the_minute_and_callers_own_their_copy(monkeypatch):
+    from providers import markets as module
+
+    calls = []
+    real = module.calendar
+
+    def counting(code):
+        calls.append(code)
+        return real(code)
+
+    monkeypatch.setattr(module, "calendar", counting)
+    now = datetime(2026, 11, 18, 15, 0, 10, tzinfo=UTC)  # a Wednesday, NYSE open
+    first = module.recent_sessions("XNYS", now, 2)
+    again = module.recent_sessions("XNYS", now.replace(second=50), 2)
+    assert first == again and len(calls) == 1
+    again.append("mine")  # a caller changing its list changes nobody else's
+    assert module.recent_sessions("XNYS", now, 2) == first
+    module.recent_sessions("XNYS", now.replace(minute=1), 2)  # the next minute: asked again
+    assert len(calls) == 2
