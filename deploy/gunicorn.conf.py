@@ -1,7 +1,7 @@
 """gunicorn settings for Market Wallboard: `gunicorn -c deploy/gunicorn.conf.py app:server`.
 
-- Workers are processes (Dash callbacks are CPU-bound Python: JSON and layout building), each
-  with a few threads (gthread) so a slow client or a Redis round trip does not idle a process.
+- Workers are processes (Dash callbacks are CPU-bound Python: JSON and layout building); nginx
+  buffers slow clients, so one thread per worker serves them best (measured below).
   WEB_CONCURRENCY overrides the worker count; command-line options override anything here.
 - The app is loaded once in the master (preload) and forked: faster start, shared memory.
 - The refresher runs once per host in its own process (providers.service), started and
@@ -34,8 +34,11 @@ os.environ["WALLBOARD_REFRESHER"] = "external"
 
 bind = ["127.0.0.1:8050"]  # behind nginx; in a container: --bind 0.0.0.0:8050
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
-worker_class = "gthread"
-threads = 4
+worker_class = "gthread"  # keeps idle keep-alive connections off the workers
+# One thread per process: requests are short and CPU-bound, and threads of one process only
+# queue behind each other's GIL. Measured with wrk, 4 workers, 10 clients: p99 9.6 ms with one
+# thread against 54.6 ms with four (bench/REPORT.md has the method).
+threads = 1
 preload_app = True
 timeout = 30  # a worker silent this long is restarted (callbacks take milliseconds)
 graceful_timeout = 20
