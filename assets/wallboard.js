@@ -231,7 +231,9 @@
         }
         state.shownMs += elapsed;
         var current = at >= 0 ? state.scenes[at] : null;
-        if (current === null || state.shownMs >= dwell || !showable(current, now)) {
+        // The tick is about a second: move on at the tick nearest the dwell, not the one after
+        // it (a 1 s dwell would otherwise show each scene for 2 s whenever a tick came early).
+        if (current === null || state.shownMs + elapsed / 2 >= dwell || !showable(current, now)) {
           var next = neighbour(1, now);
           if (next && (current === null || next.path !== current.path)) {
             return [go(next), false, { width: "0%" }, true, ""];

@@ -30,6 +30,7 @@ from providers.board import Board, current_board
 from providers.models import Snapshot, Status
 
 MIN_POLL_S, MAX_POLL_S = 5, 30
+PENDING_POLL_MS = 1000
 NO_DATA = {Status.ERROR, Status.EMPTY}
 SHOWN_KEEP_S = 900  # how long a rendered body is remembered for diffing against
 
@@ -117,8 +118,12 @@ def badges(view: SceneView) -> list:
     ]
 
 
-def poll_ms(board: Board, scene: str) -> int:
-    """How often a scene re-reads the cache: its fastest dataset's cadence, within bounds."""
+def poll_ms(board: Board, scene: str, view: SceneView | None = None) -> int:
+    """How often a scene re-reads the cache: its fastest dataset's cadence, within bounds; every
+    second while a dataset has not been fetched yet (a board just started shows its first
+    prices as soon as the refresher has them, not a cadence later)."""
+    if view is not None and any(s.attempted_at is None for s in view.snapshots.values()):
+        return PENDING_POLL_MS
     cadences = [board.settings.datasets[d].refresh_s for d in board.settings.scenes[scene].datasets]
     return int(1000 * min(MAX_POLL_S, max(MIN_POLL_S, min(cadences, default=MIN_POLL_S))))
 
@@ -152,7 +157,7 @@ def scene_layout(
                 ],
                 className="wb-scene__head",
             ),
-            dcc.Interval(id=frame["tick"], interval=poll_ms(board, scene)),
+            dcc.Interval(id=frame["tick"], interval=poll_ms(board, scene, view)),
             dcc.Store(id=frame["version"], data=shown),
             dcc.Store(id=frame["query"], data=view.query),
             html.Div(body, id=frame["body"], className="wb-scene__body"),
@@ -224,6 +229,7 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         Output(frame["badges"], "children"),
         Output(frame["body"], "children"),
         Output(frame["version"], "data"),
+        Output(frame["tick"], "interval"),
         Input(frame["tick"], "n_intervals"),
         State(frame["version"], "data"),
         State(frame["query"], "data"),
@@ -242,12 +248,14 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         now_shown = {"badges": plain(badges(view)), "body": plain(page.render(view))}
         bodies.put(board, ShownBodies.key(board, scene, query, current), now_shown)
         before = bodies.get(board, ShownBodies.key(board, scene, query, shown)) if shown else None
+        interval = poll_ms(board, scene, view)
         if not isinstance(before, dict):
-            return now_shown["badges"], now_shown["body"], current
+            return now_shown["badges"], now_shown["body"], current, interval
         return (
             _update(before.get("badges"), now_shown["badges"]),
             _update(before.get("body"), now_shown["body"]),
             current,
+            interval,
         )
 
 

@@ -198,6 +198,12 @@ def when_ready(server) -> None:
     if warming is not None:
         # Forking while a thread builds calendars could copy a held lock into the workers.
         warming.join(timeout=30)
+    # Dash sets itself up on its first request, and a worker's first burst of requests can find
+    # it half done ("dash" is not a registered library: plotly/dash#3971), leaving a kiosk
+    # blank. One request here, before the fork, sets it up once for every worker.
+    response = server.app.wsgi().test_client().get("/healthz")
+    if response.status_code != 200:
+        server.log.error("the app did not answer /healthz before the fork: %s", response.status)
     _accept_configuration(server)
     _refresher(server).start(server.log)
 

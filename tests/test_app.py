@@ -163,12 +163,20 @@ def scene_refresh(client, scene: str, shown_version):
 
     payload = {
         "output": ".."
-        + "...".join([key("badges", "children"), key("body", "children"), key("version", "data")])
+        + "...".join(
+            [
+                key("badges", "children"),
+                key("body", "children"),
+                key("version", "data"),
+                key("tick", "interval"),
+            ]
+        )
         + "..",
         "outputs": [
             {"id": pid("badges"), "property": "children"},
             {"id": pid("body"), "property": "children"},
             {"id": pid("version"), "property": "data"},
+            {"id": pid("tick"), "property": "interval"},
         ],
         "inputs": [{"id": pid("tick"), "property": "n_intervals", "value": 1}],
         "changedPropIds": [f'{{"scene":"{scene}","type":"scene-tick"}}.n_intervals'],
@@ -193,8 +201,11 @@ def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app):
         '{"scene":"fx","type":"scene-badges"}',
         '{"scene":"fx","type":"scene-body"}',
         '{"scene":"fx","type":"scene-version"}',
+        '{"scene":"fx","type":"scene-tick"}',
     }
     assert "waiting for first refresh" in json.dumps(first)
+    # No data yet: the screen asks every second, so the first prices show as soon as they exist.
+    assert first['{"scene":"fx","type":"scene-tick"}']["interval"] == 1000
     shown = first['{"scene":"fx","type":"scene-version"}']["data"]
     # Nothing changed: nothing comes back (204; the badges' ages count on in the browser).
     assert scene_refresh(client, "fx", shown) is None
@@ -202,6 +213,7 @@ def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app):
     offline_app.server.extensions["wallboard"].refresher.refresh("fx")
     changed = scene_refresh(client, "fx", shown)
     assert '{"scene":"fx","type":"scene-body"}' in changed
+    assert changed['{"scene":"fx","type":"scene-tick"}']["interval"] == 15_000  # its cadence
     assert "could not resolve host (offline)" in json.dumps(changed)
 
 
