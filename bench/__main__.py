@@ -2,12 +2,15 @@
 
 Sections run one after another (never two at once: they would measure each other), in this
 order: refresh latency, bytes per refresh, upstream calls, cold start, page load (Lighthouse),
-kiosk endurance (the long one: 1,000 scene changes at 1 s).
+kiosk endurance (the long one: 1,000 scene changes at 1 s). Each section's result is kept in
+bench/results/<name>.json, and the report is written from every result kept, so running some
+sections again updates them and leaves the others as they were (each says when it ran).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import tempfile
 import traceback
@@ -18,6 +21,37 @@ from bench.report import Section, Target, write
 
 SECTIONS = ("latency", "bytes", "upstream", "coldstart", "lighthouse", "endurance")
 REPORT = Path(__file__).with_name("REPORT.md")
+RESULTS = Path(__file__).with_name("results")
+
+
+def keep(name: str, section: Section, ran: datetime) -> None:
+    """Store a section's result for later reports."""
+    RESULTS.mkdir(exist_ok=True)
+    data = {
+        "ran": ran.isoformat(timespec="minutes"),
+        "title": section.title,
+        "body": section.body,
+        "targets": [vars(t) for t in section.targets],
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+
+
+def kept() -> list[Section]:
+    """Every stored result, in section order, each titled with when it ran."""
+    sections = []
+    for name in SECTIONS:
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text())
+        sections.append(
+            Section(
+                f"{data['title']} ({data['ran'][:16].replace('T', ' ')} UTC)",
+                data["body"],
+                [Target(**t) for t in data["targets"]],
+            )
+        )
+    return sections
 
 
 def main(argv: list[str]) -> int:
@@ -28,24 +62,24 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown sections: {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
         return 2
-    started = datetime.now(UTC)
-    sections: list[Section] = []
     for name in chosen:
         print(f"bench: {name}{' (quick)' if quick else ''} ...", flush=True)
         with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+            ran = datetime.now(UTC)
             try:
                 module = importlib.import_module(f"bench.{name}")
-                sections.append(module.run(Path(tmp), quick=quick))
+                section = module.run(Path(tmp), quick=quick)
             except Exception as exc:  # one failing benchmark must not lose the others
                 traceback.print_exc()
-                sections.append(
-                    Section(
-                        name,
-                        f"Failed: {exc.__class__.__name__}: {exc}",
-                        [Target(name, "runs", f"failed ({exc.__class__.__name__})", None)],
-                    )
+                section = Section(
+                    name,
+                    f"Failed: {exc.__class__.__name__}: {exc}",
+                    [Target(name, "runs", f"failed ({exc.__class__.__name__})", None)],
                 )
-        write(REPORT, sections, started=started)  # after each: a partial report survives
+            if quick:
+                section.title += " (quick run)"
+        keep(name, section, ran)
+        write(REPORT, kept())  # after each: a partial report survives
     print(f"bench: report written to {REPORT}")
     return 0
 

@@ -67,6 +67,21 @@ def version_of(answer: dict) -> str | None:
     return None
 
 
+def idle_tick(url: str, deps: list[dict], scene: str) -> tuple[bytes, requests.Response]:
+    """The body of an idle tick (the screen shows the current version), and the answer to it,
+    which is also kept for the floor to return."""
+    first = requests.post(url + CALLBACK, json=scene_refresh_body(deps, scene), timeout=10)
+    shown = version_of(first.json())
+    body = json.dumps(scene_refresh_body(deps, scene, shown_version=shown)).encode()
+    idle = requests.post(
+        url + CALLBACK, data=body, headers={"Content-Type": "application/json"}, timeout=10
+    )
+    requests.post(
+        f"{url}/bench/capture/{scene}?status={idle.status_code}", data=idle.content, timeout=10
+    )
+    return body, idle
+
+
 def run(workdir: Path, quick: bool = False) -> Section:
     """Measure every scene in SCENES at each client count, callback and floor in turn."""
     if shutil.which("wrk") is None:
@@ -79,25 +94,15 @@ def run(workdir: Path, quick: bool = False) -> Section:
     try:
         deps = requests.get(f"{app.url}/_dash-dependencies", timeout=10).json()
         for scene in scenes:
-            first = requests.post(
-                app.url + CALLBACK, json=scene_refresh_body(deps, scene), timeout=10
-            )
-            shown = version_of(first.json())
-            body = json.dumps(scene_refresh_body(deps, scene, shown_version=shown)).encode()
-            idle = requests.post(
-                app.url + CALLBACK,
-                data=body,
-                headers={"Content-Type": "application/json"},
-                timeout=10,
-            )
-            requests.post(
-                f"{app.url}/bench/capture/{scene}?status={idle.status_code}",
-                data=idle.content,
-                timeout=10,
-            )
-            sizes.append((scene, len(body), idle.status_code, len(idle.content)))
             for clients in CLIENTS:
-                board = wrk(app.url + CALLBACK, body, clients, seconds, workdir)
+                # Scenes that redraw with the clock (news, calendar: every 60 s) get a new
+                # version now and then; a screen then shows it. A cell that crossed such a
+                # moment measured re-renders, not idle ticks: it is measured again.
+                for _attempt in range(3):
+                    body, idle = idle_tick(app.url, deps, scene)
+                    board = wrk(app.url + CALLBACK, body, clients, seconds, workdir)
+                    if idle_tick(app.url, deps, scene)[0] == body:
+                        break
                 floor = wrk(f"{app.url}/bench/floor/{scene}", body, clients, seconds, workdir)
                 ratio = board["p50"] / floor["p50"] if floor["p50"] else float("nan")
                 ratios.append(ratio)
@@ -114,6 +119,7 @@ def run(workdir: Path, quick: bool = False) -> Section:
                         board["errors"] + board["non2xx"],
                     )
                 )
+            sizes.append((scene, len(body), idle.status_code, len(idle.content)))
     finally:
         app.stop()
     body = (

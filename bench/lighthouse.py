@@ -188,8 +188,10 @@ def _lighthouse_run(lighthouse: str, chromium: str, url: str, output: Path) -> R
     ]
     output.unlink(missing_ok=True)
     # Chromium is launched detached, its profile under TMPDIR: a temp dir of this run's own
-    # names it, so a run that times out can take its Chromium with it.
-    scratch = Path(tempfile.mkdtemp(prefix=f"{output.stem}-", dir=output.parent))
+    # names it, so a run that times out can take its Chromium with it. Short, in /tmp: Chromium
+    # cannot start when its profile's socket path passes the 108-character Unix limit (which
+    # long scene names under a deep work dir did).
+    scratch = Path(tempfile.mkdtemp(prefix="lh-"))
     try:
         return _lighthouse_in(command, chromium, output, scratch)
     finally:

@@ -73,16 +73,16 @@ def machine() -> str:
     )
 
 
-def write(path: Path, sections: list[Section], *, started: datetime) -> str:
+def write(path: Path, sections: list[Section]) -> str:
     """The markdown report: when, where, the targets, then each section."""
     targets = [t for s in sections for t in s.targets]
     verdict = {True: "met", False: "missed", None: "not measured"}
     lines = [
         "# Market Wallboard benchmarks",
         "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC on {machine()}; "
-        f"took {(datetime.now(UTC) - started).total_seconds() / 60:.1f} min. Medians and ratios "
-        "from this one run (the machine is noisy; compare ratios, not absolute times).",
+        f"Written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()} by `bash bench/run` "
+        "(each section says when it ran). Medians and ratios measured within one run of each "
+        "section: the machine is noisy, so compare ratios, not absolute times.",
         "",
         "## Targets",
         "",
