@@ -8,13 +8,8 @@ nginx sent them and fail on purpose.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +20,8 @@ import yaml
 
 from bench.dashreq import scene_refresh_body
 from config import DEFAULT_CONFIG
-from tests.deploy.nginx_server import ROOT, NginxServer, free_port, nginx_binary
+from tests.deploy.nginx_server import NginxServer, free_port, nginx_binary
+from tests.services import AppInstance
 
 pytestmark = pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed")
 
@@ -45,40 +41,19 @@ CALLBACK = "/_dash-update-component"
 
 @pytest.fixture(scope="module")
 def board(tmp_path_factory) -> Iterator[str]:
-    """The demo board under gunicorn with two workers; its URL."""
+    """The demo board under gunicorn (deploy/gunicorn.conf.py) with two workers; its URL."""
     tmp = tmp_path_factory.mktemp("board")
     config = yaml.safe_load(DEFAULT_CONFIG.read_text())
     config.update(edition="demo", state_dir=str(tmp / "state"))
     config["cache"]["dir"] = str(tmp / "cache")
     path = tmp / "wallboard.yaml"
     path.write_text(yaml.safe_dump(config))
-    port = free_port()
-    log = tmp / "gunicorn.log"
-    with open(log, "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:server"],
-            cwd=ROOT,
-            env={**os.environ, "WALLBOARD_CONFIG": str(path)},
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start: " + log.read_text()[-2000:])
-    yield url
-    process.send_signal(signal.SIGTERM)
+    app = AppInstance("board", path, tmp / "app", workers=2).start()
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        app.wait_healthy()
+        yield app.url
+    finally:
+        app.stop()
 
 
 @pytest.fixture(scope="module")
