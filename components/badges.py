@@ -20,13 +20,6 @@ LOOK: dict[Status, tuple[str, str]] = {
 }
 
 
-def badge_text(snapshot: Snapshot, now: datetime) -> str:
-    """The words of a badge, e.g. 'Stale · 12 min old · yahoo'."""
-    return "".join(
-        part if isinstance(part, str) else part.children for part in _badge_parts(snapshot, now)
-    )
-
-
 def age_span(as_of: datetime, now: datetime, *, suffix: str = "") -> html.Span:
     """An age ('12 s') that the browser keeps counting (assets/wallboard.js), so a screen whose
     data has not changed needs nothing from the server to show it getting older."""

@@ -14,7 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
@@ -40,6 +42,41 @@ def wait_until(predicate, timeout_s: float, interval_s: float = 0.1) -> bool:
                 return True
         time.sleep(interval_s)
     return False
+
+
+@dataclass
+class Seen:
+    at: float
+    status: int
+    body: dict | None
+
+
+def poll(url: str, paths: list[str], seconds: float, clients: int) -> list[tuple[str, Seen]]:
+    """`clients` screens polling `paths` in turn for `seconds`; every answer, JSON parsed."""
+    seen: list[tuple[str, Seen]] = []
+    stop = time.monotonic() + seconds
+
+    def client() -> None:
+        with requests.Session() as session:
+            while time.monotonic() < stop:
+                for path in paths:
+                    try:
+                        response = session.get(url + path, timeout=10)
+                    except requests.RequestException:
+                        seen.append((path, Seen(time.monotonic(), 0, None)))
+                        continue
+                    body = None
+                    if response.headers.get("Content-Type", "").startswith("application/json"):
+                        body = response.json()
+                    seen.append((path, Seen(time.monotonic(), response.status_code, body)))
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return seen
 
 
 class RedisServer:

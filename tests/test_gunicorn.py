@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
-from tests.services import free_port
+from tests.services import free_port, poll
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,22 +58,7 @@ def gunicorn_board(tmp_path):
 
 def poll_status(url: str, seconds: float, clients: int = 8) -> list[dict]:
     """Many screens polling /api/status at once; every answer's crypto row."""
-    rows: list[dict] = []
-    stop = time.monotonic() + seconds
-
-    def client():
-        with requests.Session() as session:
-            while time.monotonic() < stop:
-                body = session.get(f"{url}/api/status", timeout=5).json()
-                rows.append(body["datasets"]["crypto"])
-                time.sleep(0.02)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return rows
+    return [s.body["datasets"]["crypto"] for _, s in poll(url, ["/api/status"], seconds, clients)]
 
 
 def test_one_refresher_and_one_fetch_per_cadence_across_four_workers(gunicorn_board):

@@ -19,7 +19,7 @@ import yaml
 from config import DEFAULT_CONFIG
 from tests.conftest import FIXTURES
 from tests.deploy.nginx_server import NginxServer
-from tests.services import AppInstance, RedisServer, wait_until
+from tests.services import AppInstance, RedisServer, Seen, poll, wait_until
 
 CADENCE_S = 1.0  # crypto
 LEADER_TTL_S = 3.0
@@ -112,41 +112,6 @@ def fleet(tmp_path, upstream) -> Iterator[Fleet]:
 
 CG_FIXTURE = "coins_markets_usd_top5_2023-01-02.json"
 CBOE_FIXTURE = "VIX_History_2016-01-04_to_2026-07-02_truncated.csv"
-
-
-@dataclass
-class Seen:
-    at: float
-    status: int
-    body: dict | None
-
-
-def poll(url: str, paths: list[str], seconds: float, clients: int) -> list[tuple[str, Seen]]:
-    """`clients` screens polling `paths` in turn through nginx for `seconds`."""
-    seen: list[tuple[str, Seen]] = []
-    stop = time.monotonic() + seconds
-
-    def client() -> None:
-        with requests.Session() as session:
-            while time.monotonic() < stop:
-                for path in paths:
-                    try:
-                        response = session.get(url + path, timeout=10)
-                    except requests.RequestException:
-                        seen.append((path, Seen(time.monotonic(), 0, None)))
-                        continue
-                    body = None
-                    if response.headers.get("Content-Type", "").startswith("application/json"):
-                        body = response.json()
-                    seen.append((path, Seen(time.monotonic(), response.status_code, body)))
-                time.sleep(0.01)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return seen
 
 
 def test_every_screen_sees_the_same_snapshots_and_each_dataset_is_fetched_once_per_cadence(fleet):
