@@ -31,6 +31,7 @@ from providers.engine import build_engine
 from providers.freshness import dataset_markets
 from providers.logs import configure_json_logging
 from providers.refresher import Refresher, utc_now
+from providers.security import install_security
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("wallboard")
@@ -163,6 +164,7 @@ def create_app(
     register_endpoints(
         app.server, board, check=check_settings, active_alerts=lambda: len(board.alerts.active())
     )
+    install_security(app, lambda: board.settings)
     # With the external runner, deploy/gunicorn.conf.py runs the refresher in its own process.
     if start_refresher and settings.refresh.runner == "worker":
         _start_refresher_once(app.server, refresher)

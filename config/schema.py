@@ -247,6 +247,53 @@ class Server(Strict):
 
 _HOSTNAME = re.compile(r"^[A-Za-z0-9.\-:\[\]]+$")
 
+# scheme://host[:port] as a browser sends it in Origin: no path, no user, no wildcard.
+_ORIGIN = re.compile(
+    r"^(https?)://([a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]+\])(?::([0-9]{1,5}))?$"
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _origin(value: str) -> str:
+    """An origin as browsers serialise it (lower case, default port dropped), for exact match."""
+    found = _ORIGIN.match(value.strip().lower())
+    if found is None:
+        raise ValueError(
+            f"{value!r} is not an origin: scheme://host[:port] (http or https), without a path, "
+            "a trailing slash or a wildcard"
+        )
+    scheme, host, port = found.groups()
+    if port is not None:
+        if not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r}: port out of range")
+        port = str(int(port))
+    return f"{scheme}://{host}" + ("" if port in (None, _DEFAULT_PORTS[scheme]) else f":{port}")
+
+
+def _frame_ancestor(value: str) -> str:
+    return value if value in ("self", "none") else _origin(value)
+
+
+Origin = Annotated[str, AfterValidator(_origin)]
+FrameAncestor = Annotated[str, AfterValidator(_frame_ancestor)]
+
+
+class Security(Strict):
+    """What other sites may do with the board: read /api/* (CORS) and frame its pages."""
+
+    # Exact origins whose pages may read /api/* from a browser; empty: none may.
+    cors_origins: list[Origin] = []
+    # Who may show the board in a frame: `self`, `none`, or origins (CSP frame-ancestors).
+    frame_ancestors: Annotated[list[FrameAncestor], Field(min_length=1)] = ["self"]
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _none_alone(cls, ancestors: list[str]) -> list[str]:
+        if "none" in ancestors and len(ancestors) > 1:
+            raise ValueError("'none' cannot be combined with other frame ancestors")
+        return ancestors
+
 
 class Settings(Strict):
     """The whole configuration, after environment overrides."""
@@ -260,6 +307,7 @@ class Settings(Strict):
     fred_api_key: SecretStr | None = None
     carousel: Carousel = Carousel()
     alerts: Alerts = Alerts()
+    security: Security = Security()
     clocks: list[Clock] = [
         Clock(label="New York", tz="America/New_York"),
         Clock(label="London", tz="Europe/London"),

@@ -29,9 +29,10 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": "frame-ancestors 'self'",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
+# What nginx itself sends on answers that came without one: its own error pages.
+NGINX_CSP = "default-src 'none'; frame-ancestors 'self'"
 YEAR_S = 31_536_000
 # Dash's fingerprint: the second dotted part of the file name is v<version>m<mtime>.
 FINGERPRINTED = re.compile(r"^/_dash-component-suites/.+/[^/.]+\.v[\w-]+m[0-9a-fA-F]+\.[^/]+$")
@@ -71,10 +72,18 @@ def scene_html(proxy) -> str:
     return response.text
 
 
-def assert_security_headers(response: requests.Response) -> None:
-    """Each security header present exactly once with its configured value."""
+def assert_security_headers(response: requests.Response, csp: str | None = None) -> None:
+    """Each security header present exactly once with its configured value; the
+    Content-Security-Policy is the app's (Dash's script hashes, frame-ancestors) unless given."""
     for name, value in SECURITY_HEADERS.items():
         assert response.raw.headers.getlist(name) == [value], (response.url, name)
+    policies = response.raw.headers.getlist("Content-Security-Policy")
+    assert len(policies) == 1, (response.url, policies)
+    if csp is not None:
+        assert policies == [csp], response.url
+    else:
+        assert "script-src 'self' 'sha256-" in policies[0], response.url
+        assert "frame-ancestors 'self'" in policies[0], response.url
 
 
 def max_age(response: requests.Response) -> int | None:
@@ -107,6 +116,23 @@ def test_healthz_is_proxied(proxy):
     assert response.status_code == 200
     assert response.json()["ok"] is True
     assert_security_headers(response)
+
+
+def test_the_apps_security_headers_pass_through_unchanged(proxy, board):
+    names = [*SECURITY_HEADERS, "Content-Security-Policy"]
+    for path in ("/overview", "/api/status"):
+        direct = requests.get(board + path, timeout=10)
+        proxied = requests.get(proxy + path, timeout=10)
+        assert {n: direct.headers[n] for n in names} == {n: proxied.headers[n] for n in names}
+        assert_security_headers(proxied)
+
+
+def test_nginx_error_pages_carry_the_security_headers_too(tmp_path):
+    dead = f"127.0.0.1:{free_port()}"
+    with NginxServer([dead], tmp_path) as nginx:
+        response = requests.get(f"{nginx.url}/overview", timeout=10)
+    assert response.status_code == 502
+    assert_security_headers(response, csp=NGINX_CSP)
 
 
 def test_fingerprinted_component_bundle_is_cached_a_year_gzipped_with_security_headers(
