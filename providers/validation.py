@@ -6,6 +6,10 @@ Core rules (failing records are removed; `Finding.rejected` is True):
   nature and are not checked.
 - `duplicate_time` / `out_of_order`: bars of one symbol must go forward in time. Of bars at a
   time already seen the first is kept; a bar earlier than the latest one kept is dropped.
+- `went_back`: a quote or curve point timed earlier than the same symbol's (tenor's) in the
+  previous snapshot (a source answering yesterday's data as today's, a lagging mirror, a
+  slower fallback): a board never replaces a newer value with an older one. When every record
+  goes back, the refresh fails and the last good values stay, with a stale badge.
 
 Already impossible, so not checked again here: NaN or infinite values, prices <= 0 (except
 rates in %) and naive times. `providers.models` refuses them when a provider builds a record.
@@ -144,6 +148,33 @@ def _drop_disordered_bars(records: list[AnyRecord]) -> tuple[list[AnyRecord], li
     return kept, findings
 
 
+def _drop_went_back(
+    records: list[AnyRecord], previous: Snapshot
+) -> tuple[list[AnyRecord], list[Finding]]:
+    shown = {
+        (r.kind, _label(r)): when
+        for r in previous.records
+        if r.kind in ("quote", "curve") and (when := record_time(r)) is not None
+    }
+    kept: list[AnyRecord] = []
+    findings: list[Finding] = []
+    for record in records:
+        when, before = record_time(record), shown.get((record.kind, _label(record)))
+        if when is not None and before is not None and when < before:
+            findings.append(
+                _finding(
+                    "core",
+                    "went_back",
+                    _label(record),
+                    f"{_label(record)}: timed {_stamp(when)}, older than the {_stamp(before)} "
+                    "already shown (went back in time)",
+                )
+            )
+        else:
+            kept.append(record)
+    return kept, findings
+
+
 # --- quality ---------------------------------------------------------------------------------
 
 
@@ -275,6 +306,8 @@ def validate(
     kept, disorder = _drop_disordered_bars(kept)
     findings = [*future, *disorder]
     if previous is not None and previous.records:
+        kept, back = _drop_went_back(kept, previous)
+        findings += back
         findings += _jumps(kept, dataset, previous)
     findings += _gaps(kept, dataset)
     if previous is not None:

@@ -153,6 +153,25 @@ def test_bars_going_back_in_time_are_dropped_per_symbol():
     assert "2024-03-05 14:30 UTC" in findings[0].detail
 
 
+def test_a_quote_older_than_the_one_shown_is_refused_a_newer_or_equal_one_kept():
+    shown = snapshot(quote("spx", at=NOW), quote("ndx", at=NOW), as_of=NOW)
+    yesterday = NOW - timedelta(days=1)
+    records = [quote("spx", 99.0, at=yesterday), quote("ndx", 101.0, at=NOW)]
+    kept, findings = validate(records, dataset=dataset(), now=NOW, previous=shown)
+    assert [(q.symbol, q.price) for q in kept] == [("ndx", 101.0)]
+    assert rules(findings) == [("went_back", "spx")]
+    assert findings[0].rejected and "went back in time" in findings[0].detail
+
+
+def test_curve_points_going_back_are_refused_per_tenor():
+    day = NOW - timedelta(hours=1)
+    shown = snapshot(CurvePoint(tenor="10Y", years=10, yield_pct=4.2, as_of=day), as_of=day)
+    older = CurvePoint(tenor="10Y", years=10, yield_pct=4.1, as_of=day - timedelta(days=1))
+    other = CurvePoint(tenor="2Y", years=2, yield_pct=4.0, as_of=day - timedelta(days=1))
+    kept, findings = validate([older, other], dataset=dataset(), now=NOW, previous=shown)
+    assert kept == [other] and rules(findings) == [("went_back", "10Y")]
+
+
 def test_a_clean_batch_passes_untouched():
     records = [quote("spx"), quote("ndx"), *daily("2024-03-04", "2024-03-05", "2024-03-06")]
     kept, findings = validate(records, dataset=dataset(), now=NOW, previous=None)
