@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from config.schema import RecordKind
 from providers.freshness import assess
-from providers.models import Quote, Snapshot, Status
+from providers.models import Bar, Quote, Snapshot, Status
 from tests.providers.fakes import T0, settings_with
 
 FRIDAY_CLOSE = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)  # NYSE close, 16:00 New York
@@ -54,6 +55,20 @@ def test_closed_market_with_data_older_than_its_last_session_is_stale():
     result = assess(snap(thursday), dataset("XNYS"), SATURDAY)
     assert result.status is Status.STALE
     assert result.error == "no data from the latest session"
+
+
+def bars_snap(at: datetime) -> Snapshot:
+    bar = Bar(symbol="spx", time=at, open=5000, high=5010, low=4990, close=5005)
+    return Snapshot(dataset="history", records=(bar,), as_of=at, fetched_at=SATURDAY, source="a")
+
+
+def test_a_daily_bar_stamped_at_midnight_utc_of_the_last_session_is_closed_not_stale():
+    # Stooq stamps Friday's bar 2026-11-20 00:00 UTC, hours before Friday's open.
+    history = dataset("XNYS").model_copy(update={"kind": RecordKind.BAR})
+    friday_bar = assess(bars_snap(datetime(2026, 11, 20, tzinfo=UTC)), history, SATURDAY)
+    assert friday_bar.status is Status.CLOSED
+    thursday_bar = assess(bars_snap(datetime(2026, 11, 19, tzinfo=UTC)), history, SATURDAY)
+    assert thursday_bar.status is Status.STALE
 
 
 def test_fx_on_a_weekend_is_closed():
