@@ -3,6 +3,7 @@
     upstream.route("/path", body=b"...", status=200, headers={...}, delay_s=0, hang=False)
     upstream.route("/v8/finance/chart/*", ...)   # every path under a prefix
     upstream.route("/q/d/l/?s=%5Espx*", ...)     # a path and the start of its query
+    upstream.route("/x", body=lambda: make_bytes())  # a body built afresh for each request
 
 Counts hits per path, honours If-None-Match for routes given an ETag (answers 304), and stops
 hanging requests when the server shuts down.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 
 @dataclass
 class Route:
-    body: bytes = b""
+    body: bytes | Callable[[], bytes] = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
@@ -64,12 +66,13 @@ class FakeUpstream:
                     self.send_header("ETag", etag)
                     self.end_headers()
                     return
+                full = route.body() if callable(route.body) else route.body
                 self.send_response(route.status)
                 for key, value in route.headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(route.body)))
+                self.send_header("Content-Length", str(len(full)))
                 self.end_headers()
-                body = route.body[: len(route.body) // 2] if route.truncate else route.body
+                body = full[: len(full) // 2] if route.truncate else full
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     if route.drip_s:
                         for start in range(0, len(body), 1024):
