@@ -52,6 +52,7 @@ _MAX_RAW_TITLE = 64 * 1024  # bounds nh3's work on a hostile multi-megabyte "tit
 _BLOCK_TAGS = {"br", "p", "div", "li", "dd", "dt", "tr", "td", "th", "h1", "h2", "h3", "h4", "hr"}
 _TAG_IN_CLEAN = re.compile(r"<[^>]*>")  # after nh3, a literal "<" only starts a kept tag
 _DECLARATION = re.compile(rb"<!\s*(ENTITY|DOCTYPE[^>\[]*\[)", re.IGNORECASE)  # or a DTD subset
+_CHARREF = re.compile(rb"&#(x[0-9a-f]+|[0-9]+);", re.IGNORECASE)
 _HTTP_URL = TypeAdapter(HttpUrl)
 
 
@@ -134,6 +135,25 @@ def refuse_entities(data: bytes) -> bytes:
     return utf8
 
 
+def _valid_charref(match: re.Match[bytes]) -> bytes:
+    ref = match.group(1).lower()
+    digits = ref.removeprefix(b"x").lstrip(b"0") or b"0"
+    if len(digits) <= 7:  # U+10FFFF is 7 digits either way; more are past it
+        code = int(digits, 16 if ref.startswith(b"x") else 10)
+        if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            return b"&#%d;" % code  # without leading zeros: int() refuses 4,300+ digits
+    return b"&#xFFFD;"
+
+
+def defuse_charrefs(data: bytes) -> bytes:
+    """Character references to no character (surrogates, past U+10FFFF) become U+FFFD.
+
+    feedparser's loose parser turns each into a character with int(), chr() and encode(),
+    which raise on these: one bad reference would lose every item of the feed.
+    """
+    return _CHARREF.sub(_valid_charref, data)
+
+
 def _date(item: dict) -> datetime | None:
     """An entry's or a feed's published (else updated) time; feedparser parsed it to UTC."""
     for key in ("published_parsed", "updated_parsed"):
@@ -156,7 +176,7 @@ def newest_unique(headlines: Iterable[Headline], limit: int) -> list[Headline]:
 
 def parse_feed(data: bytes, *, source: str, now: datetime, limit: int = PER_FEED) -> list[Headline]:
     """Headlines from an RSS or Atom document, newest first, at most `limit` of them."""
-    utf8 = refuse_entities(data)
+    utf8 = defuse_charrefs(refuse_entities(data))
     # A BytesIO: feedparser opens a str or bytes argument as a URL or a local file name. Our
     # sanitiser does the work: feedparser's regex sanitiser and URI resolver only touch
     # content we never show, and have backtracked pathologically on such content.

@@ -18,7 +18,14 @@ from providers import rss as rss_module
 from providers.base import Request
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
 from providers.models import Headline
-from providers.rss import RssProvider, clean_text, newest_unique, parse_feed, safe_link
+from providers.rss import (
+    RssProvider,
+    clean_text,
+    defuse_charrefs,
+    newest_unique,
+    parse_feed,
+    safe_link,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rss"
 GUARDIAN = (FIXTURES / "news" / "guardian_us_2018-01-31.rss").read_bytes()
@@ -221,6 +228,26 @@ def test_an_external_doctype_without_a_subset_is_fine():  # RSS 0.91 feeds carry
         b'"http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss'
     )
     assert len(parse_feed(rss(item("Ok")).replace(b"<rss", dtd), source="S", now=NOW)) == 1
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["&#xD83D;", "&#55357;", "&#x110000;", "&#99999999999999999999;", "&#" + "1" * 5000 + ";"],
+    ids=["surrogate-hex", "surrogate-decimal", "past-unicode", "huge", "5000-digits"],
+)
+def test_a_reference_to_no_character_is_a_replacement_character_not_a_lost_feed(ref):
+    # feedparser's loose parser raised on each (chr, encode, int): every item of the feed lost.
+    data = rss(item(f"A {ref} B"), item("Other", "Wed, 31 Jan 2018 09:00:00 GMT"))
+    assert [h.title for h in parse_feed(data, source="S", now=NOW)] == ["A \ufffd B", "Other"]
+
+
+def test_valid_character_references_keep_their_meaning():
+    zeros = b"0" * 5000  # int() refuses 4,300+ digits: written without them
+    assert defuse_charrefs(b"&#65;&#X42;&#x" + zeros + b"3c;&#" + zeros + b"38;") == (
+        b"&#65;&#66;&#60;&#38;"
+    )
+    data = rss(item(f"x &#{'0' * 5000}65; &#x1F4C8; &amp;#xD800; y"))
+    assert [h.title for h in parse_feed(data, source="S", now=NOW)] == ["x A \U0001f4c8 \ufffd y"]
 
 
 def test_dates_dedupe_and_feed_date_fallback():
