@@ -178,7 +178,8 @@ def _accept_configuration(server):
     state_dir.mkdir(parents=True, exist_ok=True)
     candidate = state_dir / ".refresher-config.candidate.yaml"
     accepted = state_dir / "refresher-config.yaml"
-    shutil.copyfile(os.environ.get("WALLBOARD_CONFIG") or DEFAULT_CONFIG, candidate)
+    # shutil.copy keeps the file's permission bits: the copy holds the same keys as the file.
+    shutil.copy(os.environ.get("WALLBOARD_CONFIG") or DEFAULT_CONFIG, candidate)
     try:
         settings = load_settings({**os.environ, "WALLBOARD_CONFIG": str(candidate)})
         check_settings(settings)
