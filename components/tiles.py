@@ -11,7 +11,7 @@ from datetime import datetime
 
 from dash import html
 
-from components.badges import LOOK
+from components.badges import LOOK, age_span
 from components.figures import direction_colour, sparkline_svg
 from components.format import direction, format_change, format_price
 from config.schema import Dataset, Instrument
@@ -61,12 +61,22 @@ def quote_tile(
         )
     move = direction(quote.change)
     spark = sparkline_svg(quote.sparkline, direction_colour(quote.change))
+    status = snapshot.status
+    if quote.kept:
+        # This instrument failed while its dataset refreshed: its own value is the old one.
+        status = Status.STALE if status in (Status.OK, Status.FALLBACK) else status
+        now = snapshot.fetched_at or quote.as_of
+        kept_line = html.Div(
+            ["last good · ", age_span(quote.as_of, now, suffix=" old")],
+            className="wb-tile__reason",
+        )
+        extra = [kept_line, *(extra or [])]
     return html.Div(
         [
             html.Div(
                 [
                     html.Span(instrument.name, className="wb-tile__name"),
-                    _tile_badge(snapshot.status),
+                    _tile_badge(status),
                 ],
                 className="wb-tile__head",
             ),
@@ -78,8 +88,9 @@ def quote_tile(
             html.Img(src=spark, alt="", className="wb-tile__spark") if spark else None,
             *(extra or []),
         ],
-        className=f"wb-tile wb-tile--{snapshot.status.value}",
-        **{"data-instrument": instrument.id, "data-status": snapshot.status.value},
+        className=f"wb-tile wb-tile--{status.value}",
+        **({"title": snapshot.error or "last good value"} if quote.kept else {}),
+        **{"data-instrument": instrument.id, "data-status": status.value},
         **ident,
     )
 

@@ -63,6 +63,9 @@ class Quote(Record):
     sparkline: tuple[Finite, ...] = ()
     market: str | None = None
     as_of: UtcTime
+    # The previous snapshot's value, kept because this refresh could not get the instrument
+    # (refused, failed or absent) while it got others: the tile shows it stale, never blank.
+    kept: bool = False
 
     @classmethod
     def from_prices(cls, *, price: float, prev_close: float | None, **fields: object) -> Quote:

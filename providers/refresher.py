@@ -33,7 +33,7 @@ from providers.deadline import HungCalls, call_with_deadline
 from providers.errors import BadPayload, EmptyResult, ProviderError, RateLimited
 from providers.leader import AlwaysLeader, FileLeadership, FleetLeadership, local_flight
 from providers.metrics import FETCH_SECONDS, FETCHES
-from providers.models import FAILURE_LOG_SIZE, AnyRecord, FailureEntry, Snapshot, Status
+from providers.models import FAILURE_LOG_SIZE, AnyRecord, FailureEntry, Quote, Snapshot, Status
 from providers.store import SnapshotStore
 from providers.validation import cross_check
 
@@ -186,6 +186,8 @@ class Refresher:
                 continue
             findings += self._cross_check(name, request, chain[index + 1 :], batch, previous)
             filled = self._fill_missing(name, request, chain[index + 1 :], batch, started, previous)
+            if kept := self._keep_missing(request, batch, previous):
+                batch.problems.append(f"previous value kept for {', '.join(kept)}")
             snapshot = self._success(name, previous, started, provider_name, index, batch, errors)
             if filled:
                 snapshot = snapshot.model_copy(
@@ -253,6 +255,21 @@ class Refresher:
             batch.problems.extend(short(p) for p in extra.problems)
             filled.append(provider_name)
         return filled
+
+    def _keep_missing(self, request: Request, batch: Batch, previous: Snapshot) -> list[str]:
+        """Quotes this refresh could not get keep their previous value, marked `kept`, so one
+        instrument's failure never blanks its tile; the instrument ids kept."""
+        if request.kind.value != "quote":
+            return []
+        have = {_instrument_of(record) for record in batch.records}
+        before = {r.symbol: r for r in previous.records if isinstance(r, Quote)}
+        kept = [
+            before[i.id].model_copy(update={"kept": True})
+            for i in request.instruments
+            if i.id not in have and i.id in before
+        ]
+        batch.records = [*batch.records, *kept]
+        return [quote.symbol for quote in kept]
 
     def _cross_check(
         self, name: str, request: Request, rest: list[str], batch: Batch, previous: Snapshot

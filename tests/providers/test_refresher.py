@@ -369,3 +369,26 @@ def test_instruments_the_first_source_lacks_are_filled_from_the_next(tmp_path):
     assert (snap.status, snap.source) == (Status.OK, "a+b")
     assert {(q.symbol, q.price) for q in snap.records} == {("eurusd", 1.08), ("usdcnh", 7.2)}
     assert secondary.calls == 1  # asked only for what was missing
+
+
+def test_an_instrument_missing_from_a_good_answer_keeps_its_last_value_marked_kept(tmp_path):
+    def script(request, call):
+        batch = quotes_for(request, 100.0 + call)
+        if call == 2:  # the second answer lacks USD/JPY (refused, failed or absent)
+            batch.records = [r for r in batch.records if r.symbol != "usdjpy"]
+            batch.problems.append("usdjpy: price is not a number")
+        return batch
+
+    clock = Clock()
+    refresher, _ = make(tmp_path, settings_with(["a"]), ScriptedProvider("a", script), clock=clock)
+    first = refresher.refresh("fx")
+    clock.now = T0.replace(minute=1)
+    second = refresher.refresh("fx")
+    by_symbol = {q.symbol: q for q in second.records}
+    assert by_symbol["eurusd"].price == 102.0 and not by_symbol["eurusd"].kept
+    assert by_symbol["usdjpy"].kept and by_symbol["usdjpy"].price == 101.0
+    assert by_symbol["usdjpy"].as_of == first.records[1].as_of, "its own age is kept"
+    assert "previous value kept for usdjpy" in second.error
+    clock.now = T0.replace(minute=2)
+    third = {q.symbol: q for q in refresher.refresh("fx").records}
+    assert not third["usdjpy"].kept and third["usdjpy"].price == 103.0

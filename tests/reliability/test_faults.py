@@ -9,6 +9,7 @@ tests/deploy/test_fleet.py.
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -165,6 +166,44 @@ def test_a_failing_source_keeps_the_last_good_values_stale_and_heals(good_board,
     assert healed["status"] in ("ok", "closed"), healed
     assert screens.answers, "the screens never polled"
     assert screens.failures == [], screens.failures[:10]
+
+
+def test_one_bad_price_keeps_that_instruments_last_value_stale_and_the_rest_move(good_board):
+    board = good_board
+    good = {q["symbol"]: q for q in board.latest("crypto")["records"]}
+    with Screens(board) as screens:
+        broken_at = now_utc()
+        board.upstream.route(COINGECKO, body=lambda: coins_markets(bitcoin="NaN", ethereum=1300.5))
+        partial = board.wait_fresh("crypto", broken_at)
+        quotes = {q["symbol"]: q for q in partial["records"]}
+        assert quotes["eth"]["price"] == 1300.5 and not quotes["eth"]["kept"]
+        assert quotes["btc"]["kept"] and quotes["btc"]["price"] == good["btc"]["price"]
+        assert quotes["btc"]["as_of"] == good["btc"]["as_of"]
+        assert "previous value kept for btc" in partial["error"]
+        shown = board.scene_text("crypto")
+        (btc_tile,) = [t for t in tiles(json.loads(shown)) if t["data-instrument"] == "btc"]
+        assert btc_tile["data-status"] == "stale", btc_tile
+        assert "16,730.75" in json.dumps(btc_tile) and "last good" in json.dumps(btc_tile)
+        healed_from = now_utc()
+        board.serve_good()
+        healed = board.wait_fresh("crypto", healed_from)
+    assert not any(q["kept"] for q in healed["records"])
+    assert screens.failures == [], screens.failures[:10]
+
+
+def tiles(tree) -> list[dict]:
+    """The props of every quote tile in a Dash answer."""
+    found = []
+    if isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict) and "data-instrument" in props:
+            found.append(props)
+        for value in tree.values():
+            found += tiles(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            found += tiles(value)
+    return found
 
 
 def test_a_slow_source_just_under_the_deadline_is_fresh(good_board):
