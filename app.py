@@ -19,6 +19,7 @@ import dash
 import flask
 from dash import Dash
 
+from components import dashguard
 from components.scene import ScenePage, register_scene_callbacks
 from components.shell import register_shell_callbacks, shell
 from config import ConfigError, Settings, load_settings, secrets_of
@@ -161,6 +162,7 @@ def create_app(
     app.layout = lambda: shell(board, dash.page_container)
     register_shell_callbacks(app, settings)
     _register_routes(app, board)
+    dashguard.guard(app)
     register_endpoints(
         app.server, board, check=check_settings, active_alerts=lambda: len(board.alerts.active())
     )

@@ -25,6 +25,7 @@ from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components.badges import stale_badge
+from components.dashguard import refuse
 from components.patch import body_patch, plain
 from providers.board import Board, current_board
 from providers.models import Snapshot, Status
@@ -69,6 +70,16 @@ def ids(scene: str) -> dict[str, dict[str, str]]:
         part: {"type": f"scene-{part}", "scene": scene}
         for part in ("tick", "version", "query", "badges", "body")
     }
+
+
+def query_state(query: object) -> dict:
+    """A frame's query as a callback received it from the browser; anything but an object (only
+    a hand-made request sends one) is refused with a 400."""
+    if query is None:
+        return {}
+    if not isinstance(query, dict):
+        refuse("the query must be an object")
+    return query
 
 
 def view_of(board: Board, scene: str, query: dict[str, str] | None = None) -> SceneView:
@@ -236,7 +247,13 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         prevent_initial_call=True,
     )
     def refresh_scene(_tick: int, shown: str | None, query: dict | None):
-        scene = ctx.triggered_id["scene"]
+        trigger = ctx.triggered_id
+        scene = trigger.get("scene") if isinstance(trigger, dict) else None
+        if scene not in pages:
+            refuse("not a scene of this board")
+        query = query_state(query)
+        if not isinstance(shown, str | None):
+            refuse("the shown version must be a string")
         page = pages[scene]
         board = current_board()
         view = view_of(board, scene, query)
