@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from components.figures import DOWN, GRAPH_CONFIG, MUTED, TEMPLATE_NAME, TEXT, UP
 from components.format import direction, format_change, format_price
-from components.scene import SceneView, ids, scene_layout, view_of
+from components.scene import SceneView, ids, query_state, scene_layout, view_of
 from components.sections import reason
 from config.schema import Instrument
 from providers import indicators
@@ -83,7 +83,8 @@ def kiosk_pick(choices: Sequence[str], now: datetime) -> str:
 
 
 def _shown(text: str) -> str:
-    text = " ".join(text.split())  # no control characters or line breaks in the message
+    # No control or format characters (NUL, escapes, line breaks, bidi overrides) in the message.
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
     return text if len(text) <= MAX_SHOWN_QUERY else text[: MAX_SHOWN_QUERY - 1] + "…"
 
 
@@ -98,8 +99,13 @@ def choose(view: SceneView) -> tuple[Instrument, str | None]:
         return options[0], None
     if isinstance(asked, str) and asked in by_id:
         return by_id[asked], None
+    return options[0], unknown_symbol(asked, options)
+
+
+def unknown_symbol(asked: object, options: Sequence[Instrument]) -> str:
+    """The message for a symbol the board does not have: what was asked (cut), what exists."""
     listed = ", ".join(f"{i.name} ({i.id})" for i in options)
-    return options[0], f"Unknown symbol '{_shown(str(asked))}'. Choose one of: {listed}"
+    return f"Unknown symbol '{_shown(str(asked))}'. Choose one of: {listed}"
 
 
 # --- the figure ---------------------------------------------------------------------------
@@ -426,8 +432,10 @@ def on_symbol(view: SceneView, symbol: str | None) -> tuple[object, list]:
     While cycling (kiosk), the query keeps no symbol so a re-render on new data keeps cycling.
     """
     by_id = {i.id: i for i in instruments(view)}
-    if symbol not in by_id:
+    if not isinstance(symbol, str) or symbol not in by_id:
         instrument, notice = choose(view)
+        if symbol:  # only a hand-made request sends a symbol the buttons do not have
+            notice = unknown_symbol(symbol, instruments(view))
         return no_update, chart_panel(view, instrument, notice)
     query = no_update if cycling(view.query) else {**view.query, "symbol": symbol}
     return query, chart_panel(view, by_id[symbol])
@@ -453,7 +461,7 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _choose_symbol(symbol: str | None, query: dict | None):
-        return on_symbol(view_of(current_board(), SCENE, query), symbol)
+        return on_symbol(view_of(current_board(), SCENE, query_state(query)), symbol)
 
     @app.callback(
         Output(IDS["picker"], "data"),
@@ -474,7 +482,8 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _show_choice(symbol: str | None, buttons: list[dict]):
-        chosen = [button["symbol"] == symbol for button in buttons]
+        # The ids come back from the browser: one that is not a button's id is not chosen.
+        chosen = [isinstance(b, dict) and b.get("symbol") == symbol for b in buttons]
         return [_choice_class(c) for c in chosen], ["true" if c else "false" for c in chosen]
 
     @app.callback(

@@ -21,7 +21,7 @@ from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Bar, Snapshot, Status
 from providers.yahoo import parse_chart_bars
-from tests.pages.helpers import text_of, walk
+from tests.pages.helpers import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 GSPC = (
@@ -175,6 +175,7 @@ def test_symbol_from_the_url_or_the_first(settings, demo_bars):
         ("<script>alert(1)</script>", "<script>alert(1)</script>"),
         ("a" * 100, "a" * 39 + "…"),
         ("two\nlines", "two lines"),
+        ("nul\x00esc\x1b[2J rtl\u202eX", "nul esc [2J rtl X"),  # no control or bidi characters
     ],
 )
 def test_unknown_symbol_says_so_and_falls_back(settings, demo_bars, asked, shown):
@@ -279,6 +280,27 @@ def test_choosing_while_cycling_leaves_the_query_alone(settings, demo_bars):
 def test_an_unknown_dropdown_value_falls_back(settings, demo_bars):
     query, chart = technicals.on_symbol(view(settings, snapshot(demo_bars)), "nope")
     assert query is no_update and "S&P 500 " in text_of(chart)
+
+
+@pytest.mark.parametrize(
+    ("picked", "notice"),
+    [
+        ("nope", "Unknown symbol 'nope'."),
+        ("x" * 500, "Unknown symbol '" + "x" * 39 + "…'."),
+        (5, "Unknown symbol '5'."),  # only a hand-made request sends a value of another type
+        (["spx"], "Unknown symbol '['spx']'."),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_a_picked_symbol_the_buttons_do_not_have_says_so(settings, demo_bars, picked, notice):
+    query, chart = technicals.on_symbol(view(settings, snapshot(demo_bars)), picked)
+    shown = [n.children for n in with_class(chart, "wb-technicals__notice")]
+    assert query is no_update and "S&P 500 " in text_of(chart)
+    if notice is None:
+        assert shown == []
+    else:
+        assert shown == [f"{notice} Choose one of: S&P 500 (spx), Nasdaq 100 (ndx)"]
 
 
 def test_next_symbol_moves_only_when_it_changes():
