@@ -200,6 +200,22 @@
   }
   setInterval(countAges, 1000);
 
+  // -- Dash's undo history ----------------------------------------------------------------------
+  // Dash's renderer keeps every input change that no callback made (each interval tick, a few
+  // a second on a wall screen) in its undo history and never drops any (plotly/dash#727): the
+  // soak (bench/soak.py) measured it growing for as long as the kiosk runs. Without the undo
+  // buttons only the last entry is ever used (a failed callback reverts to it): keep a few.
+  var HISTORY_KEEP = 10;
+
+  function trimHistory() {
+    var store = window.store;
+    var history = store && store.getState ? store.getState().history : null;
+    if (history && history.past && history.past.length > HISTORY_KEEP) {
+      history.past.splice(0, history.past.length - HISTORY_KEEP);
+    }
+  }
+  setInterval(trimHistory, 10000);
+
   // -- Dash clientside callbacks --------------------------------------------------------------
   var clockFormats = {};
 

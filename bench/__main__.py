@@ -1,15 +1,19 @@
-"""Run the benchmarks and write bench/REPORT.md: `python -m bench [--quick] [names...]`.
+"""Run the benchmarks and write bench/REPORT.md:
+`python -m bench [--quick] [--minutes N] [names...]`.
 
 Sections run one after another (never two at once: they would measure each other), in this
 order: refresh latency, bytes per refresh, upstream calls, cold start, page load (Lighthouse),
-kiosk endurance (the long one: 1,000 scene changes at 1 s). Each section's result is kept in
-bench/results/<name>.json, and the report is written from every result kept, so running some
-sections again updates them and leaves the others as they were (each says when it ran).
+kiosk endurance (1,000 scene changes at 1 s), load (200 screens for 60 s) and the soak (a kiosk
+for 30 minutes while the upstream cycles through faults; `--minutes N` sets its length). Each
+section's result is kept in bench/results/<name>.json, and the report is written from every
+result kept, so running some sections again updates them and leaves the others as they were
+(each says when it ran).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import sys
 import tempfile
@@ -19,7 +23,16 @@ from pathlib import Path
 
 from bench.report import Section, Target, write
 
-SECTIONS = ("latency", "bytes", "upstream", "coldstart", "lighthouse", "endurance")
+SECTIONS = (
+    "latency",
+    "bytes",
+    "upstream",
+    "coldstart",
+    "lighthouse",
+    "endurance",
+    "load",
+    "soak",
+)
 REPORT = Path(__file__).with_name("REPORT.md")
 RESULTS = Path(__file__).with_name("results")
 
@@ -57,7 +70,19 @@ def kept() -> list[Section]:
 def main(argv: list[str]) -> int:
     """Run the chosen sections (all by default) and write the report."""
     quick = "--quick" in argv
-    chosen = [a for a in argv if not a.startswith("--")] or list(SECTIONS)
+    options, names = {}, []
+    args = iter(argv)
+    for arg in args:
+        if arg.startswith("--minutes"):
+            value = arg.split("=", 1)[1] if "=" in arg else next(args, "")
+            try:
+                options["minutes"] = float(value)
+            except ValueError:
+                print(f"--minutes needs a number, not {value!r}")
+                return 2
+        elif not arg.startswith("--"):
+            names.append(arg)
+    chosen = names or list(SECTIONS)
     unknown = sorted(set(chosen) - set(SECTIONS))
     if unknown:
         print(f"unknown sections: {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
@@ -68,7 +93,9 @@ def main(argv: list[str]) -> int:
             ran = datetime.now(UTC)
             try:
                 module = importlib.import_module(f"bench.{name}")
-                section = module.run(Path(tmp), quick=quick)
+                accepted = inspect.signature(module.run).parameters
+                extra = {k: v for k, v in options.items() if k in accepted}
+                section = module.run(Path(tmp), quick=quick, **extra)
             except Exception as exc:  # one failing benchmark must not lose the others
                 traceback.print_exc()
                 section = Section(

@@ -27,8 +27,8 @@ import requests
 import yaml
 
 import config
-from bench.endurance import server_errors
 from bench.report import Section, Target, median, table
+from bench.serverlog import server_errors
 from tests.services import AppInstance
 
 WORKERS = 2 * (os.cpu_count() or 1)  # gunicorn.conf.py's default (4 on a 2-core host)

@@ -1,4 +1,5 @@
-"""The body a browser posts to /_dash-update-component for a scene's refresh tick."""
+"""The bodies a browser posts to /_dash-update-component: a scene's refresh tick, and the page
+content Dash pages asks for when the URL changes."""
 
 from __future__ import annotations
 
@@ -23,10 +24,7 @@ def scene_refresh_body(
         parsed = json.loads(component_id)
         return {k: scene if v == ["MATCH"] else v for k, v in parsed.items()}
 
-    outputs = []
-    for part in dependency["output"].removeprefix("..").removesuffix("..").split("..."):
-        component_id, prop = part.rsplit(".", 1)
-        outputs.append({"id": bind(component_id), "property": prop})
+    outputs = [{"id": bind(c), "property": prop} for c, prop in _outputs(dependency)]
     inputs = [
         {"id": bind(i["id"]), "property": i["property"], "value": tick}
         for i in dependency["inputs"]
@@ -48,3 +46,27 @@ def scene_refresh_body(
         "state": state,
         "changedPropIds": [f"{trigger}.{inputs[0]['property']}"],
     }
+
+
+def page_body(dependencies: list[dict], pathname: str, search: str = "") -> dict:
+    """The body of Dash pages' content callback for a URL: what a browser posts on a page load
+    or a carousel move, and what renders the scene's layout on the server."""
+    (dependency,) = [d for d in dependencies if "_pages_content" in d["output"]]
+    values = {"pathname": pathname, "search": search}
+    inputs = [
+        {"id": i["id"], "property": i["property"], "value": values.get(i["property"])}
+        for i in dependency["inputs"]
+    ]
+    return {
+        "output": dependency["output"],
+        "outputs": [{"id": c, "property": prop} for c, prop in _outputs(dependency)],
+        "inputs": inputs,
+        "state": [],
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+    }
+
+
+def _outputs(dependency: dict) -> list[tuple[str, str]]:
+    """(component id, property) of each output of a callback (a multi-output joins them)."""
+    parts = dependency["output"].removeprefix("..").removesuffix("..").split("...")
+    return [tuple(part.rsplit(".", 1)) for part in parts]

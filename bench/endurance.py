@@ -26,7 +26,6 @@ off; nodes leaked by the page would keep it climbing.
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import time
@@ -35,28 +34,29 @@ from pathlib import Path
 import yaml
 
 import config
+from bench.kiosk import (
+    FIRST_SCENE_S,
+    POLL_S,
+    Watch,
+    kiosk_browser,
+    open_kiosk,
+    sample,
+    wait_for_snapshots,
+    where,
+)
 from bench.report import Section, Target, table
+from bench.serverlog import server_errors
 from tests.services import AppInstance
 
 CHANGES, QUICK_CHANGES = 1000, 60
 SAMPLES = 10  # besides the first: one past every tenth of the goal (every 100 changes)
 WORKERS = 2
 DWELL_S = 1
-POLL_S = 0.1
 LOG_EVERY_S = 5.0
 STUCK_S = 5.0
-FIRST_SCENE_S = 20.0  # a first load that draws no scene in this time is broken
-BROKEN_LOADS = 3
 ABORT_S = 60.0  # no change for this long: the carousel has stopped, end the run
 HEAP_GOAL_PCT = 5.0
 NODE_SLACK = 1.02
-
-WHERE_JS = """
-var scene = document.querySelector('.wb-scene');
-return [window.location.pathname, window.location.search,
-        scene ? scene.getAttribute('data-scene') : null];
-"""
-ELEMENTS_JS = "return document.getElementsByTagName('*').length;"
 
 
 def demo_config(workdir: Path) -> Path:
@@ -74,95 +74,12 @@ def demo_config(workdir: Path) -> Path:
     return path
 
 
-def kiosk_browser():
-    """Headless Chromium with the tests' flags (tests/conftest.py) plus --kiosk, logging the
-    console, with the Performance domain on."""
-    from selenium import webdriver
-
-    from tests.conftest import pytest_setup_options
-
-    options = pytest_setup_options()
-    options.add_argument("--kiosk")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options)
-    driver.execute_cdp_cmd("Performance.enable", {})
-    return driver
-
-
-def sample(driver, changes: int, elapsed_s: float, scene: str) -> dict:
-    """Heap and DOM after a forced garbage collection."""
-    for _ in range(2):  # a second pass frees what the first only finalised
-        driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
-    metrics = driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]
-    values = {m["name"]: m["value"] for m in metrics}
-    return {
-        "changes": changes,
-        "elapsed_s": elapsed_s,
-        "scene": scene,
-        "heap": values.get("JSHeapUsedSize", float("nan")),
-        "heap_total": values.get("JSHeapTotalSize", float("nan")),
-        "nodes": int(values.get("Nodes", -1)),
-        "elements": int(driver.execute_script(ELEMENTS_JS)),
-        "listeners": int(values.get("JSEventListeners", -1)),
-        "documents": int(values.get("Documents", -1)),
-    }
-
-
-def _wait_for_snapshots(instance: AppInstance, workdir: Path, timeout_s: float = 60) -> None:
-    datasets = yaml.safe_load(instance.config.read_text())["datasets"]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        held = {p.stem for p in (workdir / "state" / "snapshots").glob("*/*.json")}
-        if held >= set(datasets):
-            return
-        time.sleep(0.2)
-
-
-class Watch:
-    """What the polling loop saw."""
-
-    def __init__(self) -> None:
-        self.changes = 0
-        self.samples: list[dict] = []
-        self.errors: list[str] = []
-        self.stuck: list[tuple[str, float]] = []  # (scene, seconds without a change)
-        self.scenes: list[str] = []  # rotation order of the first loop
-        self.kiosk_lost: list[str] = []
-        self.longest_gap_s = 0.0
-        self.longest_poll_s = 0.0
-        self.aborted = ""
-        self.errors_before_start = 0  # console errors seen before the first sample
-        self.broken_loads = 0  # first loads that never drew a scene (then reloaded)
-
-    def drain(self, driver) -> None:
-        """Collect the console's SEVERE entries (reading the log empties it)."""
-        for entry in driver.get_log("browser"):
-            if entry.get("level") == "SEVERE":
-                self.errors.append(entry.get("message", ""))
-
-
-def open_kiosk(driver, url: str, watch: Watch) -> None:
-    """Open the kiosk page; when it never draws a scene (a broken first load), note it and
-    reload, as someone at the screen would, up to BROKEN_LOADS times."""
-    for _ in range(BROKEN_LOADS):
-        driver.get(url)
-        deadline = time.monotonic() + FIRST_SCENE_S
-        while time.monotonic() < deadline:
-            if driver.find_elements("css selector", ".wb-scene[data-scene]"):
-                return
-            time.sleep(POLL_S)
-        watch.broken_loads += 1
-        watch.drain(driver)
-
-
 def rotate(driver, instance: AppInstance, goal: int, watch: Watch) -> float:
     """Poll the carousel until `goal` changes have been seen and the first scene shows again."""
-    first = None
-    path = None
-    visits_of_first = 0
     sampled_visit = 0
     next_mark = 0
-    started = last_change = last_log = last_poll = time.monotonic()
+    started = last_log = last_poll = time.monotonic()
+    watch.last_change = started
     deadline = started + goal * 5 * DWELL_S + 300
     while True:
         now = time.monotonic()
@@ -174,31 +91,15 @@ def rotate(driver, instance: AppInstance, goal: int, watch: Watch) -> float:
         if instance.process is None or instance.process.poll() is not None:
             watch.aborted = f"the server exited after {watch.changes} changes"
             break
-        where, query, scene = driver.execute_script(WHERE_JS)
-        if query != "?kiosk=1" and len(watch.kiosk_lost) < 5:
-            watch.kiosk_lost.append(f"{where}{query}")
-        if where != path:
-            if path is not None:
-                watch.changes += 1
-                gap = now - last_change
-                watch.longest_gap_s = max(watch.longest_gap_s, gap)
-                if gap > STUCK_S:
-                    watch.stuck.append((path, gap))
-            path, last_change = where, now
-            first = first or where
-            if where == first:
-                visits_of_first += 1
-            elif visits_of_first == 1:
-                watch.scenes.append(where.strip("/"))
-        elif now - last_change > ABORT_S:
-            watch.stuck.append((path, now - last_change))
+        path, query, scene = where(driver)
+        if not watch.see(path, query, now) and watch.still_s(now) > ABORT_S:
+            watch.stuck.append((path, watch.still_s(now)))
             watch.aborted = f"no scene change for {ABORT_S:.0f} s at {path}"
             break
         # At the first scene, once per visit: after one loop, then past each mark and the goal.
-        showing = where == first and scene == first.strip("/") and visits_of_first >= 2
         due = not watch.samples or watch.changes >= min(next_mark, goal)
-        if showing and due and sampled_visit != visits_of_first:
-            sampled_visit = visits_of_first
+        if watch.showing_first(path, scene) and due and sampled_visit != watch.visits_of_first:
+            sampled_visit = watch.visits_of_first
             if not watch.samples:
                 watch.drain(driver)
                 watch.errors_before_start = len(watch.errors)
@@ -211,43 +112,13 @@ def rotate(driver, instance: AppInstance, goal: int, watch: Watch) -> float:
             watch.drain(driver)
             last_log = now
         time.sleep(POLL_S)
-    watch.longest_gap_s = max(watch.longest_gap_s, time.monotonic() - last_change)
+    watch.close(time.monotonic())
     watch.drain(driver)
     return time.monotonic() - started
 
 
 def _mb(value: float) -> str:
     return f"{value / 1024 / 1024:.2f}"
-
-
-def server_errors(instance: AppInstance, limit: int = 5, since: int = 0) -> list[str]:
-    """The first distinct ERROR lines of the instance's log (the app's JSON lines, gunicorn's)
-    from byte `since` on."""
-    found: list[str] = []
-    if not instance.error_log.exists():
-        return found
-    with instance.error_log.open("rb") as log:
-        log.seek(since)
-        text = log.read().decode(errors="replace")
-    for line in text.splitlines():
-        if line.startswith("{"):
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if entry.get("level") not in ("ERROR", "CRITICAL"):
-                continue
-            exc = str(entry.get("exc_info", "")).splitlines()
-            text = f"{entry.get('message', '')}" + (f": {exc[0]}" if exc else "")
-        elif "[ERROR]" in line or "[CRITICAL]" in line:
-            text = line.split("] ", 3)[-1]
-        else:
-            continue
-        if text not in found:
-            found.append(text)
-        if len(found) >= limit:
-            break
-    return found
 
 
 def _mid(samples: list[dict]) -> dict:
@@ -413,9 +284,9 @@ def run(workdir: Path, quick: bool = False) -> Section:
     try:
         instance.start()
         instance.wait_healthy()
-        _wait_for_snapshots(instance, workdir)
+        wait_for_snapshots(instance, workdir)
         driver = kiosk_browser()
-        watch = Watch()
+        watch = Watch(STUCK_S)
         open_kiosk(driver, f"{instance.url}/?kiosk=1", watch)
         elapsed_s = rotate(driver, instance, goal, watch)
     finally:

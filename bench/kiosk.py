@@ -1,0 +1,167 @@
+"""A kiosk under watch, for the long browser runs (bench/endurance.py, bench/soak.py): headless
+Chromium in --kiosk mode on `/?kiosk=1`, its JS heap and DOM sampled after a forced garbage
+collection, its console drained of errors, and the carousel followed from `location.pathname`
+so that a scene shown too long (a stuck carousel) is noticed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.services import AppInstance
+
+POLL_S = 0.1  # how often the loops read where the kiosk is
+FIRST_SCENE_S = 20.0  # a first load that draws no scene in this time is broken
+BROKEN_LOADS = 3
+
+WHERE_JS = """
+var scene = document.querySelector('.wb-scene');
+return [window.location.pathname, window.location.search,
+        scene ? scene.getAttribute('data-scene') : null];
+"""
+ELEMENTS_JS = "return document.getElementsByTagName('*').length;"
+# Entries in Dash's undo history (-1: no renderer store); assets/wallboard.js keeps it short.
+HISTORY_JS = """
+var store = window.store;
+var history = store && store.getState ? store.getState().history : null;
+return history && history.past ? history.past.length : -1;
+"""
+
+
+def kiosk_browser():
+    """Headless Chromium with the tests' flags (tests/conftest.py) plus --kiosk, logging the
+    console, with the Performance domain on."""
+    from selenium import webdriver
+
+    from tests.conftest import pytest_setup_options
+
+    options = pytest_setup_options()
+    options.add_argument("--kiosk")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options)
+    driver.execute_cdp_cmd("Performance.enable", {})
+    return driver
+
+
+def where(driver) -> tuple[str, str, str | None]:
+    """The kiosk's path, query string and the scene its page draws (None: none drawn)."""
+    path, query, scene = driver.execute_script(WHERE_JS)
+    return path, query, scene
+
+
+def sample(driver, changes: int, elapsed_s: float, scene: str) -> dict:
+    """Heap and DOM after a forced garbage collection."""
+    for _ in range(2):  # a second pass frees what the first only finalised
+        driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
+    metrics = driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]
+    values = {m["name"]: m["value"] for m in metrics}
+    return {
+        "changes": changes,
+        "elapsed_s": elapsed_s,
+        "scene": scene,
+        "heap": values.get("JSHeapUsedSize", float("nan")),
+        "heap_total": values.get("JSHeapTotalSize", float("nan")),
+        "nodes": int(values.get("Nodes", -1)),
+        "elements": int(driver.execute_script(ELEMENTS_JS)),
+        "listeners": int(values.get("JSEventListeners", -1)),
+        "documents": int(values.get("Documents", -1)),
+        "undo_history": int(driver.execute_script(HISTORY_JS)),
+    }
+
+
+def wait_for_snapshots(instance: AppInstance, workdir: Path, timeout_s: float = 60) -> bool:
+    """Wait until the refresher has a snapshot of every dataset on disk (so the carousel skips
+    no scene for want of data); whether it came."""
+    datasets = yaml.safe_load(instance.config.read_text())["datasets"]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        held = {p.stem for p in (workdir / "state" / "snapshots").glob("*/*.json")}
+        if held >= set(datasets):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+class Watch:
+    """What a loop polling the kiosk saw: scene changes (and the rotation order of the first
+    loop), visits of the first scene, stuck episodes, console errors and samples."""
+
+    def __init__(self, stuck_s: float) -> None:
+        self.stuck_s = stuck_s
+        self.changes = 0
+        self.path: str | None = None  # the scene path showing
+        self.last_change = 0.0  # when it started showing (time.monotonic())
+        self.first: str | None = None  # the first scene's path
+        self.visits_of_first = 0
+        self.samples: list[dict] = []
+        self.errors: list[str] = []
+        self.stuck: list[tuple[str, float]] = []  # (scene, seconds without a change)
+        self.scenes: list[str] = []  # rotation order of the first loop, after the first scene
+        self.kiosk_lost: list[str] = []
+        self.longest_gap_s = 0.0
+        self.longest_poll_s = 0.0
+        self.aborted = ""
+        self.errors_before_start = 0  # console errors seen before the first sample
+        self.broken_loads = 0  # first loads that never drew a scene (then reloaded)
+
+    def see(self, path: str, query: str, now: float) -> bool:
+        """Note where the kiosk is at `now`; whether that is a scene change. A change after
+        more than `stuck_s` on one scene is a stuck episode."""
+        if query != "?kiosk=1" and len(self.kiosk_lost) < 5:
+            self.kiosk_lost.append(f"{path}{query}")
+        if path == self.path:
+            return False
+        if self.path is not None:
+            self.changes += 1
+            gap = now - self.last_change
+            self.longest_gap_s = max(self.longest_gap_s, gap)
+            if gap > self.stuck_s:
+                self.stuck.append((self.path, gap))
+        self.path, self.last_change = path, now
+        self.first = self.first or path
+        if path == self.first:
+            self.visits_of_first += 1
+        elif self.visits_of_first == 1:
+            self.scenes.append(path.strip("/"))
+        return True
+
+    def showing_first(self, path: str, scene: str | None) -> bool:
+        """The first scene is drawn, on a visit after the first loop (so every scene has been
+        drawn once before: the samples compare like with like)."""
+        return (
+            self.first is not None
+            and path == self.first
+            and scene == self.first.strip("/")
+            and self.visits_of_first >= 2
+        )
+
+    def still_s(self, now: float) -> float:
+        """How long the current scene has shown."""
+        return now - self.last_change
+
+    def close(self, now: float) -> None:
+        """The end of the run: the scene showing at the end counts towards the longest gap."""
+        self.longest_gap_s = max(self.longest_gap_s, now - self.last_change)
+
+    def drain(self, driver) -> None:
+        """Collect the console's SEVERE entries (reading the log empties it)."""
+        for entry in driver.get_log("browser"):
+            if entry.get("level") == "SEVERE":
+                self.errors.append(entry.get("message", ""))
+
+
+def open_kiosk(driver, url: str, watch: Watch) -> None:
+    """Open the kiosk page; when it never draws a scene (a broken first load), note it and
+    reload, as someone at the screen would, up to BROKEN_LOADS times."""
+    for _ in range(BROKEN_LOADS):
+        driver.get(url)
+        deadline = time.monotonic() + FIRST_SCENE_S
+        while time.monotonic() < deadline:
+            if driver.find_elements("css selector", ".wb-scene[data-scene]"):
+                return
+            time.sleep(POLL_S)
+        watch.broken_loads += 1
+        watch.drain(driver)
