@@ -27,6 +27,7 @@ from dash.exceptions import PreventUpdate
 from components.badges import stale_badge
 from components.dashguard import refuse
 from components.patch import body_patch, plain
+from config.schema import Settings
 from providers.board import Board, current_board
 from providers.models import Snapshot, Status
 
@@ -183,6 +184,20 @@ def scene_layout(
     )
 
 
+_DIGESTS: dict[int, tuple[Settings, str]] = {}
+
+
+def settings_digest(settings: Settings) -> str:
+    """A short digest of a configuration, worked out once per settings object."""
+    known = _DIGESTS.get(id(settings))
+    if known is None or known[0] is not settings:
+        digest = hashlib.blake2b(settings.model_dump_json().encode(), digest_size=4).hexdigest()
+        if len(_DIGESTS) > 8:  # a reload makes a new object; the old ones are not asked again
+            _DIGESTS.clear()
+        known = _DIGESTS[id(settings)] = (settings, digest)
+    return known[1]
+
+
 class ShownBodies:
     """What screens may be showing (badges and body, as JSON), by scene, query and version, so
     a changed scene is sent as a Patch from what the screen shows. Kept in this process (the
@@ -196,11 +211,13 @@ class ShownBodies:
 
     @staticmethod
     def key(board: Board, scene: str, query: dict | None, version_: str) -> str:
-        """The cache key of one rendered body."""
+        """The cache key of one rendered body: also by configuration, since a body rendered
+        before a reload (other names, instruments) must not be reused after it."""
         where = hashlib.blake2b(
             json.dumps(query or {}, sort_keys=True).encode(), digest_size=6
         ).hexdigest()
-        return f"wallboard:{board.store.namespace}:body:{scene}:{where}:{version_}"
+        config = settings_digest(board.settings)
+        return f"wallboard:{board.store.namespace}:body:{scene}:{config}:{where}:{version_}"
 
     def get(self, board: Board, key: str) -> Any:
         """A remembered body, or None."""
@@ -262,8 +279,13 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
             # Nothing the screen shows has changed (ages count on in the browser): send
             # nothing; Dash answers 204 with no body.
             raise PreventUpdate
-        now_shown = {"badges": plain(badges(view)), "body": plain(page.render(view))}
-        bodies.put(board, ShownBodies.key(board, scene, query, current), now_shown)
+        # One render per version: the screens that reach it next (200 kiosks at once after a
+        # change, or a restart) share it, from this process or from the shared cache.
+        current_key = ShownBodies.key(board, scene, query, current)
+        now_shown = bodies.get(board, current_key)
+        if not isinstance(now_shown, dict):
+            now_shown = {"badges": plain(badges(view)), "body": plain(page.render(view))}
+        bodies.put(board, current_key, now_shown)
         before = bodies.get(board, ShownBodies.key(board, scene, query, shown)) if shown else None
         interval = poll_ms(board, scene, view)
         if not isinstance(before, dict):

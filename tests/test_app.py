@@ -217,6 +217,28 @@ def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app):
     assert "could not resolve host (offline)" in json.dumps(changed)
 
 
+def test_screens_reaching_the_same_version_share_one_render(offline_app, monkeypatch):
+    import components.scene
+
+    client = offline_app.server.test_client()
+    client.get("/fx")
+    offline_app.server.extensions["wallboard"].refresher.refresh("fx")
+    renders = []
+    real_plain = components.scene.plain
+
+    def counting_plain(component):
+        renders.append(component)
+        return real_plain(component)
+
+    monkeypatch.setattr(components.scene, "plain", counting_plain)
+    first = scene_refresh(client, "fx", None)
+    assert len(renders) == 2  # badges and body, rendered once
+    # A hundred screens arriving at this version (after a change, or a restart) reuse it.
+    for _ in range(100):
+        assert scene_refresh(client, "fx", None) == first
+    assert len(renders) == 2
+
+
 def test_warm_restart_serves_last_good_at_once(make_settings):
     settings = make_settings("demo")
     first = create_app(settings, start_refresher=False)
