@@ -64,9 +64,8 @@ def tracebacks(instance: AppInstance, since: int = 0) -> list[str]:
     return found
 
 
-def access_statuses(instance: AppInstance) -> Counter:
-    """How many requests the access log shows per HTTP status."""
-    statuses: Counter = Counter()
+def _access_entries(instance: AppInstance):
+    """The access log's JSON entries (gunicorn.access), in order."""
     for line in _read(instance.access_log).splitlines():
         if not line.startswith("{"):
             continue
@@ -75,22 +74,20 @@ def access_statuses(instance: AppInstance) -> Counter:
         except ValueError:
             continue
         if entry.get("logger") == "gunicorn.access":
-            statuses[entry.get("status")] += 1
-    return statuses
+            yield entry
+
+
+def access_statuses(instance: AppInstance) -> Counter:
+    """How many requests the access log shows per HTTP status."""
+    return Counter(entry.get("status") for entry in _access_entries(instance))
 
 
 def server_failures(instance: AppInstance, limit: int = 5) -> list[str]:
     """The first 5xx answers of the access log, as "status method path"."""
     found = []
-    for line in _read(instance.access_log).splitlines():
-        if not line.startswith("{"):
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
+    for entry in _access_entries(instance):
         status = entry.get("status")
-        if entry.get("logger") == "gunicorn.access" and isinstance(status, int) and status >= 500:
+        if isinstance(status, int) and status >= 500:
             found.append(f"{status} {entry.get('method')} {entry.get('path')}")
             if len(found) >= limit:
                 break

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 import requests
 
-from app import create_app
 from tests.e2e.test_scenes import SCENES
 from tests.services import wait_until
 
@@ -20,15 +19,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
   window.__csp.push([e.effectiveDirective, e.blockedURI, e.sourceFile, e.lineNumber].join(" "));
 });
 """
-
-
-@pytest.fixture
-def demo_app(make_settings):
-    app = create_app(make_settings("demo"), start_refresher=False)
-    board = app.server.extensions["wallboard"]
-    for name in board.settings.datasets:
-        assert board.refresher.refresh(name).records, name
-    return app
 
 
 def record_violations(dash_duo) -> None:

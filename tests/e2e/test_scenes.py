@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
-
 pytestmark = pytest.mark.browser
 
 SCENES = {
@@ -24,15 +22,6 @@ SCENES = {
     "news": ["DEMO: "],
     "status": ["Data status — demo edition"],
 }
-
-
-@pytest.fixture
-def demo_app(make_settings):
-    app = create_app(make_settings("demo"), start_refresher=False)
-    board = app.server.extensions["wallboard"]
-    for name in board.settings.datasets:
-        assert board.refresher.refresh(name).records, name
-    return app
 
 
 def test_every_scene_renders_demo_data_with_watermark_and_clean_console(dash_duo, demo_app):
