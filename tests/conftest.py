@@ -98,3 +98,20 @@ def redis_server(tmp_path: Path):
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
+
+
+# The developer loop (`pytest -m "not slow"`, README) leaves out what starts real browsers,
+# servers and fleets. Decided here, from where a test lives and what it uses, so a new test in
+# those places is slow without remembering a marker.
+SLOW_PLACES = ("e2e", "deploy", "reliability", "test_gunicorn.py", "test_secrets.py")
+SLOW_FIXTURES = {"dash_duo", "dash_thread_server", "dash_process_server", "redis_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow suites `slow`: browser, deploy and fleet, reliability (load and soak too)."""
+    tests_root = Path(__file__).parent
+    for item in items:
+        place = Path(item.fspath).relative_to(tests_root).parts[0]
+        browser = item.get_closest_marker("browser") is not None
+        if place in SLOW_PLACES or browser or SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
