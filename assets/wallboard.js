@@ -11,6 +11,27 @@
 (function () {
   "use strict";
 
+  // -- Ages, as text ---------------------------------------------------------------------------
+  // The one rule of components/format.py format_age, kept identical and tested against the
+  // same table (tests/components/age_cases.json, by pytest and by node --test): whole units
+  // elapsed, truncated, never rounded up; the unit changes exactly at 60 s, 60 min and 24 h;
+  // data timed ahead of the clock (skew) reads "0 s".
+  function formatAge(seconds) {
+    if (seconds === null || seconds === undefined || isNaN(seconds)) { return "no data"; }
+    var whole = Math.max(0, Math.floor(seconds));
+    if (whole < 60) { return whole + " s"; }
+    if (whole < 3600) { return Math.floor(whole / 60) + " min"; }
+    if (whole < 86400) { return Math.floor(whole / 3600) + " h"; }
+    return Math.floor(whole / 86400) + " d";
+  }
+
+  // Under node (the tests) this file is a module offering the pure helpers, and stops here:
+  // everything below needs a browser.
+  if (typeof module === "object" && module && module.exports) {
+    module.exports = { formatAge: formatAge };
+  }
+  if (typeof window === "undefined" || typeof document === "undefined") { return; }
+
   var state = {
     path: null,          // the scene path the dwell is being counted for
     shownMs: 0,          // how long it has been shown while rotating and not paused
@@ -168,15 +189,8 @@
   // Badges say how old their data is ("12 s"). The server renders the age; between refreshes
   // the browser counts it on, from the server's clock (data-server-now on the scene) rather than
   // the screen's own, so an idle screen needs nothing from the server. Status (stale or not) is
-  // still decided by the server. Same rounding steps as components/format.py format_age.
+  // still decided by the server. The text follows formatAge, the rule format_age follows.
   var ages = { offsetMs: 0, serverNow: null };
-
-  function formatAge(seconds) {
-    if (seconds < 90) { return Math.round(seconds) + " s"; }
-    if (seconds < 90 * 60) { return Math.round(seconds / 60) + " min"; }
-    if (seconds < 36 * 3600) { return Math.round(seconds / 3600) + " h"; }
-    return Math.round(seconds / 86400) + " d";
-  }
 
   function countAges() {
     var scene = document.querySelector(".wb-scene[data-server-now]");
@@ -193,7 +207,7 @@
     for (var i = 0; i < nodes.length; i++) {
       var of = Date.parse(nodes[i].getAttribute("data-age-of"));
       if (isNaN(of)) { continue; }
-      var text = formatAge(Math.max(0, (now - of) / 1000))
+      var text = formatAge((now - of) / 1000)
         + (nodes[i].getAttribute("data-age-suffix") || "");
       if (nodes[i].textContent !== text) { nodes[i].textContent = text; }
     }
@@ -221,6 +235,8 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wallboard: {
+      formatAge: formatAge,  // the age rule, for anyone checking it in the page
+
       carousel: function (_tick, scenes, health, idle) {
         var noUpdate = window.dash_clientside.no_update;
         var now = new Date(), nowMs = now.getTime();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from config.schema import Instrument
 
 
@@ -54,13 +56,21 @@ def direction(change: float | None) -> str:
 
 
 def format_age(seconds: float | None) -> str:
-    """'8 s', '5 min', '3 h', '2 d' — how old the data is."""
+    """'8 s', '5 min', '3 h', '2 d': how old the data is, in whole units elapsed.
+
+    One rule, shared with the browser's age counter (formatAge in assets/wallboard.js) and
+    tested against one table (tests/components/age_cases.json): ages are truncated, never
+    rounded up to the next unit, and the unit changes exactly at 60 s, 60 min and 24 h, so
+    '2 min' always means two full minutes have passed (150 s is '2 min', 9,000 s is '2 h') and
+    a counting age never steps back. Data timed ahead of the clock (skew) reads '0 s'.
+    """
     if seconds is None:
         return "no data"
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} d"
+    whole = max(0, math.floor(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min"
+    if whole < 86400:
+        return f"{whole // 3600} h"
+    return f"{whole // 86400} d"

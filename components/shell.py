@@ -1,5 +1,6 @@
 """The frame around every scene: header with market clocks, navigation for analysts, the kiosk
-carousel (progress bar, paused indicator), the ticker tape, the offline banner and the DEMO
+carousel (progress bar, paused indicator), the ticker tape, the offline banner, the banner
+saying no market source could be reached (with the way to the demo edition) and the DEMO
 watermark. The carousel itself runs in the browser (assets/wallboard.js); the server only tells
 it which scenes have data.
 """
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from components.format import format_change, format_price
 from components.scene import has_data, view_of
+from components.status import NO_SOURCE_REACHED, no_source_reached
 from config.schema import Edition, Settings
 from providers.board import Board, current_board
 from providers.models import Headline, Quote
@@ -109,6 +112,16 @@ def alert_banner(board: Board) -> list:
     ]
 
 
+def no_source_banner(stranded: bool) -> list:
+    """The banner's content when no market source could be reached (empty otherwise)."""
+    if not stranded:
+        return []
+    return [
+        html.Span("✕", className="wb-alert__icon", **{"aria-hidden": "true"}),
+        html.Span(NO_SOURCE_REACHED, className="wb-alert__text"),
+    ]
+
+
 def ticker_items(board: Board) -> list[str]:
     """The tape's items: key quotes, then the latest headlines, as plain text."""
     items: list[str] = []
@@ -143,6 +156,7 @@ def shell(board: Board, page_container) -> html.Div:
     """The app layout: everything around the page container, rendered from the cache."""
     settings = board.settings
     items = ticker_items(board)
+    stranded = no_source_reached(board)
     return html.Div(
         [
             dcc.Location(id="wb-nav", refresh="callback-nav"),
@@ -160,6 +174,13 @@ def shell(board: Board, page_container) -> html.Div:
                 hidden=True,
             ),
             html.Div(id="wb-paused", className="wb-paused", hidden=True, role="status"),
+            html.Div(
+                no_source_banner(stranded),
+                id="wb-no-source",
+                className="wb-alert wb-alert--no-source",
+                role="alert",
+                hidden=not stranded,
+            ),
             html.Div(alert_banner(board), id="wb-alerts", className="wb-alerts", role="alert"),
             html.Div(
                 "Offline: the wallboard server is not answering. Showing the last data "
@@ -185,7 +206,8 @@ def shell(board: Board, page_container) -> html.Div:
 
 
 def register_shell_callbacks(app: Dash, settings: Settings) -> None:
-    """Carousel, clocks (in the browser), scene health and the ticker tape (from the cache)."""
+    """Carousel, clocks (in the browser), scene health with the no-source banner, and the
+    ticker tape (from the cache)."""
     app.clientside_callback(
         ClientsideFunction(namespace="wallboard", function_name="carousel"),
         Output("wb-nav", "href"),
@@ -206,13 +228,24 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
 
     @app.callback(
         Output("wb-health", "data"),
+        Output("wb-no-source", "children"),
+        Output("wb-no-source", "hidden"),
         Input("wb-health-tick", "n_intervals"),
         State("wb-health", "data"),
+        State("wb-no-source", "hidden"),
         prevent_initial_call=True,
     )
-    def refresh_health(_tick: int, shown: dict | None):
-        health = scene_health(current_board())
-        return no_update if health == shown else health
+    def refresh_health(_tick: int, shown: dict | None, banner_hidden: bool | None):
+        board = current_board()
+        health = scene_health(board)
+        stranded = no_source_reached(board)
+        same_banner = banner_hidden is (not stranded)
+        if health == shown and same_banner:
+            raise PreventUpdate  # 204: nothing sent
+        banner = (
+            (no_update, no_update) if same_banner else (no_source_banner(stranded), not stranded)
+        )
+        return (no_update if health == shown else health, *banner)
 
     @app.callback(
         Output("wb-alerts", "children"),

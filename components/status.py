@@ -1,4 +1,5 @@
-"""The operator's table: every dataset's status, source, as-of, age, failures and last error."""
+"""The operator's table: every dataset's status, source, as-of, age, failures and last error;
+and the one decision that no market source could be reached (the wall's banner says it too)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,52 @@ from dash import html
 
 from components.badges import stale_badge
 from components.format import format_age
+from config.schema import Edition
 from providers.board import Board
+from providers.models import Snapshot, Status
+
+NO_SOURCE_REACHED = (
+    "No market source could be reached from this machine: check its internet access, "
+    "or run the offline demo with WALLBOARD_EDITION=demo."
+)
+# Providers that need no network: their data says nothing about reaching a market source (the
+# calendar's fallback lists the FOMC dates written in the configuration, offline too).
+LOCAL_SOURCES = frozenset({"demo", "schedule"})
+
+
+def _only_local(snap: Snapshot) -> bool:
+    """Data, all of it from sources that need no network ('fred+schedule' is not)."""
+    return bool(snap.records) and all(
+        part in LOCAL_SOURCES for part in (snap.source or "").split("+")
+    )
+
+
+def _never_got_anything(snap: Snapshot) -> bool:
+    """Tried, failed, and no data ever: nothing now, nothing fetched, nothing kept from disk."""
+    return snap.status is Status.ERROR and not snap.records and snap.fetched_at is None
+
+
+def no_source_reached(board: Board) -> bool:
+    """Whether no market source could be reached: the one place this is decided.
+
+    True only outside the demo edition, once every dataset has been tried and each has either
+    errored without ever having had data, or has only data that needs no network (the
+    calendar's configured FOMC dates), with at least one errored. A dataset still waiting for
+    its first refresh, one with market data of any status (even stale), or one whose source
+    answered with nothing to give (empty) means it is not, or not yet, true.
+    """
+    if board.settings.edition is Edition.DEMO:
+        return False
+    failed = 0
+    for name in board.settings.datasets:
+        snap = board.snapshot(name)
+        if snap.attempted_at is None:
+            return False
+        if _never_got_anything(snap):
+            failed += 1
+        elif not _only_local(snap):
+            return False
+    return failed > 0
 
 
 def status_table(board: Board) -> html.Table:
@@ -42,7 +88,8 @@ def status_table(board: Board) -> html.Table:
 
 
 def system_summary(board: Board) -> html.Section:
-    """The shared cache (ok, or degraded and serving this host's copy) and who refreshes."""
+    """No source reached (when so), the shared cache (ok, or degraded and serving this host's
+    copy) and who refreshes."""
     now = board.clock()
     cache = board.store.health()
     refresher = board.refresher_status(now)
@@ -66,9 +113,20 @@ def system_summary(board: Board) -> html.Section:
         refresher_line = f"Refresher: {leader} ({refresher['leader_role']}){seen}."
     else:
         refresher_line = "Refresher: not started yet."
+    stranded = (
+        [
+            html.P(
+                html.Strong(NO_SOURCE_REACHED, className="wb-status__degraded"),
+                **{"data-sources": "none-reached"},
+            )
+        ]
+        if no_source_reached(board)
+        else []
+    )
     return html.Section(
         [
             html.H2("System", className="wb-section__title"),
+            *stranded,
             cache_line,
             html.P(refresher_line, **{"data-leader": leader or ""}),
         ],

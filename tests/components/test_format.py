@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from components.format import direction, format_age, format_change, format_price
@@ -34,20 +37,43 @@ def test_change_uses_the_price_decimals_and_an_arrow():
     assert format_change(None, None, 1.0, FX) == "—"
 
 
-def test_direction_and_age():
+def test_direction():
     assert [direction(1), direction(-1), direction(0), direction(None)] == [
         "up",
         "down",
         "flat",
         "flat",
     ]
-    assert [
-        format_age(None),
-        format_age(8),
-        format_age(300),
-        format_age(7200),
-        format_age(3 * 86400),
-    ] == ["no data", "8 s", "5 min", "2 h", "3 d"]
+
+
+AGE_CASES = json.loads((Path(__file__).parent / "age_cases.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize(("seconds", "expected"), AGE_CASES, ids=[repr(c[0]) for c in AGE_CASES])
+def test_age_follows_the_table_the_browser_follows(seconds, expected):
+    """The same table drives the browser's counter (tests/assets/test_wallboard_js.py)."""
+    assert format_age(seconds) == expected
+
+
+def test_the_age_table_covers_every_unit_boundary_and_skew():
+    seconds = {case[0] for case in AGE_CASES}
+    boundaries = {0, 59, 60, 119, 150, 3599, 3600, 9000, 86399, 86400}
+    assert boundaries <= seconds
+    assert any(s is not None and s < 0 for s in seconds)  # clock skew
+    assert any(s is not None and s >= 2 * 86400 for s in seconds)  # several days
+
+
+def test_a_counting_age_never_steps_back_nor_reads_more_than_has_passed():
+    """Second by second over two days, the text never goes back (e.g. '89 s' then '1 min'),
+    and the number shown, in its unit, never exceeds the time elapsed."""
+    units = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+    last = 0
+    for second in range(0, 2 * 86400 + 1):
+        number, unit = format_age(second).split()
+        shown = int(number) * units[unit]
+        assert shown <= second < shown + units[unit], (second, format_age(second))
+        assert shown >= last, (second, format_age(second))
+        last = shown
 
 
 def test_curve_table_shows_each_date_and_the_spreads():
