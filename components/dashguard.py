@@ -5,20 +5,42 @@ that is JSON but not an object, one without `output` or `inputs`, an output no s
 has, inputs or state that are not the callback's, a non-string URL for its page router. Browsers
 never send those; scanners and hand-written requests do. `guard(app)` checks the body of
 `POST /_dash-update-component` before Dash reads it: its size (413), media type (415), JSON (400),
-shape, and that its output, inputs, state and changed ids are those of one of the app's server
-callbacks (400). What a callback then does with the values is the callback's business: it refuses
-one it cannot use with `refuse(reason)` (400), and any other exception is a bug of ours, a 500 in
-the log. A `/_dash-component-suites/` path that is no registered resource (`..` in it) is a 404
-rather than Dash's DependencyException, a 500.
+shape, and that its outputs, inputs, state and changed ids are those the renderer sends for the
+server callback Dash will run (400). What a callback then does with the values is the callback's
+business: it refuses one it cannot use with `refuse(reason)` (400), and any other exception is a
+bug of ours, a 500 in the log. A `/_dash-component-suites/` path that is no registered resource
+(`..` in it) is a 404 rather than Dash's DependencyException, a 500.
+
+What a request may look like is derived from the callback itself, never listed by hand. Dash runs
+`app.callback_map[body["output"]]` (dash.dash `_prepare_callback`; `dash.callback`s of the
+global list are moved into that map by Dash's own first before-request hook, which runs before
+this one). The renderer builds the rest from that same key and the callback's dependencies
+(dash-renderer `executeCallback`, `fillVals`, `unwrapIfNotMulti`):
+
+- `outputs`: a list with one slot per output when the key is a multi-output one (`..a.x...b.y..`),
+  else the one slot alone; absent for a callback without outputs. Each property is the key's own
+  text for it, so a duplicate output (`allow_duplicate=True`) is `prop@<hash>`.
+- `inputs` and `state`: one slot per dependency, in order (`state` absent when there is none).
+- a slot is one `{id, property, value}` item, or a list of them (possibly empty) when the id has
+  an ALL or ALLSMALLER wildcard; a wildcard stands for any scalar, a MATCH for the same value in
+  every slot of the request.
+- `changedPropIds`: `<id>.<property>` (a dict id as JSON) of inputs that changed, each checked
+  against the inputs' patterns rather than the items sent: one changed just before its component
+  left the layout is still named.
+- an optional input (`allow_optional=True`) missing from the layout comes as its own
+  `{id, property, allow_optional}` with a null value: a string id fits as it is; for a pattern id
+  the renderer sends its `{"wild": ...}` placeholders, refused here (no callback of ours has one).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import flask
-from dash import Dash
+from dash import ALL, ALLSMALLER, MATCH, Dash
+from dash.dependencies import Wildcard
 from dash.exceptions import DependencyException
 from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -31,7 +53,9 @@ UNREADABLE = {
     413: f"the body is over {MAX_BODY_BYTES} bytes",
     415: "the body must be application/json",
 }
-WILDCARDS = (["ALL"], ["ALLSMALLER"])  # pattern values that stand for a list of components
+MANY = (ALL, ALLSMALLER)  # wildcards that stand for a list of components
+WILDCARD_JSON = [[w.value] for w in Wildcard]  # a wildcard in a stringified id: ["ALL"]
+SCALARS = (str, int, float, bool)  # what a dict id's value may be (Dash validates layouts so)
 # Inputs of Dash's page router that it uses as strings without checking (dash.dash router).
 ROUTER_TEXT = (("_pages_location", "pathname"), ("_pages_location", "search"))
 
@@ -47,16 +71,16 @@ class Item(_Strict):
     property: str
 
 
-Slot = Item | list[Item]  # a list for a wildcard (ALL) dependency
+Slot = Item | list[Item]  # a list for an ALL or ALLSMALLER dependency
 
 
 class CallbackBody(_Strict):
     """The JSON the renderer posts to /_dash-update-component."""
 
     output: str
-    outputs: Slot | list[Slot]
+    outputs: Slot | list[Slot] | None = None  # absent for a callback without outputs
     inputs: list[Slot]
-    state: list[Slot] = []
+    state: list[Slot] = []  # absent for a callback without state
     changedPropIds: list[str] = []  # the renderer's name for the trigger(s)
 
 
@@ -107,23 +131,23 @@ def callback_problem(callback_map: dict[str, dict], raw: Any) -> str | None:
     spec = callback_map.get(body.output)
     if spec is None or "callback" not in spec:  # clientside callbacks have no server function
         return "unknown callback output"
-    outputs = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
-    given_outputs = body.outputs if isinstance(spec["output"], list) else [body.outputs]
-    if not spec.get("no_output") and not _all_fit(
-        given_outputs, [(o.component_id_str(), o.component_property) for o in outputs]
-    ):
+    shape = request_shape(body.output, spec)
+    if shape is None:
+        return "unknown callback output"
+    if not _outputs_fit(body.outputs, shape):
         return "outputs do not match the callback"
-    if not _all_fit(body.inputs, [(i["id"], i["property"]) for i in spec["inputs"]]):
+    if not _all_fit(body.inputs, shape.inputs):
         return "inputs do not match the callback"
-    if not _all_fit(body.state, [(s["id"], s["property"]) for s in spec["state"]]):
+    if not _all_fit(body.state, shape.state):
         return "state does not match the callback"
-    inputs = [item for slot in body.inputs for item in (slot if isinstance(slot, list) else [slot])]
-    if any(
-        _changed(changed) not in [(i.id, i.property) for i in inputs]
+    if not _one_match_value(body, shape):
+        return "MATCH ids differ within the request"
+    if not all(
+        any(_item_fits(*_changed(changed), dep) for dep in shape.inputs)
         for changed in body.changedPropIds
     ):
         return "changedPropIds names a component that is not an input"
-    for item in inputs:
+    for item in _items(body.inputs):
         if (item.id, item.property) in ROUTER_TEXT and not isinstance(
             getattr(item, "value", None), str | None
         ):
@@ -131,33 +155,132 @@ def callback_problem(callback_map: dict[str, dict], raw: Any) -> str | None:
     return None
 
 
-def _all_fit(given: Any, expected: list[tuple[str, str]]) -> bool:
+@dataclass(frozen=True)
+class Dependency:
+    """One output, input or state of a callback, as the renderer names it in a request."""
+
+    id: str | dict[str, Any]  # a pattern's wildcards as Dash's Wildcard members
+    property: str  # for a duplicate output, `prop@<hash>` (the browser sends it so)
+
+    @property
+    def many(self) -> bool:
+        """Whether its slot is a list of items (an ALL or ALLSMALLER id), not one item."""
+        return isinstance(self.id, dict) and any(v in MANY for v in self.id.values())
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the renderer posts for one server callback."""
+
+    outputs: list[Dependency]
+    multi_output: bool  # `outputs` is a list of slots (else the one slot, or absent if none)
+    inputs: list[Dependency]
+    state: list[Dependency]
+
+
+def request_shape(output: str, spec: dict) -> Shape | None:
+    """The request shape of the callback Dash registered as `callback_map[output]`, or None when
+    the key and its outputs disagree (never for a callback Dash registered itself)."""
+    inputs = [_registered(dep) for dep in spec["inputs"]]
+    state = [_registered(dep) for dep in spec["state"]]
+    if spec.get("no_output"):
+        return Shape([], False, inputs, state)
+    registered = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
+    # The renderer's own reading of the key (isMultiOutputProp, parseMultipleOutputs,
+    # splitIdAndProp): the property is what follows the last dot, `@<hash>` included.
+    multi = output.startswith("..")
+    parts = output[2:-2].split("...") if multi else [output]
+    props = [part.rpartition(".")[2] for part in parts]
+    if len(props) != len(registered) or any(
+        prop.split("@")[0] != dep.component_property
+        for prop, dep in zip(props, registered, strict=True)
+    ):
+        return None
+    outputs = [
+        Dependency(_pattern(dep.component_id), prop)
+        for dep, prop in zip(registered, props, strict=True)
+    ]
+    return Shape(outputs, multi, inputs, state)
+
+
+def _registered(dep: dict) -> Dependency:
+    """An input or state of callback_map, whose id is stringified (a pattern as JSON)."""
+    component_id = dep["id"]
+    parsed = json.loads(component_id) if component_id.startswith("{") else component_id
+    return Dependency(_pattern(parsed), dep["property"])
+
+
+def _pattern(component_id: Any) -> str | dict[str, Any]:
+    """A dependency id with its wildcards (Wildcard, or `["ALL"]` as JSON) as Wildcard members."""
+    if not isinstance(component_id, dict):
+        return component_id
+    return {
+        key: Wildcard(value[0]) if value in WILDCARD_JSON else value
+        for key, value in component_id.items()
+    }
+
+
+def _outputs_fit(given: Any, shape: Shape) -> bool:
+    if not shape.outputs:  # a callback without outputs: the renderer sends none
+        return given is None or given == []
+    if shape.multi_output:
+        return _all_fit(given, shape.outputs)
+    return given is not None and _fits(given, shape.outputs[0])
+
+
+def _all_fit(given: Any, expected: list[Dependency]) -> bool:
     if not isinstance(given, list) or len(given) != len(expected):
         return False
-    return all(
-        _fits(slot, spec_id, prop) for slot, (spec_id, prop) in zip(given, expected, strict=True)
-    )
+    return all(_fits(slot, dep) for slot, dep in zip(given, expected, strict=True))
 
 
-def _fits(slot: Slot, spec_id: str, prop: str) -> bool:
-    """Whether a slot of the body is the dependency `spec_id.prop` (a pattern is JSON)."""
-    pattern = json.loads(spec_id) if spec_id.startswith("{") else spec_id
-    wild = isinstance(pattern, dict) and any(v in WILDCARDS for v in pattern.values())
-    if isinstance(slot, list) != wild:
+def _fits(slot: Slot, dep: Dependency) -> bool:
+    """Whether a slot of the body is `dep`: a list of its components for ALL or ALLSMALLER."""
+    if isinstance(slot, list) != dep.many:
+        return False
+    items = slot if isinstance(slot, list) else [slot]
+    return all(_item_fits(item.id, item.property, dep) for item in items)
+
+
+def _item_fits(component_id: Any, prop: str, dep: Dependency) -> bool:
+    if prop != dep.property:
+        return False
+    pattern = dep.id
+    if isinstance(pattern, str) or not isinstance(component_id, dict):
+        return component_id == pattern
+    if component_id.keys() != pattern.keys():
         return False
     return all(
-        item.property == prop and _id_fits(item.id, pattern)
-        for item in (slot if isinstance(slot, list) else [slot])
+        isinstance(given, SCALARS)
+        if isinstance(wanted, Wildcard)
+        else given == wanted and isinstance(given, bool) == isinstance(wanted, bool)
+        for given, wanted in ((component_id[key], pattern[key]) for key in pattern)
     )
 
 
-def _id_fits(given: str | dict, pattern: str | dict) -> bool:
-    if isinstance(pattern, str) or isinstance(given, str):
-        return given == pattern
-    # A wildcard (MATCH, ALL, ALLSMALLER: a list in the pattern) takes any scalar value.
-    return given.keys() == pattern.keys() and all(
-        isinstance(value, list) or given[key] == value for key, value in pattern.items()
+def _one_match_value(body: CallbackBody, shape: Shape) -> bool:
+    """Whether each MATCH key has one value across the request (the renderer resolves a MATCH
+    callback for one set of values)."""
+    outputs = body.outputs if shape.multi_output else [body.outputs]
+    seen: dict[str, set] = {}
+    slots = zip(
+        [*(outputs if shape.outputs else []), *body.inputs, *body.state],
+        [*shape.outputs, *shape.inputs, *shape.state],
+        strict=True,
     )
+    for slot, dep in slots:
+        if not isinstance(dep.id, dict):
+            continue
+        for item in slot if isinstance(slot, list) else [slot]:
+            for key, wanted in dep.id.items():
+                if wanted is MATCH:
+                    value = item.id[key]
+                    seen.setdefault(key, set()).add((type(value), value))
+    return all(len(values) == 1 for values in seen.values())
+
+
+def _items(slots: list[Slot]) -> list[Item]:
+    return [item for slot in slots for item in (slot if isinstance(slot, list) else [slot])]
 
 
 def _changed(prop_id: str) -> tuple[Any, str]:

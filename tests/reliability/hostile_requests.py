@@ -60,7 +60,9 @@ def dependency(dependencies: list[dict], output_part: str) -> dict:
 
 def callback_body(dep: dict, inputs: list, state: list | None = None) -> dict:
     """What the renderer posts for a callback without wildcard ids, given the values of its
-    inputs (the first one is the trigger) and of its state, in order."""
+    inputs (the first one is the trigger) and of its state, in order. Built as dash-renderer
+    builds it from the dependency: each output property is the text after the last dot of its
+    part of `output`, so a duplicate output (allow_duplicate) keeps its `@<hash>`."""
 
     def bound(component_id: str) -> str | dict:
         return json.loads(component_id) if component_id.startswith("{") else component_id
@@ -74,15 +76,17 @@ def callback_body(dep: dict, inputs: list, state: list | None = None) -> dict:
     outputs = []
     for part in dep["output"].removeprefix("..").removesuffix("..").split("..."):
         component_id, prop = part.rsplit(".", 1)
-        outputs.append({"id": bound(component_id), "property": prop.split("@")[0]})
+        outputs.append({"id": bound(component_id), "property": prop})
     trigger = dep["inputs"][0]
-    return {
+    body = {
         "output": dep["output"],
         "outputs": outputs if dep["output"].startswith("..") else outputs[0],
         "inputs": items(dep["inputs"], inputs),
-        "state": items(dep["state"], state) if state is not None else [],
         "changedPropIds": [f"{trigger['id']}.{trigger['property']}"],
     }
+    if dep["state"]:  # the renderer leaves `state` out when a callback has none
+        body["state"] = items(dep["state"], state) if state is not None else []
+    return body
 
 
 def page_body(dependencies: list[dict], pathname: str, search: str = "") -> dict:

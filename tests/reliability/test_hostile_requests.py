@@ -20,9 +20,11 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from dash import ALL, MATCH
 
 from app import create_app
 from bench.dashreq import scene_refresh_body
+from components import dashguard
 from tests.conftest import FIXTURES
 from tests.fakeupstream import FakeUpstream
 from tests.reliability.hostile_requests import (
@@ -343,6 +345,8 @@ def bad_bodies(board: Board) -> list[tuple[str, dict, int]]:
     tick = good["inputs"][0]
     clock = dependency(board.dependencies, "wb-clock-0")
     router = page_body(board.dependencies, "/technicals")
+    kiosk = kiosk_cycle_body(board)
+    buttons = pick_body(board)
     return [
         ("not JSON", {"data": b"hello", "headers": json_type}, 400),
         ("truncated JSON", {"data": json.dumps(good)[:60], "headers": json_type}, 400),
@@ -403,12 +407,67 @@ def bad_bodies(board: Board) -> list[tuple[str, dict, int]]:
             {"json": callback_body_values(router, ["/technicals", ["?"]])},
             400,
         ),
+        (
+            "duplicate output without its @hash",
+            {"json": {**kiosk, "outputs": {**kiosk["outputs"], "property": "data"}}},
+            400,
+        ),
+        (
+            "duplicate output with another hash",
+            {"json": {**kiosk, "outputs": {**kiosk["outputs"], "property": "data@" + "0" * 64}}},
+            400,
+        ),
+        (
+            "MATCH ids that differ",
+            {"json": {**good, "outputs": [bound(o, "status") for o in good["outputs"]]}},
+            400,
+        ),
+        ("ALL input as one item", {"json": {**buttons, "inputs": buttons["inputs"][0]}}, 400),
+        (
+            "ALL input id with a list value",
+            {"json": pick_body(board, {"type": "technicals-pick", "symbol": ["spx"]})},
+            400,
+        ),
         ("a huge body", {"json": {**good, "pad": "x" * 200_000}}, 413),
         ("a huge chunked body", {"data": chunks(good, 200_000), "headers": json_type}, 413),
         ("text/plain", {"data": json.dumps(good), "headers": {"Content-Type": "text/plain"}}, 415),
         ("a form", {"data": {"output": good["output"]}}, 415),
         ("no content type", {"data": json.dumps(good), "headers": {"Content-Type": ""}}, 415),
     ]
+
+
+def bound(item: dict, scene: str) -> dict:
+    """A MATCH item of the scene refresh bound to another scene."""
+    return {**item, "id": {**item["id"], "scene": scene}}
+
+
+def kiosk_cycle_body(board: Board, shown: str = "spx") -> dict:
+    """The kiosk's symbol cycle as the browser posts it: a duplicate output (`data@<hash>`)."""
+    return callback_body(dependency(board.dependencies, "technicals-symbol.data@"), [1], [shown])
+
+
+def pick_body(board: Board, button: dict | None = None) -> dict:
+    """A click on a technicals picker button: its ALL input is a list of every button."""
+    (dep,) = [d for d in board.dependencies if d["output"] == "technicals-symbol.data"]
+    button = button or {"type": "technicals-pick", "symbol": "ndx"}
+    trigger = json.dumps(button, separators=(",", ":"), sort_keys=True)
+    return {
+        "output": dep["output"],
+        "outputs": {"id": "technicals-symbol", "property": "data"},
+        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+        "changedPropIds": [f"{trigger}.n_clicks"],
+    }
+
+
+def test_the_kiosk_cycle_and_a_picker_click_are_answered(board):
+    """Controls for the duplicate output and ALL input cases below: unmutated, they are served."""
+    with no_upstream_call(board.upstream):
+        cycle = board.post(kiosk_cycle_body(board, shown="not-shown"))
+        click = board.post(pick_body(board))
+    assert cycle.status_code == 200, cycle.text[:300]
+    assert cycle.json()["response"]["technicals-symbol"]["data"] in ("spx", "ndx")
+    assert click.status_code == 200, click.text[:300]
+    assert click.json()["response"] == {"technicals-symbol": {"data": "ndx"}}
 
 
 def callback_body_values(body: dict, values: list) -> dict:
@@ -503,6 +562,27 @@ def test_the_guard_admits_each_server_callback_as_the_browser_calls_it(demo_clie
     # technicals-symbol.data is the kiosk's cycle (its output has an @hash, allow_duplicate).
     for expected in ("technicals-symbol.data", "wb-health.data", "_pages_content.children"):
         assert any(expected in output for output in served), (expected, served)
+
+
+def test_the_guard_reads_each_server_callback_as_dash_registered_it(make_settings):
+    """The shapes come from app.callback_map: one per server callback, the duplicate output's
+    property with its @hash, MATCH and ALL ids as Dash's wildcards."""
+    app = create_app(make_settings("demo"), start_refresher=False)
+    app.server.test_client().get("/technicals")  # Dash moves its global callbacks in
+    served = {key: spec for key, spec in app.callback_map.items() if "callback" in spec}
+    shapes = {key: dashguard.request_shape(key, spec) for key, spec in served.items()}
+    assert None not in shapes.values(), shapes
+    (cycle,) = [key for key in served if key.startswith("technicals-symbol.data@")]
+    assert [(o.id, o.property) for o in shapes[cycle].outputs] == [
+        ("technicals-symbol", cycle.removeprefix("technicals-symbol."))
+    ]
+    assert not shapes[cycle].multi_output
+    (refresh,) = [key for key in served if "scene-badges" in key]
+    assert shapes[refresh].multi_output
+    assert [d.id["scene"] for d in shapes[refresh].outputs] == [MATCH] * 4
+    assert not any(d.many for d in shapes[refresh].outputs + shapes[refresh].inputs)
+    picks = shapes["technicals-symbol.data"].inputs
+    assert [(d.id, d.many) for d in picks] == [({"symbol": ALL, "type": "technicals-pick"}, True)]
 
 
 def test_the_body_cap_admits_a_refresh_with_the_longest_url(demo_client):
