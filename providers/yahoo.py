@@ -1,24 +1,29 @@
 """Yahoo Finance quotes and daily bars from the chart API v8 (`/v8/finance/chart/{symbol}`).
 
-`chart_request` builds the request (pure); `yfinance_fetch_json` is the only I/O, through
-yfinance's session (cookies, crumb, curl_cffi); `parse_chart_*` make records (pure).
+`chart_request` builds the request (pure); `YahooProvider.fetch_chart` is the only I/O, through
+the shared HttpClient like every other source (Retry-After, size cap, truncation, per-host rate
+limit: providers/http.py); `parse_chart_*` make records (pure).
+
+The client runs on a session yfinance builds (`yahoo_session`): curl_cffi imitating Chrome's TLS
+handshake and headers, which Yahoo wants from its clients. yfinance's cookie and crumb are not
+fetched: the chart API answers without them (yfinance itself carries on without a crumb when
+getcrumb is rate limited), and fetching them means calls to other Yahoo hosts outside the rules.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import math
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from typing import Any
 from urllib.parse import quote
 
 from pydantic import ValidationError
-from pyrate_limiter import Duration, Limiter, Rate
 
 from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request
+from providers.base import Batch, Provider, Request, batch_of
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -27,8 +32,10 @@ from providers.errors import (
     RateLimited,
     Unavailable,
 )
+from providers.http import HttpClient
 from providers.models import AnyRecord, Bar, Quote
 
+NAME = "yahoo"
 DEFAULT_BASE_URL = "https://query2.finance.yahoo.com"
 # (range, interval) per kind: quotes want today's session for the sparkline, bars a year.
 WINDOWS = {RecordKind.QUOTE: ("1d", "5m"), RecordKind.BAR: ("1y", "1d")}
@@ -45,42 +52,22 @@ def chart_request(
     return url, {"range": range_, "interval": interval, "includePrePost": "false"}
 
 
-def yfinance_fetch_json(url: str, params: dict, timeout: float) -> Any:
-    """GET a chart document through yfinance's shared session; map its errors to ours."""
-    from yfinance.data import YfData  # lazy: yfinance pulls in pandas, curl_cffi, bs4
-    from yfinance.exceptions import YFException, YFRateLimitError
+def yahoo_session():
+    """yfinance's session for Yahoo: curl_cffi imitating Chrome (or, without curl_cffi, requests
+    with a browser User-Agent). Built, not shared with yfinance's own calls."""
+    from yfinance._http import new_session  # lazy: yfinance pulls in pandas, curl_cffi, bs4
 
+    return new_session()
+
+
+def chart_document(body: bytes | None) -> dict | None:
+    """A chart document in an error answer's body ({"chart": {"error": ...}}), or None."""
     try:
-        return YfData().get_raw_json(url, params=params, timeout=timeout)
-    except YFRateLimitError:
-        # yfinance raises this on a second 429 without the response, so no Retry-After here.
-        raise RateLimited("rate limited by Yahoo") from None
-    except Exception as exc:
-        response = getattr(exc, "response", None)
-        status = getattr(response, "status_code", None)
-        if status == 429:
-            hint = (getattr(response, "headers", None) or {}).get("Retry-After")
-            delay = float(hint) if isinstance(hint, str) and hint.isdigit() else None  # not dates
-            raise RateLimited("rate limited by Yahoo", delay) from None
-        if isinstance(status, int) and 400 <= status < 500:
-            # Yahoo explains a client error (unknown symbol, bad range) in a chart.error body.
-            with contextlib.suppress(Exception):
-                body = response.json()
-                if isinstance(body, dict) and isinstance(body.get("chart"), dict):
-                    return body  # the parser turns chart.error into our error
-        if status == 404:
-            raise EmptyResult("symbol not found (HTTP 404)") from None
-        if isinstance(status, int) and status >= 100:
-            raise Unavailable(f"Yahoo answered HTTP {status}") from None
-        # curl_cffi reports a connection that never got an answer (DNS, refused, reset) as an
-        # HTTPError whose response status is 0.
-        # Both HTTP backends' JSON errors are ValueErrors (requests' is also an OSError).
-        if isinstance(exc, ValueError):
-            raise BadPayload("Yahoo's answer is not JSON") from None
-        # curl_cffi and requests errors are OSErrors; YFException covers "Yahoo is down".
-        if isinstance(exc, OSError | YFException):
-            raise Unavailable(f"could not reach Yahoo ({type(exc).__name__})") from None
-        raise
+        document = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    is_chart = isinstance(document, dict) and isinstance(document.get("chart"), dict)
+    return document if is_chart else None
 
 
 def _number(value: Any) -> float | None:
@@ -119,6 +106,30 @@ def _column(result: dict, name: str) -> list:
     return column if isinstance(column, list) else []
 
 
+def _times(stamps: Any, rows: int, symbol: str, what: str) -> list[float]:
+    """One time per row, each a time, strictly increasing; else BadPayload.
+
+    Yahoo lists rows oldest first. A chart out of order, or with a time twice, is refused like
+    any other broken payload, never sorted: which row is the latest would be a guess.
+    """
+    if not isinstance(stamps, list) or len(stamps) != rows:
+        raise BadPayload(f"{symbol}: price columns and timestamps do not line up")
+    times: list[float] = []
+    for stamp in stamps:
+        t = _number(stamp)
+        if t is None or not 0 < t < _EPOCH_MAX:
+            raise BadPayload(f"{symbol}: a {what} time is missing or not a time")
+        if times and t <= times[-1]:
+            why = "repeated" if t == times[-1] else "out of order"
+            at = datetime.fromtimestamp(t, UTC)
+            raise BadPayload(
+                f"{symbol}: {what} times are not strictly increasing "
+                f"({at:%Y-%m-%d %H:%M} UTC {why})"
+            )
+        times.append(t)
+    return times
+
+
 def parse_chart_quote(
     payload: Any,
     *,
@@ -149,7 +160,10 @@ def parse_chart_quote(
     if currency is None and unit is None:
         # With a unit (index points, %) the price is a level, not an amount in Yahoo's currency.
         currency = meta.get("currency") if isinstance(meta.get("currency"), str) else None
-    closes = [c for c in map(_number, _column(result, "close")) if c is not None]
+    column = _column(result, "close")
+    if column:  # the sparkline follows the rows: they must be in time order
+        _times(result.get("timestamp"), len(column), symbol, "chart")
+    closes = [c for c in map(_number, column) if c is not None]
     # Every field is checked above, so the record cannot fail its own validation.
     return Quote(
         symbol=symbol,
@@ -176,10 +190,7 @@ def parse_chart_bars(payload: Any, *, symbol: str) -> list[Bar]:
     volumes = _column(result, "volume")
     if not isinstance(stamps, list) or any(len(col) != len(stamps) for col in cols):
         raise BadPayload(f"{symbol}: price columns and timestamps do not line up")
-    times = [_number(t) for t in stamps]
-    bad = any(t is None or not 0 < t < _EPOCH_MAX for t in times)
-    if bad or any(b <= a for a, b in pairwise(times)):
-        raise BadPayload(f"{symbol}: bar times are missing or not strictly increasing")
+    times = _times(stamps, len(stamps), symbol, "bar")
     bars = []
     try:
         for i, t in enumerate(times):
@@ -199,7 +210,7 @@ def parse_chart_bars(payload: Any, *, symbol: str) -> list[Bar]:
 class YahooProvider(Provider):
     """Quotes (today's session) and a year of daily bars from Yahoo's chart API."""
 
-    name = "yahoo"
+    name = NAME
     kinds = frozenset({RecordKind.QUOTE, RecordKind.BAR})
 
     def __init__(
@@ -209,20 +220,54 @@ class YahooProvider(Provider):
         base_url: str | None = None,
     ) -> None:
         self.settings = settings
-        self._fetch_json = fetch_json or yfinance_fetch_json
-        options = settings.provider_options(self.name)
-        self.base = base_url or options.base_url or DEFAULT_BASE_URL
-        # A board asks for dozens of symbols a minute: keep under Yahoo's rate limit.
-        self._limiter = Limiter(Rate(max(1, round(options.requests_per_second)), Duration.SECOND))
+        self._fetch_json = fetch_json or self.fetch_chart
+        self.options = settings.provider_options(self.name)
+        self.base = base_url or self.options.base_url or DEFAULT_BASE_URL
+        self._http: HttpClient | None = None
+        self._http_lock = threading.Lock()
+
+    @property
+    def http(self) -> HttpClient:
+        """The shared HTTP client, built at first use (importing yfinance takes a while)."""
+        with self._http_lock:
+            if self._http is None:
+                self._http = HttpClient(
+                    self.name,
+                    self.base,
+                    timeout_s=self.settings.refresh.deadline_s,
+                    requests_per_second=self.options.requests_per_second,
+                    max_bytes=self.options.max_bytes,
+                    session=yahoo_session(),
+                    user_agent=None,  # the imitated browser's own: Yahoo refuses others
+                    hold_on_retry_after=True,  # one host and one limit for every dataset
+                )
+            return self._http
+
+    def fetch_chart(self, url: str, params: dict, timeout: float) -> Any:
+        """GET one chart document through the shared client; map Yahoo's answers to our errors."""
+        try:
+            answer = self.http.get(url, params, timeout_s=timeout)  # headers: the browser's
+        except BadPayload as exc:
+            # The client keeps the start of a 4xx body: Yahoo explains a bad range there, in a
+            # chart document whose error the parser turns into ours.
+            document = chart_document(getattr(exc, "body", None))
+            if document is None:
+                raise
+            return document
+        except EmptyResult as exc:  # the client's 404
+            raise EmptyResult("symbol not found (HTTP 404)") from exc
+        except NotConfigured as exc:  # 401/403: Yahoo wanting a cookie or crumb, not our config
+            raise Unavailable(f"Yahoo refused the request (HTTP {exc.status})") from exc
+        try:
+            return json.loads(answer.content)
+        except (ValueError, UnicodeDecodeError):
+            raise BadPayload("Yahoo's answer is not JSON") from None
 
     def _records(self, inst: Instrument, symbol: str, request: Request) -> list[AnyRecord]:
         range_, interval = WINDOWS[request.kind]
         url, params = chart_request(symbol, range_=range_, interval=interval, base_url=self.base)
-        timeout = self.settings.deadline_s(request.dataset)
-        if not self._limiter.try_acquire("yahoo", blocking=True, timeout=timeout):
-            raise RateLimited(f"{symbol}: local rate limit for Yahoo reached")
         try:
-            payload = self._fetch_json(url, params, timeout)
+            payload = self._fetch_json(url, params, self.settings.deadline_s(request.dataset))
         except RateLimited as exc:  # name the symbol, keep the retry hint
             raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
         except ProviderError as exc:
@@ -243,7 +288,24 @@ class YahooProvider(Provider):
         return [quote_.model_copy(update={"symbol": inst.id})]
 
     def load(self, request: Request) -> Batch:
-        """Fetch and parse each mapped instrument; one failure becomes a problem, not an error."""
+        """Fetch and parse each mapped instrument; one failure becomes a problem, not an error.
+
+        After a rate limit the rest are not requested: Yahoo limits by address, not by symbol,
+        and hitting it again only prolongs the block (a Retry-After is kept by the client too).
+        """
         if request.kind not in self.kinds:
             raise NotConfigured(f"yahoo does not serve {request.kind} datasets")
-        return self.each_instrument(request, lambda i, s: self._records(i, s, request))
+        records: list[AnyRecord] = []
+        errors: list[ProviderError] = []
+        limited: RateLimited | None = None
+        for inst, symbol in self.mapped(request):
+            try:
+                if limited:
+                    raise RateLimited(f"{symbol}: not tried, rate limited", limited.retry_after_s)
+                records.extend(self._records(inst, symbol, request))
+            except RateLimited as exc:
+                errors.append(exc)
+                limited = limited or exc
+            except ProviderError as exc:
+                errors.append(exc)
+        return batch_of(records, errors)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -43,6 +44,18 @@ def no_internet(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    # libcurl (curl_cffi: Yahoo's session, from yfinance) opens sockets Python never sees.
+    from curl_cffi import requests as curl
+
+    real_request = curl.Session.request
+
+    def curl_request(session, method, url, *args, **kwargs):
+        if not _loopback(urlsplit(url).hostname):
+            raise AssertionError(f"test tried to reach {urlsplit(url).hostname} through curl")
+        return real_request(session, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(curl.Session, "request", curl_request)
 
 
 @pytest.fixture

@@ -1,25 +1,23 @@
 """Yahoo chart provider: recorded chart payloads through the parsers, error paths through `load`.
 
-No test touches the network: `load` gets a fake fetch, and the default fetch is exercised with
-yfinance's `YfData.get` replaced by a stub that returns or raises what the real one would.
+No test touches the internet: `load` gets a fake fetch, or the default one (the shared HTTP
+client on yfinance's curl_cffi session) pointed at a fake Yahoo on loopback.
 """
 
 from __future__ import annotations
 
 import copy
+import importlib
 import json
+import random
+import re
+import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-import requests
-from curl_cffi.requests import Response
-from curl_cffi.requests import exceptions as curl_exc
-from curl_cffi.requests.headers import Headers
-from yfinance.data import YfData
-from yfinance.exceptions import YFDataException, YFRateLimitError
 
 from config import load_settings
 from config.schema import Instrument, RecordKind
@@ -36,8 +34,8 @@ from providers.yahoo import (
     chart_request,
     parse_chart_bars,
     parse_chart_quote,
-    yfinance_fetch_json,
 )
+from tests.providers.test_http import EndlessBody
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "yahoo"
 GSPC_1D = "chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json"
@@ -352,103 +350,6 @@ def test_load_refuses_unmapped_instruments_and_other_kinds(settings):
         provider.load(request("rates", RecordKind.CURVE, instrument(settings, "indices", "spx")))
 
 
-# --- the default fetch: yfinance's errors mapped to ours (YfData.get is stubbed) ------------
-
-
-def _curl_response(status: int, body: bytes = b"", headers: dict | None = None) -> Response:
-    response = Response()
-    response.status_code, response.ok, response.content = status, status < 400, body
-    response.reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests"}.get(status, "")
-    response.headers = Headers(headers or {})
-    return response
-
-
-@pytest.fixture
-def yf_get(monkeypatch):
-    """Make YfData.get answer with what the test sets; the real get_raw_json runs on top."""
-    answer: dict = {}
-
-    def fake_get(self, url, params=None, timeout=30):
-        answer["call"] = (url, params, timeout)
-        if isinstance(answer["value"], Exception):
-            raise answer["value"]
-        return answer["value"]
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("the test tried to reach Yahoo")
-
-    monkeypatch.setattr(YfData, "get", fake_get)
-    monkeypatch.setattr(YfData, "_make_request", no_network)
-    return answer
-
-
-def test_default_fetch_returns_the_json_and_passes_the_timeout(yf_get):
-    body = (FIXTURES / GSPC_1D).read_bytes()
-    yf_get["value"] = _curl_response(200, body, {"Content-Type": "application/json"})
-    url, params = chart_request("^GSPC", range_="1d", interval="5m")
-    assert yfinance_fetch_json(url, params, 2.5) == json.loads(body)
-    assert yf_get["call"] == (url, params, 2.5)
-
-
-def test_default_fetch_passes_a_404_chart_error_on_to_the_parser(yf_get, settings):
-    yf_get["value"] = _curl_response(404, (FIXTURES / MDLY_404).read_bytes())
-    payload = yfinance_fetch_json("https://x/v8/finance/chart/MDLY", {}, 1.0)
-    assert payload["chart"]["error"]["code"] == "Not Found"
-    provider = YahooProvider(settings)  # the default fetch, end to end
-    mdly = Instrument(id="mdly", name="Medley", symbols={"yahoo": "MDLY"})
-    with pytest.raises(EmptyResult, match="MDLY: symbol not found"):
-        provider.load(request("indices", RecordKind.QUOTE, mdly))
-
-
-@pytest.mark.parametrize(
-    ("raised", "expected", "message"),
-    [
-        (YFRateLimitError(), RateLimited, "rate limited"),
-        (YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"), Unavailable, "reach Yahoo"),
-        (curl_exc.ConnectionError("Failed to connect"), Unavailable, "ConnectionError"),
-        (curl_exc.Timeout("Operation timed out"), Unavailable, "Timeout"),
-        (curl_exc.DNSError("Could not resolve host"), Unavailable, "DNSError"),
-        # seen offline: no answer at all comes back as an HTTPError whose status is 0
-        (curl_exc.HTTPError("HTTP Error 0: ", 0, _curl_response(0)), Unavailable, "reach Yahoo"),
-        (requests.exceptions.ConnectionError("refused"), Unavailable, "ConnectionError"),
-        (requests.exceptions.ReadTimeout("read timed out"), Unavailable, "ReadTimeout"),
-        (TimeoutError(), Unavailable, "TimeoutError"),
-        (requests.exceptions.JSONDecodeError("Expecting value", "<html>", 0), BadPayload, "JSON"),
-    ],
-)
-def test_default_fetch_maps_raised_errors(yf_get, raised, expected, message):
-    yf_get["value"] = raised
-    with pytest.raises(expected, match=message) as caught:
-        yfinance_fetch_json("https://x/v8/finance/chart/SPY", {}, 1.0)
-    assert type(caught.value) is expected
-
-
-@pytest.mark.parametrize(
-    ("response", "expected", "message"),
-    [
-        (_curl_response(429, b"Too Many Requests", {"Retry-After": "30"}), RateLimited, "rate"),
-        (_curl_response(404, b"<html>gone</html>"), EmptyResult, "symbol not found"),
-        (_curl_response(503, b"<html>Will be right back</html>"), Unavailable, "HTTP 503"),
-        (_curl_response(401, b'{"finance":{"error":{"code":"Unauthorized"}}}'), Unavailable, "401"),
-        (_curl_response(200, b"<html>Will be right back</html>"), BadPayload, "not JSON"),
-    ],
-)
-def test_default_fetch_maps_http_answers(yf_get, response, expected, message):
-    yf_get["value"] = response
-    with pytest.raises(expected, match=message) as caught:
-        yfinance_fetch_json("https://x/v8/finance/chart/SPY", {}, 1.0)
-    if expected is RateLimited:
-        assert caught.value.retry_after_s == 30
-
-
-def test_default_fetch_passes_other_client_errors_with_a_chart_body_to_the_parser(yf_get):
-    body = b'{"chart":{"result":null,"error":{"code":"Bad Request","description":"Invalid range"}}}'
-    yf_get["value"] = _curl_response(400, body)
-    payload = yfinance_fetch_json("https://x/v8/finance/chart/%5EVXAPL", {}, 1.0)
-    with pytest.raises(BadPayload, match="Bad Request"):
-        parse_chart_bars(payload, symbol="^VXAPL")
-
-
 def test_intraday_bars_with_pre_and_post_market_sessions():
     # TSLA 2021-11-22 at 30 minutes, includePrePost: 04:00 to 18:30 New York, 30 bars.
     payload = fixture("chart_TSLA_30m_prepost_20211122.json")
@@ -462,3 +363,215 @@ def test_intraday_bars_with_pre_and_post_market_sessions():
     )
     assert (quote.price, quote.currency, len(quote.sparkline)) == (1156.87, "USD", 30)
     assert quote.as_of == datetime(2021, 11, 22, 21, 0, 3, tzinfo=UTC)  # the regular close
+
+
+# --- parse: rows in time order, for quotes as for bars -----------------------------------------
+
+TSLA = "chart_TSLA_30m_prepost_20211122.json"
+TSLA_NOW = datetime(2021, 11, 23, tzinfo=UTC)
+
+
+def _shuffled(name: str, seed: int = 7) -> dict:
+    """A recorded chart with its rows in another order: timestamps and columns moved alike."""
+    payload = fixture(name)
+    result = payload["chart"]["result"][0]
+    order = list(range(len(result["timestamp"])))
+    random.Random(seed).shuffle(order)
+    result["timestamp"] = [result["timestamp"][i] for i in order]
+    columns = result["indicators"]["quote"][0]
+    for key, column in columns.items():
+        columns[key] = [column[i] for i in order]
+    return payload
+
+
+def test_a_shuffled_chart_is_refused_for_quotes_as_for_bars(settings):
+    payload = _shuffled(TSLA)
+    stamps = payload["chart"]["result"][0]["timestamp"]
+    assert stamps != sorted(stamps) and len(set(stamps)) == len(stamps) == 30
+    with pytest.raises(BadPayload, match=r"^TSLA: chart times are not strictly increasing \("):
+        parse_chart_quote(payload, symbol="TSLA", name="Tesla", now=TSLA_NOW)
+    with pytest.raises(BadPayload, match=r"^TSLA: bar times are not strictly increasing \("):
+        parse_chart_bars(payload, symbol="TSLA")
+    # Through load, the quote is a problem named by its symbol, never a tile in shuffled order.
+    tsla = Instrument(id="tsla", name="Tesla", symbols={"yahoo": "TSLA"})
+    provider = YahooProvider(settings, fetch_json=FakeFetch({"TSLA": payload}))
+    with pytest.raises(BadPayload, match=r"^TSLA: chart times .* out of order\)$"):
+        provider.load(request("indices", RecordKind.QUOTE, tsla))
+
+
+def _tsla(change) -> dict:
+    payload = fixture(TSLA)
+    change(payload["chart"]["result"][0])
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        (_tsla(lambda r: r["timestamp"].__setitem__(3, r["timestamp"][2])), r"\(.* repeated\)"),
+        (_tsla(lambda r: r["timestamp"].reverse()), r"\(.* out of order\)"),
+        (_tsla(lambda r: r["timestamp"].__setitem__(0, None)), "a chart time is missing"),
+        (_tsla(lambda r: r["timestamp"].pop()), "do not line up"),
+        (_tsla(lambda r: r.pop("timestamp")), "do not line up"),  # closes with no times
+    ],
+)
+def test_a_quote_sparkline_needs_one_time_per_close_in_order(payload, words):
+    with pytest.raises(BadPayload, match=rf"^TSLA: .*{words}"):
+        parse_chart_quote(payload, symbol="TSLA", name="Tesla", now=TSLA_NOW)
+
+
+# --- the default fetch: the shared HTTP client on yfinance's session, a fake Yahoo on loopback --
+
+CHART_ROUTE = "/v8/finance/chart/*"
+GSPC_1D_BYTES = (FIXTURES / GSPC_1D).read_bytes()
+MB = 1024 * 1024
+
+
+def on_loopback(make_settings, base_url: str, deadline_s: float = 8, **options) -> YahooProvider:
+    """The provider with its default fetch, pointed at a loopback base URL."""
+    yahoo = {"base_url": base_url, "requests_per_second": 50, **options}
+    settings = make_settings(providers={"yahoo": yahoo}, refresh={"deadline_s": deadline_s})
+    return YahooProvider(settings)
+
+
+def indices(provider: YahooProvider, *ids: str) -> Request:
+    picked = (instrument(provider.settings, "indices", i) for i in ids)
+    return request("indices", RecordKind.QUOTE, *picked)
+
+
+def hits(upstream) -> int:
+    return sum(upstream.hits.values())
+
+
+def peak_growth_mb(action):
+    """Run `action`; what it raised (or returned), and how far peak resident memory rose."""
+    Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) restarts from now (Linux)
+    before = vm_kib("VmRSS")
+    try:
+        result = action()
+    except Exception as exc:  # the error is the result here
+        result = exc
+    return result, (vm_kib("VmHWM") - before) / 1024
+
+
+def vm_kib(key: str) -> int:
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith(key))
+    return int(line.split()[1])
+
+
+def test_default_fetch_reads_the_chart_through_the_shared_client(make_settings, upstream):
+    upstream.route(CHART_ROUTE, body=GSPC_1D_BYTES, headers={"Content-Type": "application/json"})
+    provider = on_loopback(make_settings, upstream.url)
+    batch = provider.load(indices(provider, "spx"))
+    assert [(q.symbol, q.price) for q in batch.records] == [("spx", 5085.06)]
+    path = "/v8/finance/chart/%5EGSPC"
+    assert upstream.query_hits == {f"{path}?range=1d&interval=5m&includePrePost=false": 1}
+    assert "Chrome/" in upstream.request_headers[path]["User-Agent"]  # yfinance's session
+
+
+def test_a_429_with_retry_after_holds_every_yahoo_call_until_it_ends(make_settings, upstream):
+    upstream.route(CHART_ROUTE, status=429, headers={"Retry-After": "1"}, body=b"Too Many")
+    provider = on_loopback(make_settings, upstream.url)
+    quotes = indices(provider, "spx", "ndx", "dji")
+    with pytest.raises(RateLimited) as caught:
+        provider.load(quotes)
+    assert hits(upstream) == 1  # one 429, and neither a retry nor the other symbols after it
+    assert caught.value.retry_after_s == 1
+    assert re.match(r"\^GSPC: 127\.0\.0\.1:\d+ answered 429", str(caught.value))
+    upstream.route(CHART_ROUTE, body=GSPC_1D_BYTES)  # Yahoo would answer again, but was not asked
+    bars = request("history", RecordKind.BAR, instrument(provider.settings, "history", "spx"))
+    for again in (quotes, bars):
+        with pytest.raises(RateLimited, match=r"^\^GSPC: yahoo: .* asked to wait") as held:
+            provider.load(again)
+        assert 0 < held.value.retry_after_s <= 1
+    assert hits(upstream) == 1, "a call went to Yahoo before its Retry-After ended"
+    time.sleep(1.05)
+    assert [q.symbol for q in provider.load(quotes).records] == ["spx", "ndx", "dji"]
+    assert hits(upstream) == 4
+
+
+def test_a_429_without_retry_after_stops_the_round(make_settings, upstream):
+    upstream.route(CHART_ROUTE, status=429, body=b"Too Many Requests")
+    provider = on_loopback(make_settings, upstream.url)
+    with pytest.raises(RateLimited) as caught:
+        provider.load(indices(provider, "spx", "ndx", "dji"))
+    assert hits(upstream) == 1  # Yahoo limits the address, not the symbol
+    assert caught.value.retry_after_s is None
+
+
+@pytest.mark.parametrize("length", ["declared", "unknown"])
+def test_a_60_mb_chart_is_cut_at_max_bytes_with_an_error_naming_the_cap(
+    make_settings, upstream, length
+):
+    huge = b'{"chart": {"result": [' + b" " * (60 * MB) + b"]}}"
+    upstream.route(CHART_ROUTE, body=huge)  # with its Content-Length: refused before reading
+    with EndlessBody(total=60 * MB) as endless:  # no length: counted as it streams
+        base = upstream.url if length == "declared" else endless.url
+        provider = on_loopback(make_settings, base, max_bytes=MB)
+        importlib.import_module("yfinance")  # imported before measuring: pandas alone is more
+        started = time.monotonic()
+        error, growth = peak_growth_mb(lambda: provider.load(indices(provider, "spx")))
+        elapsed = time.monotonic() - started
+        if length == "unknown":
+            assert endless.sent < 20 * MB, f"{endless.sent / MB:.0f} MB sent before the hang-up"
+    assert isinstance(error, BadPayload), error
+    words = "is 61440 KiB, over the 1024 KiB cap" if length == "declared" else "over 1024 KiB"
+    assert str(error).startswith("^GSPC: 127.0.0.1:") and words in str(error), str(error)
+    assert growth < 30, f"peak memory rose {growth:.0f} MB"  # read whole: 60 MB at least
+    assert elapsed < 5
+
+
+def test_a_truncated_chart_is_reported_as_truncated(make_settings, upstream):
+    upstream.route(CHART_ROUTE, body=GSPC_1D_BYTES, truncate=True)  # declares all, sends half
+    provider = on_loopback(make_settings, upstream.url)
+    with pytest.raises(Unavailable, match=r"^\^GSPC: 127\.0\.0\.1:\d+ answer truncated") as caught:
+        provider.load(indices(provider, "spx"))
+    assert "HTTP 200" not in str(caught.value)
+
+
+def test_the_per_host_rate_limit_applies_to_yahoo(make_settings, upstream):
+    upstream.route(CHART_ROUTE, body=GSPC_1D_BYTES)
+    provider = on_loopback(make_settings, upstream.url, requests_per_second=2)
+    started = time.monotonic()
+    batch = provider.load(indices(provider, "spx", "ndx", "dji", "dax", "ftse"))
+    assert len(batch.records) == 5 and not batch.problems
+    # 2 a second with a burst of 2: the 5th request cannot go before ~2 s.
+    assert time.monotonic() - started >= 1.5
+    assert hits(upstream) == 5
+    # Waiting longer than the call's own deadline is not done: that instrument fails instead.
+    impatient = on_loopback(make_settings, upstream.url, deadline_s=0.3, requests_per_second=1)
+    batch = impatient.load(indices(impatient, "spx", "ndx"))
+    assert [q.symbol for q in batch.records] == ["spx"]
+    assert len(batch.problems) == 1 and "^NDX: " in batch.problems[0]
+    assert "local rate limit" in batch.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("route", "expected", "words"),
+    [
+        ({"status": 404, "body": (FIXTURES / MDLY_404).read_bytes()}, EmptyResult, "not found"),
+        ({"status": 404, "body": b"<html>gone</html>"}, EmptyResult, "symbol not found"),
+        (
+            {"status": 400, "body": b'{"chart":{"result":null,"error":{"code":"Bad Request"}}}'},
+            BadPayload,
+            "Yahoo error Bad Request",
+        ),
+        ({"status": 400, "body": b"<html>Bad Request</html>"}, BadPayload, "HTTP 400"),
+        ({"status": 401, "body": b'{"finance":{"error":{}}}'}, Unavailable, r"refused .*401"),
+        ({"status": 503, "body": b"<html>Will be right back</html>"}, Unavailable, "HTTP 503"),
+        ({"body": b"<html>Will be right back</html>"}, BadPayload, "not JSON"),
+        ({"hang": True}, Unavailable, r"no answer from .* within 1 s"),
+    ],
+)
+def test_default_fetch_maps_yahoos_answers(make_settings, upstream, route, expected, words):
+    upstream.route(CHART_ROUTE, **route)
+    provider = on_loopback(make_settings, upstream.url, deadline_s=1)
+    with pytest.raises(expected, match=rf"^\^GSPC: .*{words}") as caught:
+        provider.load(indices(provider, "spx"))
+    assert type(caught.value) is expected
+
+
+def test_default_fetch_reports_a_closed_port(make_settings):
+    provider = on_loopback(make_settings, "http://127.0.0.1:9", deadline_s=1)
+    with pytest.raises(Unavailable, match=r"^\^GSPC: could not connect to 127\.0\.0\.1:9"):
+        provider.load(indices(provider, "spx"))
