@@ -24,11 +24,10 @@ from components.scene import ScenePage, register_scene_callbacks
 from components.shell import register_shell_callbacks, shell
 from config import ConfigError, Settings, load_settings, secrets_of
 from providers import markets
-from providers.alerting import AlertKeeper
-from providers.base import Provider, check_chains
+from providers.base import Provider
 from providers.board import EXTENSION, Board
 from providers.endpoints import register_endpoints
-from providers.engine import build_engine
+from providers.engine import build_engine, check_settings
 from providers.freshness import dataset_markets
 from providers.logs import configure_json_logging
 from providers.refresher import Refresher, utc_now
@@ -56,20 +55,6 @@ INDEX_STRING = """<!DOCTYPE html>
         </footer>
     </body>
 </html>"""
-
-
-def check_settings(settings: Settings) -> None:
-    """What the schema cannot check alone: provider names, market codes and scene pages."""
-    problems = check_chains(settings)
-    for name, dataset in settings.datasets.items():
-        for market in sorted(dataset_markets(dataset)):
-            if (problem := markets.validate_market(market)) is not None:
-                problems.append(f"datasets.{name}: {problem}")
-    for name in settings.scenes:
-        if not (ROOT / "pages" / f"{name}.py").exists():
-            problems.append(f"scenes.{name}: no page module pages/{name}.py")
-    if problems:
-        raise ConfigError("invalid configuration:" + "".join(f"\n  {p}" for p in problems))
 
 
 def _register_pages(app: Dash, settings: Settings) -> None:
@@ -130,8 +115,9 @@ def create_app(
     providers: dict[str, Provider] | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Dash:
-    """Build the Dash app for a configuration: cache, refresher, pages and endpoints."""
-    check_settings(settings)
+    """Build the Dash app for a configuration: its engine (providers.engine.build_engine, the
+    builder the refresher process uses too), pages and endpoints."""
+    engine = build_engine(settings, providers=providers, clock=clock)
     app = Dash(
         __name__,
         use_pages=True,
@@ -145,17 +131,15 @@ def create_app(
         suppress_callback_exceptions=True,
     )
     app.index_string = INDEX_STRING.format(theme=settings.theme)
-    engine = build_engine(settings, providers=providers, clock=clock)
     store, refresher = engine.store, engine.refresher
     all_markets = {m for dataset in settings.datasets.values() for m in dataset_markets(dataset)}
     warming = threading.Thread(
         target=markets.warm, args=(all_markets, clock()), name="warm-calendars", daemon=True
     )
     warming.start()
-    board = Board(settings, store, refresher, clock, engine.problems, warming=warming)
-    # Read through the board, so a config reload reaches the rules too.
-    board.alerts = AlertKeeper(lambda: board.settings, store, clock)
-    refresher.after_refresh = board.alerts.after_refresh
+    board = Board(
+        settings, store, refresher, clock, engine.problems, alerts=engine.alerts, warming=warming
+    )
     app.server.extensions[EXTENSION] = board
 
     _register_pages(app, settings)
@@ -164,7 +148,7 @@ def create_app(
     _register_routes(app, board)
     dashguard.guard(app)
     register_endpoints(
-        app.server, board, check=check_settings, active_alerts=lambda: len(board.alerts.active())
+        app.server, board, check=check_settings, active_alerts=lambda: len(engine.alerts.active())
     )
     install_security(app, lambda: board.settings)
     # With the external runner, deploy/gunicorn.conf.py runs the refresher in its own process.

@@ -4,10 +4,11 @@ Environment variables (they win over the file):
   WALLBOARD_CONFIG   path of the YAML file (default: config/wallboard.yaml)
   WALLBOARD_EDITION  open | wind | demo  (DATA_MODE is accepted as an alias)
   REDIS_URL          switches the cache to Redis (shared by every host of a fleet)
-  WALLBOARD_STATE_DIR  where last-good snapshots and locks live (one per host)
+  WALLBOARD_STATE_DIR  where the board writes: last-good snapshots, locks, the refresher's
+                     configuration copy and (unless cache.dir is set) the cache
   WALLBOARD_REFRESHER  worker | external (the refresher runs in its own process)
   FRED_API_KEY       key for the FRED API
-  HOST, PORT         where `python app.py` listens
+  HOST, PORT         where `python app.py` and deploy/gunicorn.conf.py listen
 """
 
 from __future__ import annotations

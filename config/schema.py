@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from pathlib import PurePath
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -198,7 +199,9 @@ class Cache(Strict):
     """Where snapshots live. `filesystem` is shared by every worker on one host."""
 
     type: Literal["filesystem", "redis", "simple"] = "filesystem"
-    dir: str = "var/cache"
+    # The host's cache files; unset, they live in `<state_dir>/cache` (Settings.cache_dir), so
+    # a board's state directory holds everything it writes.
+    dir: str | None = None
     redis_url: SecretStr | None = None
     # With Redis: how long a Redis call may take, and how long after a failure it is tried
     # again (meanwhile the host-local copy in `dir` is served).
@@ -374,6 +377,10 @@ class Settings(Strict):
             if "wind" not in dataset.chains.wind
             or not any("wind" in i.symbols for i in dataset.instruments)
         ]
+
+    def cache_dir(self) -> str:
+        """Where the host's cache files live: `cache.dir`, else `cache` under `state_dir`."""
+        return self.cache.dir or str(PurePath(self.state_dir) / "cache")
 
     def provider_options(self, name: str) -> ProviderOptions:
         """HTTP options of one provider (defaults when the config says nothing)."""

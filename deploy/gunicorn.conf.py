@@ -1,5 +1,6 @@
 """gunicorn settings for Market Wallboard: `gunicorn -c deploy/gunicorn.conf.py app:server`.
 
+- Listens on HOST:PORT (default 127.0.0.1:8050, as `python app.py`); --bind overrides.
 - Workers are processes (Dash callbacks are CPU-bound Python: JSON and layout building); nginx
   buffers slow clients, so one thread per worker serves them best (measured below).
   WEB_CONCURRENCY overrides the worker count; command-line options override anything here.
@@ -22,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from gunicorn.glogging import Logger
@@ -32,7 +34,20 @@ ROOT = Path(__file__).resolve().parents[1]
 # configuration at preload, before the workers fork).
 os.environ["WALLBOARD_REFRESHER"] = "external"
 
-bind = ["127.0.0.1:8050"]  # behind nginx; in a container: --bind 0.0.0.0:8050
+
+def listen_address(env: Mapping[str, str]) -> str:
+    """HOST:PORT from the environment, read as `python app.py` reads them (127.0.0.1:8050 when
+    unset): behind nginx on the same host; in a container, HOST=0.0.0.0 or --bind."""
+    host = env.get("HOST") or "127.0.0.1"
+    port = env.get("PORT") or "8050"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SystemExit(f"wallboard: PORT (environment) must be a TCP port 1-65535 (got {port!r})")
+    if ":" in host and not host.startswith("["):  # an IPv6 address
+        host = f"[{host}]"
+    return f"{host}:{int(port)}"
+
+
+bind = [listen_address(os.environ)]
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
 worker_class = "gthread"  # keeps idle keep-alive connections off the workers
 # One thread per process: requests are short and CPU-bound, and threads of one process only
@@ -42,7 +57,12 @@ threads = 1
 preload_app = True
 timeout = 30  # a worker silent this long is restarted (callbacks take milliseconds)
 graceful_timeout = 20
-keepalive = 5  # nginx keeps upstream connections open; reuse them
+# An idle kept-alive connection is closed after this. A client whose next request leaves just as
+# that close happens gets "Remote end closed connection without response" (with 5 s, screens
+# polling gunicorn directly met it a few times a minute), so it outlasts every gap between a
+# screen's requests (the slowest poll is the ticker's 30 s), and nginx closes its idle upstream
+# connections first (keepalive_timeout 60s in nginx/upstream.conf).
+keepalive = 75
 max_requests = 20_000  # recycle workers now and then, staggered, to bound memory
 max_requests_jitter = 2_000
 # X-Forwarded-* are trusted from FORWARDED_ALLOW_IPS (gunicorn's default: 127.0.0.1,::1, nginx
@@ -169,9 +189,8 @@ def _accept_configuration(server):
     """Copy the configuration file as it is now and validate the copy. A valid copy becomes the
     one the refresher runs on (so a file edited later, or left broken, cannot stop a restarted
     refresher). Returns the settings, or None with the reason logged."""
-    from app import check_settings
     from config import DEFAULT_CONFIG, ConfigError, load_settings
-    from providers.engine import resolve
+    from providers.engine import check_settings, resolve
 
     board = server.app.wsgi().extensions["wallboard"]
     state_dir = resolve(board.settings.state_dir)
@@ -214,8 +233,8 @@ def on_reload(server) -> None:
     preloaded app, so every new worker (and every later recycled one) starts with it, then
     restart the refresher on it. A bad file is refused: the workers and the refresher keep the
     running configuration."""
-    from app import check_settings
     from providers.endpoints import reload_settings
+    from providers.engine import check_settings
 
     settings = _accept_configuration(server)
     if settings is None:

@@ -3,6 +3,12 @@ new alerts posted to a webhook (Slack-compatible JSON) when its URL is in the en
 
 The rules themselves are pure (providers.alerts); this module only keeps their state where
 every worker sees it and does the one outgoing call, in a thread, with a timeout.
+
+Only a process that refreshes evaluates (the keeper is the refresher's `after_refresh`, wired by
+providers.engine.build_engine); web workers that only read call `active()`, which never posts.
+Evaluation reads, updates and writes the shared state under `exclusive` (host file lock, and
+with Redis a fleet lock), so a new alert is notified once per episode for the whole fleet even
+when two processes refresh at the same moment.
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 import requests
 
 from config.schema import Settings
 from providers.alerts import Alert, AlertState, active, evaluate, webhook_payload
+from providers.leader import process_only
 from providers.models import Snapshot
 from providers.store import SnapshotStore
 
@@ -33,11 +41,13 @@ class AlertKeeper:
         store: SnapshotStore,
         clock: Callable[[], datetime],
         post: Callable[..., object] = requests.post,
+        exclusive: Callable[[], AbstractContextManager[bool]] = process_only,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.post = post
+        self.exclusive = exclusive
         self.key = store.alerts_key
         self._lock = threading.Lock()
 
@@ -54,7 +64,9 @@ class AlertKeeper:
         settings = self.settings()
         if not settings.alerts.rules:
             return
-        with self._lock:
+        with self._lock, self.exclusive() as held:
+            if not held:  # another process is evaluating; the next refresh evaluates again
+                return
             snapshots = {name: self.store.read(name) for name in settings.datasets}
             state, notify = evaluate(settings, snapshots, self.clock(), self.state())
             self.store.cache.set(self.key, state, timeout=0)

@@ -15,6 +15,7 @@ from typing import Any
 import flask
 
 from config.schema import Settings
+from providers.alerting import AlertKeeper
 from providers.freshness import assess
 from providers.models import Snapshot
 from providers.refresher import Refresher, utc_now
@@ -32,7 +33,7 @@ class Board:
     refresher: Refresher | None = None
     clock: Callable[[], datetime] = utc_now
     start_problems: list[str] = field(default_factory=list)
-    alerts: Any = None  # providers.alerting.AlertKeeper, when alert rules are configured
+    alerts: AlertKeeper | None = None  # built with the engine (providers.engine.build_engine)
     warming: threading.Thread | None = None  # building market calendars at start
 
     def snapshot(self, dataset: str) -> Snapshot:

@@ -1,7 +1,11 @@
-"""The data engine of one process: cache, snapshot store, leadership and refresher, from settings.
+"""The data engine of one process: cache, snapshot store, leadership, refresher and alerts.
 
-Built the same way by the web app (app.create_app) and by the stand-alone refresher process
-(providers.service), so both read and write the same keys with the same locks.
+`build_engine` is the one builder of every process: the web app (app.create_app) and the
+stand-alone refresher process (providers.service) both go through it, so they run the same
+configuration checks (`check_settings`), read and write the same keys with the same locks, and
+evaluate the alert rules after every refresh wherever the refresher runs. Everything a board
+writes lives under its `state_dir`: last-good snapshots, locks and (unless `cache.dir` says
+otherwise) the cache files.
 """
 
 from __future__ import annotations
@@ -13,10 +17,21 @@ from pathlib import Path
 
 from flask_caching.backends import FileSystemCache, RedisCache, SimpleCache
 
+from config import ConfigError
 from config.schema import Settings
-from providers.base import Provider, build_providers
+from providers import markets
+from providers.alerting import AlertKeeper
+from providers.base import Provider, build_providers, check_chains
 from providers.fleetcache import FleetCache, redis_client
-from providers.leader import FileLeadership, FleetLeadership, RedisFlight, RedisLock, local_flight
+from providers.freshness import dataset_markets
+from providers.leader import (
+    Exclusive,
+    FileLeadership,
+    FleetLeadership,
+    RedisFlight,
+    RedisLock,
+    local_flight,
+)
 from providers.refresher import Refresher, utc_now
 from providers.store import CacheBackend, SnapshotStore
 from providers.validation import validate
@@ -33,6 +48,7 @@ class Engine:
     cache: CacheBackend
     store: SnapshotStore
     refresher: Refresher
+    alerts: AlertKeeper
     problems: list[str] = field(default_factory=list)
 
 
@@ -42,12 +58,26 @@ def resolve(path: str) -> Path:
     return candidate if candidate.is_absolute() else ROOT / candidate
 
 
+def check_settings(settings: Settings) -> None:
+    """What the schema cannot check alone: provider names, market codes and scene pages."""
+    problems = check_chains(settings)
+    for name, dataset in settings.datasets.items():
+        for market in sorted(dataset_markets(dataset)):
+            if (problem := markets.validate_market(market)) is not None:
+                problems.append(f"datasets.{name}: {problem}")
+    for name in settings.scenes:
+        if not (ROOT / "pages" / f"{name}.py").exists():
+            problems.append(f"scenes.{name}: no page module pages/{name}.py")
+    if problems:
+        raise ConfigError("invalid configuration:" + "".join(f"\n  {p}" for p in problems))
+
+
 def make_cache(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> CacheBackend:
     """The configured cache: host-local files, Redis with a host-local copy, or in-process."""
     config = settings.cache
     if config.type == "simple":
         return SimpleCache(default_timeout=0)
-    local = FileSystemCache(str(resolve(config.dir)), threshold=10_000, default_timeout=0)
+    local = FileSystemCache(str(resolve(settings.cache_dir())), threshold=10_000, default_timeout=0)
     if config.type == "filesystem":
         return local
     assert config.redis_url is not None
@@ -63,7 +93,10 @@ def build_engine(
     providers: dict[str, Provider] | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Engine:
-    """Cache, store (seeded from the last-good files), leadership and refresher for `settings`."""
+    """Check `settings` (ConfigError naming every problem), then build the cache, the store
+    (seeded from the last-good files), leadership, the refresher and the alert keeper it calls
+    after every refresh."""
+    check_settings(settings)
     state_dir = resolve(settings.state_dir)
     edition = settings.edition.value
     cache = make_cache(settings, clock=clock)
@@ -76,6 +109,11 @@ def build_engine(
         flight = RedisFlight(cache, edition)
     else:
         leadership, flight = host, local_flight
+    exclusive = Exclusive(
+        state_dir / f"alerts-{edition}.lock",
+        fleet=cache if isinstance(cache, FleetCache) else None,
+        name=f"wallboard:{edition}:alerts-lock",
+    )
     refresher = Refresher(
         settings,
         providers if providers is not None else build_providers(settings),
@@ -85,4 +123,8 @@ def build_engine(
         validator=validate,
         clock=clock,
     )
-    return Engine(settings, state_dir, cache, store, refresher, problems)
+    # The rules are read through the refresher, so a reload (providers.endpoints.reload_settings
+    # updates the refresher's settings) reaches them too.
+    alerts = AlertKeeper(lambda: refresher.settings, store, clock, exclusive=exclusive)
+    refresher.after_refresh = alerts.after_refresh
+    return Engine(settings, state_dir, cache, store, refresher, alerts, problems)

@@ -203,3 +203,76 @@ class RedisFlight:
 def local_flight(_dataset: str, _ttl_s: float) -> Iterator[bool]:
     """Single flight without Redis: the process's own per-dataset lock is enough."""
     yield True
+
+
+class Exclusive:
+    """One holder at a time on this host (a file lock) and, with Redis, in the whole fleet (a
+    Redis lock with an expiry): what the alert keeper evaluates under, so two processes that
+    refresh at once (the refresher and a forced refresh in a web worker, or two hosts at a
+    leader change) never both notify the same alert. Call it: a context manager yielding
+    whether it is held; False after `wait_s` without it (the caller skips its turn). With Redis
+    unreachable, the host's lock alone is taken (each host acts for itself, as in refreshing).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        fleet: FleetCache | None = None,
+        name: str = "",
+        wait_s: float = 5.0,
+        ttl_s: float = 30.0,
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fleet = fleet
+        self.name = name
+        self.wait_s = wait_s
+        self.ttl_s = ttl_s
+
+    @contextmanager
+    def __call__(self) -> Iterator[bool]:
+        """Hold the lock for the body of a `with`; yields False when it could not be had."""
+        # A lock object per use: FileLock is reentrant per object, and two threads sharing one
+        # would both get in.
+        host = FileLock(str(self.path), timeout=self.wait_s)
+        try:
+            host.acquire()
+        except Timeout:
+            log.warning("%s: busy for %.0f s; skipped", self.path.name, self.wait_s)
+            yield False
+            return
+        try:
+            with self._fleet() as held:
+                yield held
+        finally:
+            host.release()
+
+    @contextmanager
+    def _fleet(self) -> Iterator[bool]:
+        if self.fleet is None:
+            yield True
+            return
+        lock = self.fleet.client.lock(
+            self.name, timeout=self.ttl_s, blocking_timeout=self.wait_s, thread_local=False
+        )
+        try:
+            held = bool(self.fleet.shared_call(lock.acquire, blocking=True))
+        except CacheUnavailable:  # Redis down: this host acts for itself
+            yield True
+            return
+        if not held:
+            log.warning("%s: busy for %.0f s; skipped", self.name, self.wait_s)
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with suppress(LockError, CacheUnavailable):
+                self.fleet.shared_call(lock.release)
+
+
+@contextmanager
+def process_only() -> Iterator[bool]:
+    """No lock beyond the caller's own (a single process: tests, one-off tools)."""
+    yield True

@@ -2,9 +2,12 @@
 
 deploy/gunicorn.conf.py starts one per host next to the web workers (which then only read), so
 the refresher runs once per host rather than once per worker, and a worker restart never
-interrupts fetching. It leads the fleet through the same locks as in-worker refreshers (see
-providers.leader). It stops on SIGTERM/SIGINT, and by itself when the gunicorn master that
-started it is gone (even after a SIGKILL), so no orphan keeps fetching.
+interrupts fetching. It is built by the same builder as the web app
+(providers.engine.build_engine: the same configuration checks, the same keys and locks, and the
+alert rules evaluated after every refresh, new alerts posted to the webhook from here). It leads
+the fleet through the same locks as in-worker refreshers (see providers.leader). It stops on
+SIGTERM/SIGINT, and by itself when the gunicorn master that started it is gone (even after a
+SIGKILL), so no orphan keeps fetching.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import threading
 from collections.abc import Callable
 
 from config import ConfigError, load_settings, secrets_of
-from providers.base import check_chains
 from providers.engine import build_engine
 from providers.logs import configure_json_logging
 
@@ -31,13 +33,10 @@ def main(*, parent_alive: Callable[[], bool] | None = None) -> int:
     try:
         settings = load_settings()
         configure_json_logging(secrets_of(settings))
-        problems = check_chains(settings)
-        if problems:
-            raise ConfigError("invalid configuration:" + "".join(f"\n  {p}" for p in problems))
+        engine = build_engine(settings)
     except ConfigError as exc:
         print(f"wallboard refresher: {exc}", file=sys.stderr)
         return 2
-    engine = build_engine(settings)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -57,6 +57,18 @@ def test_environment_overrides() -> None:
     assert settings.fred_api_key.get_secret_value() == "k" * 32
 
 
+def test_the_cache_lives_in_the_state_dir_unless_cache_dir_says_otherwise(tmp_path: Path) -> None:
+    # Two boards on one host told apart by WALLBOARD_STATE_DIR alone share no cache directory.
+    first = load_settings(env={"WALLBOARD_STATE_DIR": str(tmp_path / "one")})
+    second = load_settings(env={"WALLBOARD_STATE_DIR": str(tmp_path / "two")})
+    assert Path(first.cache_dir()) == tmp_path / "one" / "cache"
+    assert Path(second.cache_dir()) == tmp_path / "two" / "cache"
+    assert Path(load_settings(env={}).cache_dir()) == Path("var") / "cache"  # under ROOT
+    env = write_config(tmp_path, lambda d: d["cache"].update(dir=str(tmp_path / "elsewhere")))
+    explicit = load_settings(env={**env, "WALLBOARD_STATE_DIR": str(tmp_path / "one")})
+    assert Path(explicit.cache_dir()) == tmp_path / "elsewhere"
+
+
 def test_data_mode_is_an_alias_and_wallboard_edition_wins() -> None:
     assert load_settings(env={"DATA_MODE": "demo"}).edition is Edition.DEMO
     both = {"DATA_MODE": "demo", "WALLBOARD_EDITION": "open"}
@@ -151,7 +163,7 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
 
 
 def test_app_start_checks_providers_markets_and_pages(tmp_path: Path) -> None:
-    from app import check_settings
+    from providers.engine import check_settings
 
     def mutate(d):
         d["datasets"]["fx"]["chains"]["open"] = ["yahoo", "nosuch"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import signal
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
-from tests.services import AppInstance, wait_until
+from tests.services import GUNICORN_CONF, AppInstance, wait_until
 
 
 def cmdline(pid: int) -> str:
@@ -120,3 +121,22 @@ def test_hup_applies_a_changed_configuration_everywhere_and_refuses_a_bad_one(in
     assert every_worker_has(77)
     assert refresher_pids(instance) == {refresher}, "the running refresher must be kept"
     assert "configuration refused" in instance.log_tail(20_000)
+
+
+def conf_with(monkeypatch, **env: str) -> dict:
+    """deploy/gunicorn.conf.py's settings as gunicorn reads them, under this environment."""
+    for name in ("HOST", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("WALLBOARD_REFRESHER", "worker")  # the file sets it; restored after
+    return runpy.run_path(str(GUNICORN_CONF))
+
+
+def test_it_listens_on_host_and_port_like_python_app_py(monkeypatch):
+    assert conf_with(monkeypatch)["bind"] == ["127.0.0.1:8050"]
+    assert conf_with(monkeypatch, HOST="0.0.0.0", PORT="9123")["bind"] == ["0.0.0.0:9123"]
+    assert conf_with(monkeypatch, PORT="8061")["bind"] == ["127.0.0.1:8061"]
+    assert conf_with(monkeypatch, HOST="::1")["bind"] == ["[::1]:8050"]
+    with pytest.raises(SystemExit, match=r"PORT \(environment\).*'http'"):
+        conf_with(monkeypatch, PORT="http")
