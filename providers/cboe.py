@@ -31,6 +31,8 @@ SPARKLINE = 30  # daily closes behind a quote tile: about six weeks
 NEW_YORK = ZoneInfo("America/New_York")
 # CBOE's indices settle at 16:15 New York, after the options close: that is the close's time.
 CLOSE_TIME = time(16, 15)
+# The regular session opens at 09:30 New York: the file's OPEN is the value at that time.
+OPEN_TIME = time(9, 30)
 # Clocks drift; a row dated beyond this is a wrong date, not an early one.
 MAX_FUTURE = timedelta(minutes=5)
 _COLUMNS = ("date", "open", "high", "low", "close")
@@ -96,6 +98,21 @@ def close_time(day: date) -> datetime:
     return datetime.combine(day, CLOSE_TIME, NEW_YORK).astimezone(UTC)
 
 
+def row_time(day: date, now: datetime) -> datetime:
+    """The time a row's CLOSE refers to: 16:15 New York on its date once that has passed.
+
+    A row for a day still in progress gives no time for its value: it is at least as recent as
+    the 09:30 open (or the start of the day in New York, before the open), so that is its time.
+    Never the fetch time: a value stamped `now` would look newer than a real-time source's
+    quote of a minute ago and refuse it as going back.
+    """
+    for when in (CLOSE_TIME, OPEN_TIME, time()):
+        stamp = datetime.combine(day, when, NEW_YORK).astimezone(UTC)
+        if stamp <= now:
+            return stamp
+    return stamp  # the day begins within MAX_FUTURE of now (cboe_quote checked)
+
+
 def cboe_quote(
     bars: list[Bar],
     *,
@@ -108,8 +125,8 @@ def cboe_quote(
 ) -> Quote:
     """The last close as a Quote, the close before it as prev_close, recent closes as sparkline.
 
-    as_of is 16:15 New York on the last row's date, or `now` if that is still ahead (a row for
-    a day in progress); a row dated after today in New York is BadPayload.
+    as_of is 16:15 New York on the last row's date, or for a day in progress the time its value
+    is known to be from (see `row_time`); a row dated after today in New York is BadPayload.
     """
     if not bars:
         raise EmptyResult(f"{symbol}: no rows")
@@ -127,7 +144,7 @@ def cboe_quote(
         prev_close=prev,
         sparkline=tuple(bar.close for bar in bars[-SPARKLINE:]),
         market=market,
-        as_of=min(close_time(day), now),
+        as_of=row_time(day, now),
     )
 
 

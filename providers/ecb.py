@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from xml.etree.ElementTree import ParseError
 from zoneinfo import ZoneInfo
 
@@ -30,9 +30,12 @@ from providers.models import AnyRecord, Quote
 NAME = "ecb"
 DEFAULT_BASE_URL = "https://www.ecb.europa.eu"
 PATH = "/stats/eurofxref/eurofxref-hist-90d.xml"
-# The rates are published around 16:00 Frankfurt time (CET/CEST) on each TARGET business day.
+# The rates are a snapshot of the market at 14:15 Frankfurt time (CET/CEST), published around
+# 16:00 on each TARGET business day (ECB press release of 7 December 2015): a rate's time is
+# the snapshot's, which a file can never be ahead of, whenever it is published.
 FRANKFURT = ZoneInfo("Europe/Berlin")
-PUBLISHED = time(16, 0)
+FIXED = time(14, 15)
+MAX_FUTURE = timedelta(minutes=5)  # clocks drift; more than this is a wrong date
 _PAIR = re.compile(r"^[A-Z]{6}$")
 _CCY = re.compile(r"^[A-Z]{3}$")
 
@@ -117,13 +120,15 @@ def pair_quote(
     unit: str | None = None,
     market: str | None = None,
 ) -> Quote:
-    """A Quote for one pair: the newest day's rate, the day before as prev_close."""
+    """A Quote for one pair: the newest day's rate, the day before as prev_close.
+
+    as_of is the rate's 14:15 Frankfurt snapshot; a rate dated after that is BadPayload.
+    """
     series = pair_series(days, pair)
     day, price = series[0]
-    if day > now.astimezone(FRANKFURT).date():
+    as_of = datetime.combine(day, FIXED, tzinfo=FRANKFURT).astimezone(UTC)
+    if as_of > now + MAX_FUTURE:
         raise BadPayload(f"{pair}: reference rate dated {day} is in the future")
-    # Published "around" 16:00, at times a few minutes early: cap rather than reject.
-    as_of = min(datetime.combine(day, PUBLISHED, tzinfo=FRANKFURT).astimezone(UTC), now)
     prev = series[1][1] if len(series) > 1 else None
     return Quote.from_prices(
         symbol=pair,

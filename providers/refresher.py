@@ -6,6 +6,16 @@ retryable; then the next provider answers (status `fallback`); when all fail, th
 records are kept (status `stale`) with the failure counted and its reason shown. Callbacks
 never call this module: they read the store.
 
+Going back in time: a record older than its instrument's value already shown is refused
+(`went_back`, providers.validation), judged per source. A source may not go back from the value
+it last delivered itself, nor from a value a source of the same or a higher priority (earlier in
+the chain) delivered: a slower fallback, or a source answering yesterday's data, never replaces
+a newer value. But a value a lower-priority source (a fallback) delivered does not hold a
+higher-priority one back: a primary coming back after an outage takes its dataset back at its
+next refresh, and its own honest time is what is shown, even where the fallback's was newer.
+What each source delivered is remembered by this process; a process that has not seen the
+source (a restart, a new leader) takes every shown value as the snapshot's first source's.
+
 Single flight: a dataset is refreshed by one thread at a time (and, with Redis, by one process
 in the fleet); a concurrent request for the same dataset waits for the running refresh and shares
 its result. One process leads (per host, or per fleet with Redis: see providers.leader), so each
@@ -35,7 +45,7 @@ from providers.leader import AlwaysLeader, FileLeadership, FleetLeadership, loca
 from providers.metrics import FETCH_SECONDS, FETCHES
 from providers.models import FAILURE_LOG_SIZE, AnyRecord, FailureEntry, Quote, Snapshot, Status
 from providers.store import SnapshotStore
-from providers.validation import cross_check
+from providers.validation import Key, cross_check, newest_times, shown_times
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +118,10 @@ class Refresher:
         self._running: set[str] = set()
         self._state = threading.Lock()
         self._cooldown: dict[str, float] = {}  # provider -> monotonic time its Retry-After ends
+        # dataset -> (fetched_at of the snapshot written, instrument -> the source of its value)
+        self._origin: dict[str, tuple[datetime | None, dict[Key, str]]] = {}
+        # (dataset, source) -> instrument -> the newest time that source delivered, shown
+        self._delivered: dict[tuple[str, str], dict[Key, datetime]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -163,7 +177,7 @@ class Refresher:
         for index, provider_name in enumerate(chain):
             try:
                 batch = self._load(provider_name, request, self.settings.deadline_s(name))
-                findings = self._check(batch, name, started, previous)
+                findings = self._check(batch, name, provider_name, started, previous)
             except ProviderError as exc:
                 all_empty = all_empty and isinstance(exc, EmptyResult)
                 errors.append(short(f"{provider_name}: {exc}"))
@@ -185,7 +199,11 @@ class Refresher:
                 log.exception("refresh %s: %s raised", name, provider_name)
                 continue
             findings += self._cross_check(name, request, chain[index + 1 :], batch, previous)
-            filled = self._fill_missing(name, request, chain[index + 1 :], batch, started, previous)
+            sources = dict.fromkeys(newest_times(batch.records), provider_name)
+            filled = self._fill_missing(
+                name, request, chain[index + 1 :], batch, started, previous, sources
+            )
+            fresh = list(batch.records)
             if kept := self._keep_missing(request, batch, previous):
                 batch.problems.append(f"previous value kept for {', '.join(kept)}")
             snapshot = self._success(name, previous, started, provider_name, index, batch, errors)
@@ -197,6 +215,7 @@ class Refresher:
                 update={"findings": tuple(findings), "failure_log": _log(failed, previous)}
             )
             self.store.write(snapshot, persist=True)
+            self._remember(name, previous, snapshot, fresh, sources)
             self._after(name, snapshot)
             return snapshot
         snapshot = self._failure(name, previous, started, errors, all_empty)
@@ -205,12 +224,18 @@ class Refresher:
         self._after(name, snapshot)
         return snapshot
 
-    def _check(self, batch: Batch, name: str, now: datetime, previous: Snapshot) -> list:
+    def _check(
+        self, batch: Batch, name: str, provider_name: str, now: datetime, previous: Snapshot
+    ) -> list:
         """Validate the batch in place (rejected records removed); its findings."""
         if self.validator is None:
             return []
         kept, findings = self.validator(
-            batch.records, dataset=self.settings.datasets[name], now=now, previous=previous
+            batch.records,
+            dataset=self.settings.datasets[name],
+            now=now,
+            previous=previous,
+            since=self._since(name, provider_name, previous),
         )
         if not kept:
             reasons = "; ".join(f.detail for f in findings if f.rejected)[:200]
@@ -226,10 +251,12 @@ class Refresher:
         batch: Batch,
         now: datetime,
         previous: Snapshot,
+        sources: dict[Key, str],
     ) -> list[str]:
         """Instruments the answering source lacks (no code for it, or it failed) are asked of
         the later sources in the chain: a hybrid per instrument (Wind for what it maps, public
-        sources for the rest). Returns the sources that filled something."""
+        sources for the rest). Returns the sources that filled something; `sources` gets the
+        source of each instrument filled."""
         if request.kind.value not in _PER_INSTRUMENT or not rest:
             return []
         filled: list[str] = []
@@ -247,29 +274,75 @@ class Refresher:
                     replace(request, instruments=missing),
                     self.settings.deadline_s(name),
                 )
-                self._check(extra, name, now, previous)
+                self._check(extra, name, provider_name, now, previous)
             except Exception as exc:  # the answer we have stands; note why it is partial
                 batch.problems.append(short(f"{provider_name} (for the rest): {exc}"))
                 continue
             batch.records = [*batch.records, *extra.records]
+            sources.update(dict.fromkeys(newest_times(extra.records), provider_name))
             batch.problems.extend(short(p) for p in extra.problems)
             filled.append(provider_name)
         return filled
 
     def _keep_missing(self, request: Request, batch: Batch, previous: Snapshot) -> list[str]:
-        """Quotes this refresh could not get keep their previous value, marked `kept`, so one
-        instrument's failure never blanks its tile; the instrument ids kept."""
-        if request.kind.value != "quote":
+        """Quotes and bar series this refresh could not get (refused, failed or absent) keep
+        their previous values, quotes marked `kept`, so one instrument's failure never blanks
+        its tile or chart; the instrument ids kept."""
+        if request.kind.value not in ("quote", "bar"):
             return []
         have = {_instrument_of(record) for record in batch.records}
-        before = {r.symbol: r for r in previous.records if isinstance(r, Quote)}
-        kept = [
-            before[i.id].model_copy(update={"kept": True})
-            for i in request.instruments
-            if i.id not in have and i.id in before
-        ]
+        ids = [i.id for i in request.instruments if i.id not in have]
+        if request.kind.value == "quote":
+            before = {r.symbol: r for r in previous.records if isinstance(r, Quote)}
+            kept: list[AnyRecord] = [
+                before[i].model_copy(update={"kept": True}) for i in ids if i in before
+            ]
+        else:
+            kept = [r for r in previous.records if r.kind == "bar" and r.symbol in ids]
         batch.records = [*batch.records, *kept]
-        return [quote.symbol for quote in kept]
+        return list(dict.fromkeys(_instrument_of(record) for record in kept))
+
+    # -- going back in time (see the module) ----------------------------------------------------
+
+    def _origins(self, name: str, previous: Snapshot) -> dict[Key, str]:
+        """The source of each value shown: as remembered for this very snapshot (not one another
+        process wrote since), else the snapshot's first source."""
+        fetched_at, origin = self._origin.get(name, (None, {}))
+        if origin and fetched_at == previous.fetched_at:
+            return origin
+        first = (previous.source or "").split("+")[0]
+        return dict.fromkeys(shown_times(previous), first)
+
+    def _since(self, name: str, provider_name: str, previous: Snapshot) -> dict[Key, datetime]:
+        """Per instrument, the time a provider's records must not go back from: the newest it
+        delivered itself, and the value shown unless a lower-priority source delivered it."""
+        chain = self.settings.chain(name)
+
+        def rank(source: str | None) -> int:  # a source no longer in the chain ranks last
+            return chain.index(source) if source in chain else len(chain)
+
+        since = dict(self._delivered.get((name, provider_name), {}))
+        origins = self._origins(name, previous)
+        for key, when in shown_times(previous).items():
+            if rank(origins.get(key)) <= rank(provider_name):
+                since[key] = max(when, since.get(key, when))
+        return since
+
+    def _remember(
+        self,
+        name: str,
+        previous: Snapshot,
+        snapshot: Snapshot,
+        fresh: list[AnyRecord],
+        sources: dict[Key, str],
+    ) -> None:
+        """After a refresh: which source each shown value came from, and what each delivered."""
+        origin = {k: v for k, v in self._origins(name, previous).items() if k not in sources}
+        origin.update(sources)
+        self._origin[name] = (snapshot.fetched_at, origin)
+        for key, when in newest_times(fresh).items():
+            delivered = self._delivered.setdefault((name, sources.get(key, "")), {})
+            delivered[key] = max(when, delivered.get(key, when))
 
     def _cross_check(
         self, name: str, request: Request, rest: list[str], batch: Batch, previous: Snapshot

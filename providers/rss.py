@@ -1,8 +1,9 @@
 """News headlines from RSS and Atom feeds; every feed is treated as hostile.
 
 `feed_request` checks a feed URL (pure); `RssProvider._fetch` is the only I/O (the HttpClient:
-timeout, size cap); `parse_feed` turns the bytes into Headlines (pure). Feed URLs are absolute,
-so `providers.rss.base_url` has no effect (max_bytes and requests_per_second do apply).
+timeout, size cap); `read_feed` turns the bytes into Headlines and says what was wrong with a
+malformed feed that still gave some (pure). Feed URLs are absolute, so
+`providers.rss.base_url` has no effect (max_bytes and requests_per_second do apply).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from threading import Lock, Thread
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as DefusedET
@@ -41,6 +43,7 @@ from providers.models import Headline
 NAME = "rss"
 DEFAULT_BASE_URL = "https://example.invalid"  # never used: every feed URL is absolute
 TITLE_LIMIT = 200
+PARSE_ERROR_LIMIT = 120  # the parser's complaint about a malformed feed, in a problem line
 PER_FEED = 30
 OVERALL = 50
 MAX_FUTURE = timedelta(minutes=5)
@@ -174,8 +177,31 @@ def newest_unique(headlines: Iterable[Headline], limit: int) -> list[Headline]:
     return kept
 
 
+class Feed(NamedTuple):
+    """What a feed gave: its headlines, and the parse error of a malformed one (else None)."""
+
+    headlines: list[Headline]
+    malformed: str | None = None
+
+
+def parse_error(exc: object) -> str:
+    """feedparser's `bozo_exception` as one short line: what is wrong, and where."""
+    if callable(getmessage := getattr(exc, "getMessage", None)):  # SAX: the message alone
+        text, line = str(getmessage()), getattr(exc, "getLineNumber", lambda: None)()
+        text += f" at line {line}" if isinstance(line, int) and line > 0 else ""
+    else:
+        text = str(exc) or type(exc).__name__
+    return clean_text(text, PARSE_ERROR_LIMIT) or type(exc).__name__
+
+
 def parse_feed(data: bytes, *, source: str, now: datetime, limit: int = PER_FEED) -> list[Headline]:
     """Headlines from an RSS or Atom document, newest first, at most `limit` of them."""
+    return read_feed(data, source=source, now=now, limit=limit).headlines
+
+
+def read_feed(data: bytes, *, source: str, now: datetime, limit: int = PER_FEED) -> Feed:
+    """Headlines from an RSS or Atom document, newest first, at most `limit` of them, and for
+    a malformed document (feedparser's `bozo`) that still gave some, what is wrong with it."""
     utf8 = defuse_charrefs(refuse_entities(data))
     # A BytesIO: feedparser opens a str or bytes argument as a URL or a local file name. Our
     # sanitiser does the work: feedparser's regex sanitiser and URI resolver only touch
@@ -201,7 +227,8 @@ def parse_feed(data: bytes, *, source: str, now: datetime, limit: int = PER_FEED
         if future:
             raise BadPayload("every entry is dated in the future")
         raise EmptyResult("no entry has both a title and a date")
-    return newest_unique(headlines, limit)
+    malformed = parse_error(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    return Feed(newest_unique(headlines, limit), malformed)
 
 
 class RssProvider(Provider):
@@ -216,11 +243,11 @@ class RssProvider(Provider):
         self._lock = Lock()
         self._running: set[str] = set()  # feed URLs being fetched, maybe by an abandoned thread
 
-    def _fetch(self, inst: Instrument, url: str, now: datetime) -> list[Headline]:
+    def _fetch(self, inst: Instrument, url: str, now: datetime) -> Feed:
         path, params = feed_request(url)
         answer = self.http.get(path, params, accept="application/rss+xml, application/atom+xml")
         # The configured name is the source: the feed's own title is attacker-controlled.
-        return parse_feed(answer.content, source=inst.name, now=now)
+        return read_feed(answer.content, source=inst.name, now=now)
 
     def _start(self, inst: Instrument, url: str, now: datetime, out: dict) -> Thread | None:
         """Fetch one feed into `out` in a daemon thread (a slow feed must not block exit)."""
@@ -253,7 +280,7 @@ class RssProvider(Provider):
         pairs = self.mapped(request)
         budget = self.settings.deadline_s(request.dataset) * FEED_BUDGET_SHARE
         end = time.monotonic() + budget
-        out: dict[str, list[Headline] | ProviderError] = {}
+        out: dict[str, Feed | ProviderError] = {}
         threads = [self._start(inst, url, request.now, out) for inst, url in pairs]
         for thread in filter(None, threads):
             thread.join(max(0.0, end - time.monotonic()))
@@ -261,7 +288,16 @@ class RssProvider(Provider):
         late = {i.id: DeadlineExceeded(f"{i.id}: no answer within {budget:g} s") for i, _ in pairs}
         got = [out.get(inst.id, late[inst.id]) for inst, _ in pairs]  # late threads: ignored
         errors = [g for g in got if isinstance(g, ProviderError)]
-        headlines = [h for g in got if not isinstance(g, ProviderError) for h in g]
+        feeds = [(inst, g) for (inst, _), g in zip(pairs, got, strict=True) if isinstance(g, Feed)]
+        headlines = [h for _, feed in feeds for h in feed.headlines]
         if not headlines and errors:
             raise most_telling(errors)
-        return Batch(records=newest_unique(headlines, OVERALL), problems=[str(e) for e in errors])
+        # A malformed feed's items are shown, but not as if the feed were fine.
+        malformed = [
+            f"{inst.id}: malformed feed ({feed.malformed}); "
+            f"{len(feed.headlines)} item(s) read from it are shown"
+            for inst, feed in feeds
+            if feed.malformed
+        ]
+        problems = [str(e) for e in errors] + malformed
+        return Batch(records=newest_unique(headlines, OVERALL), problems=problems)

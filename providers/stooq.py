@@ -1,9 +1,9 @@
 """Stooq daily history CSV (`/q/d/l/?s=<symbol>&i=d`): quotes from the latest closes, daily bars.
 
 `stooq_request` builds the request (pure); `StooqProvider.load` fetches through the shared
-HttpClient (the only I/O); `parse_stooq_csv`, `last_session` and `stooq_quote` are pure.
-Stooq answers some failures in-band with HTTP 200: "No data" for an unknown symbol, "Exceeded
-the daily hits limit" when the daily quota is spent; the parser maps both.
+HttpClient (the only I/O); `parse_stooq_csv`, `last_session`, `quote_time` and `stooq_quote`
+are pure. Stooq answers some failures in-band with HTTP 200: "No data" for an unknown symbol,
+"Exceeded the daily hits limit" when the daily quota is spent; the parser maps both.
 """
 
 from __future__ import annotations
@@ -145,6 +145,18 @@ def last_session(
     return opens, closes
 
 
+def quote_time(opens: datetime, closes: datetime, now: datetime) -> datetime:
+    """The time a daily row's close refers to: its session's close once that has passed.
+
+    While the session still runs, Stooq's row for it moves with the market but says nothing of
+    when its last trade was; the only time it vouches for is the session's open, so that is the
+    row's time (never the fetch time: a value stamped `now` would look newer than a real-time
+    source's quote of a minute ago, and refuse it as going back). The tile then shows its age
+    honestly: how long ago the data could be from.
+    """
+    return closes if closes <= now else opens
+
+
 def stooq_quote(
     bars: list[Bar],
     *,
@@ -157,12 +169,11 @@ def stooq_quote(
 ) -> Quote:
     """The last close as a Quote, the close before it as prev_close, recent closes as sparkline.
 
-    as_of is the session close of the last row's date, or `now` while that session still runs
-    (Stooq's row for today moves with the market).
+    as_of is the session close of the last row's date (see `quote_time`).
     """
     if not bars:
         raise EmptyResult(f"{symbol}: no rows")
-    _, closes = last_session(bars, symbol=symbol, now=now, market=market)
+    opens, closes = last_session(bars, symbol=symbol, now=now, market=market)
     price = bars[-1].close
     prev = bars[-2].close if len(bars) > 1 else None
     return Quote.from_prices(
@@ -174,7 +185,7 @@ def stooq_quote(
         prev_close=prev,
         sparkline=tuple(bar.close for bar in bars[-SPARKLINE:]),
         market=market,
-        as_of=min(closes, now),
+        as_of=quote_time(opens, closes, now),
     )
 
 

@@ -6,10 +6,15 @@ Core rules (failing records are removed; `Finding.rejected` is True):
   nature and are not checked.
 - `duplicate_time` / `out_of_order`: bars of one symbol must go forward in time. Of bars at a
   time already seen the first is kept; a bar earlier than the latest one kept is dropped.
-- `went_back`: a quote or curve point timed earlier than the same symbol's (tenor's) in the
-  previous snapshot (a source answering yesterday's data as today's, a lagging mirror, a
-  slower fallback): a board never replaces a newer value with an older one. When every record
-  goes back, the refresh fails and the last good values stay, with a stale badge.
+- `went_back`: an instrument whose newest record (a quote, a tenor's newest curve point, a
+  symbol's last bar; daily bars by the session they end in, see `session_close`) is timed
+  earlier than its value already shown (a source answering yesterday's data as today's, a
+  lagging mirror, a slower fallback): every record of that instrument is refused, so a board
+  never replaces a newer value (or bar series) with an older one. The times not to go back
+  from are the previous snapshot's by default; the refresher passes its own per source
+  (`since`, see providers.refresher), so that a primary source coming back takes its dataset
+  back from a fallback whose value was newer. When every record goes back, the refresh fails
+  and the last good values stay, with a stale badge.
 
 Already impossible, so not checked again here: NaN or infinite values, prices <= 0 (except
 rates in %) and naive times. `providers.models` refuses them when a provider builds a record.
@@ -33,7 +38,7 @@ Quality rules (records are kept; `Finding.rejected` is False, the finding says w
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -43,7 +48,18 @@ from providers import freshness, markets
 from providers.models import AnyRecord, Bar, Finding, Quote, Snapshot
 
 # Finding lives in providers.models with the snapshot that carries it; re-exported from here.
-__all__ = ["Finding", "cross_check", "missing_sessions", "move_pct", "record_time", "validate"]
+__all__ = [
+    "Finding",
+    "Key",
+    "cross_check",
+    "instrument_key",
+    "missing_sessions",
+    "move_pct",
+    "newest_times",
+    "record_time",
+    "shown_times",
+    "validate",
+]
 
 FUTURE_SLACK = timedelta(minutes=5)  # clocks differ a little; more than this is a bad time
 MAX_DETAIL = 200
@@ -83,6 +99,31 @@ def _label(record: AnyRecord) -> str | None:
     if record.kind == "curve":
         return record.tenor
     return None
+
+
+Key = tuple[str, str]  # (record kind, symbol or tenor): one instrument of a dataset
+_TIMED = ("quote", "curve", "bar")  # the kinds whose values can go back in time
+
+
+def instrument_key(record: AnyRecord) -> Key | None:
+    """Which instrument a quote, curve point or bar is of; None for headlines and events."""
+    label = _label(record)
+    return (record.kind, label) if record.kind in _TIMED and label is not None else None
+
+
+def newest_times(records: Iterable[AnyRecord]) -> dict[Key, datetime]:
+    """The newest time per instrument: a quote's as_of, a tenor's newest point, the last bar."""
+    newest: dict[Key, datetime] = {}
+    for record in records:
+        key, when = instrument_key(record), record_time(record)
+        if key is not None and when is not None and (key not in newest or when > newest[key]):
+            newest[key] = when
+    return newest
+
+
+def shown_times(snapshot: Snapshot | None) -> dict[Key, datetime]:
+    """The newest time of each instrument a snapshot shows (nothing for no snapshot)."""
+    return newest_times(snapshot.records) if snapshot is not None else {}
 
 
 def move_pct(new: float, old: float, *, unit: str | None = None) -> float:
@@ -148,30 +189,55 @@ def _drop_disordered_bars(records: list[AnyRecord]) -> tuple[list[AnyRecord], li
     return kept, findings
 
 
+def session_close(when: datetime, market: str) -> datetime:
+    """The close of the session a daily bar timed `when` belongs to: the first one closing at
+    or after it (as in `missing_sessions`, which places every source's daily time stamp);
+    `when` itself for a market without a calendar or a time beyond it."""
+    if market in markets.ROUND_THE_CLOCK:
+        return when
+    try:
+        closes = markets.calendar(market).schedule["close"]
+    except markets.UnknownMarket:
+        return when
+    slot = int(closes.searchsorted(pd.Timestamp(when), side="left"))
+    return closes.iloc[slot].to_pydatetime() if 0 < slot < len(closes) else when
+
+
 def _drop_went_back(
-    records: list[AnyRecord], previous: Snapshot
+    records: list[AnyRecord], since: Mapping[Key, datetime], dataset: Dataset
 ) -> tuple[list[AnyRecord], list[Finding]]:
-    shown = {
-        (r.kind, _label(r)): when
-        for r in previous.records
-        if r.kind in ("quote", "curve") and (when := record_time(r)) is not None
-    }
-    kept: list[AnyRecord] = []
-    findings: list[Finding] = []
+    bar_times: dict[str, list[datetime]] = defaultdict(list)
     for record in records:
-        when, before = record_time(record), shown.get((record.kind, _label(record)))
-        if when is not None and before is not None and when < before:
-            findings.append(
-                _finding(
-                    "core",
-                    "went_back",
-                    _label(record),
-                    f"{_label(record)}: timed {_stamp(when)}, older than the {_stamp(before)} "
-                    "already shown (went back in time)",
-                )
-            )
-        else:
-            kept.append(record)
+        if isinstance(record, Bar):
+            bar_times[record.symbol].append(record.time)
+    where = _market_of(dataset)
+
+    def older(key: Key, when: datetime, before: datetime) -> bool:
+        kind, label = key
+        if kind == "bar" and _is_daily(bar_times[label]):
+            # Sources stamp a day's bar differently (Yahoo at the open, Stooq at 00:00 UTC):
+            # daily bars go back when they end in an earlier session, not at an earlier time.
+            market = where.get(label, dataset.market)
+            return session_close(when, market) < session_close(before, market)
+        return when < before
+
+    back = {
+        key: (when, since[key])
+        for key, when in newest_times(records).items()
+        if key in since and older(key, when, since[key])
+    }
+    kept = [r for r in records if instrument_key(r) not in back]
+    what = {"quote": "quote", "curve": "newest point", "bar": "last bar"}
+    findings = [
+        _finding(
+            "core",
+            "went_back",
+            label,
+            f"{label}: {what[kind]} timed {_stamp(when)}, older than the {_stamp(before)} "
+            "already shown (went back in time)",
+        )
+        for (kind, label), (when, before) in back.items()
+    ]
     return kept, findings
 
 
@@ -299,15 +365,24 @@ def _stale_source(
 
 
 def validate(
-    records: list[AnyRecord], *, dataset: Dataset, now: datetime, previous: Snapshot | None
+    records: list[AnyRecord],
+    *,
+    dataset: Dataset,
+    now: datetime,
+    previous: Snapshot | None,
+    since: Mapping[Key, datetime] | None = None,
 ) -> tuple[list[AnyRecord], list[Finding]]:
-    """The records fit to show (input order kept) and every finding, core ones first."""
+    """The records fit to show (input order kept) and every finding, core ones first.
+
+    `since`: per instrument, the time its newest record must not go back from; by default the
+    times `previous` shows.
+    """
     kept, future = _drop_future(records, now)
     kept, disorder = _drop_disordered_bars(kept)
     findings = [*future, *disorder]
+    kept, back = _drop_went_back(kept, shown_times(previous) if since is None else since, dataset)
+    findings += back
     if previous is not None and previous.records:
-        kept, back = _drop_went_back(kept, previous)
-        findings += back
         findings += _jumps(kept, dataset, previous)
     findings += _gaps(kept, dataset)
     if previous is not None:

@@ -112,9 +112,12 @@ def test_quote_time_follows_new_york_daylight_saving():
     assert close_time(datetime(2026, 3, 9).date()) == datetime(2026, 3, 9, 20, 15, tzinfo=UTC)
 
 
-def test_a_row_for_today_is_timed_now_and_one_for_tomorrow_is_bad():
-    during = datetime(2026, 7, 2, 15, tzinfo=UTC)
-    assert quote(now=during).as_of == during
+def test_a_row_for_today_is_timed_at_the_open_never_now_and_one_for_tomorrow_is_bad():
+    # 11:00 and 16:14 EDT: the value is from the running session, at least from its 09:30 open
+    for during in (datetime(2026, 7, 2, 15, tzinfo=UTC), datetime(2026, 7, 2, 20, 14, tzinfo=UTC)):
+        assert quote(now=during).as_of == datetime(2026, 7, 2, 13, 30, tzinfo=UTC)
+    early = datetime(2026, 7, 2, 8, tzinfo=UTC)  # 04:00 EDT: only the date itself is known
+    assert quote(now=early).as_of == datetime(2026, 7, 2, 4, tzinfo=UTC)
     with pytest.raises(BadPayload, match="VIX: row dated 2026-07-02 is in the future"):
         quote(now=datetime(2026, 7, 1, 22, tzinfo=UTC))  # 18:00 in New York on July 1
 

@@ -4,7 +4,7 @@ euro, and `load` with the real HttpClient against the loopback upstream."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,8 +101,8 @@ def test_eurusd_is_the_usd_rate(days):
     assert (quote.price, quote.prev_close) == (1.0982, 1.1005)
     assert quote.change == pytest.approx(-0.0023)
     assert quote.change_pct == pytest.approx(-0.0023 / 1.1005 * 100)
-    # 16:00 in Frankfurt, winter time (CET, UTC+1)
-    assert quote.as_of == datetime(2019, 11, 29, 15, 0, tzinfo=UTC)
+    # the 14:15 snapshot in Frankfurt, winter time (CET, UTC+1)
+    assert quote.as_of == datetime(2019, 11, 29, 13, 15, tzinfo=UTC)
     assert len(quote.sparkline) == 65
     assert (quote.sparkline[0], quote.sparkline[-1]) == (1.0968, 1.0982)  # oldest .. newest
     assert (quote.name, quote.market, quote.symbol) == ("EUR/USD", "24/5", "EURUSD")
@@ -126,16 +126,19 @@ def test_cross_pairs_are_derived_from_rates_per_euro(days, pair, price, prev):
     assert quote.change == pytest.approx(price - prev)
 
 
-def test_summer_days_are_stamped_16_00_cest():
+def test_summer_days_are_stamped_14_15_cest():
     autumn = {d: r for d, r in parse_eurofxref(HIST_90D).items() if d <= date(2019, 9, 30)}
     quote = pair_quote(autumn, "EURUSD", now=NOW, name="x")
-    assert quote.as_of == datetime(2019, 9, 30, 14, 0, tzinfo=UTC)
+    assert quote.as_of == datetime(2019, 9, 30, 12, 15, tzinfo=UTC)
     assert quote.price == 1.0889
 
 
-def test_a_file_published_a_little_early_is_capped_at_now(days):
-    early = datetime(2019, 11, 29, 14, 57, tzinfo=UTC)  # 15:57 in Frankfurt
-    assert pair_quote(days, "EURUSD", now=early, name="x").as_of == early
+def test_a_file_published_early_is_timed_at_its_snapshot_never_at_the_fetch(days):
+    fixed = datetime(2019, 11, 29, 13, 15, tzinfo=UTC)  # 14:15 in Frankfurt
+    for fetched in (datetime(2019, 11, 29, 14, 57, tzinfo=UTC), fixed + timedelta(minutes=4)):
+        assert pair_quote(days, "EURUSD", now=fetched, name="x").as_of == fixed
+    with pytest.raises(BadPayload, match=r"EURUSD: .*future"):  # a rate before its snapshot
+        pair_quote(days, "EURUSD", now=datetime(2019, 11, 29, 12, tzinfo=UTC), name="x")
 
 
 def test_a_day_after_today_is_bad_payload(days):

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask_caching.backends import SimpleCache
 
+from config.schema import RecordKind
+from providers.base import Batch
 from providers.board import Board
 from providers.errors import BadPayload, EmptyResult, RateLimited, Unavailable
 from providers.leader import FileLeadership
-from providers.models import Status
+from providers.models import Bar, Quote, Status
 from providers.refresher import Refresher
 from providers.store import SnapshotStore
+from providers.validation import validate
 from tests.providers.fakes import (
     T0,
     HangingProvider,
@@ -392,3 +396,241 @@ def test_an_instrument_missing_from_a_good_answer_keeps_its_last_value_marked_ke
     clock.now = T0.replace(minute=2)
     third = {q.symbol: q for q in refresher.refresh("fx").records}
     assert not third["usdjpy"].kept and third["usdjpy"].price == 103.0
+
+
+# --- going back in time, judged per source --------------------------------------------------
+
+
+def quotes_at(when, price):
+    """A script answering one quote per instrument timed `when` (a lagging or a fast source)."""
+    return lambda request, call: Batch(
+        [Quote(symbol=i.id, name=i.name, price=price, as_of=when) for i in request.instruments]
+    )
+
+
+def make_validated(tmp_path, settings, *providers, clock):
+    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=tmp_path / "snaps")
+    providers_by_name = {p.name: p for p in providers}
+    refresher = Refresher(
+        settings, providers_by_name, store, validator=validate, clock=clock, sleep=lambda s: None
+    )
+    return refresher, store
+
+
+class Switch:
+    """A provider's answer that a test can change: a script, or an error to raise."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def __call__(self, request, call):
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer(request, call)
+
+
+def test_a_recovered_primary_takes_its_dataset_back_within_one_cadence(tmp_path):
+    # Yahoo (a) is down, Stooq (b) serves; Yahoo comes back with a quote timed before Stooq's.
+    primary, secondary = Switch(Unavailable("yahoo down")), Switch(quotes_at(T0, 70.0))
+    clock = Clock(T0)
+    refresher, _ = make_validated(
+        tmp_path,
+        settings_with(["a", "b"], attempts=1),
+        ScriptedProvider("a", primary),
+        ScriptedProvider("b", secondary),
+        clock=clock,
+    )
+    served = refresher.refresh("fx")
+    assert (served.status, served.source) == (Status.FALLBACK, "b")
+
+    lagging = T0 - timedelta(minutes=2)  # older than the fallback's value shown
+    primary.answer = quotes_at(lagging, 71.0)
+    clock.now = T0 + timedelta(seconds=15)  # the next refresh: one cadence later
+    back = refresher.refresh("fx")
+    assert (back.status, back.source, back.error) == (Status.OK, "a", None)
+    assert {(q.price, q.as_of, q.kept) for q in back.records} == {(71.0, lagging, False)}
+    assert back.as_of == lagging, "the primary's own honest time is shown"
+    assert not any(f.rule == "went_back" for f in back.findings)
+
+
+def test_a_new_process_lets_the_primary_take_back_what_a_fallback_served(tmp_path):
+    # A restart (or a new leader) knows only the snapshot: its source says who served it.
+    primary, secondary = Switch(Unavailable("yahoo down")), Switch(quotes_at(T0, 70.0))
+    clock = Clock(T0)
+    settings = settings_with(["a", "b"], attempts=1)
+    providers = (ScriptedProvider("a", primary), ScriptedProvider("b", secondary))
+    before, store = make_validated(tmp_path, settings, *providers, clock=clock)
+    assert before.refresh("fx").source == "b"
+    primary.answer = quotes_at(T0 - timedelta(minutes=2), 71.0)
+    clock.now = T0 + timedelta(seconds=15)
+    after = Refresher(
+        settings, {p.name: p for p in providers}, store, validator=validate, clock=clock
+    )
+    back = after.refresh("fx")
+    assert (back.status, back.source, {q.price for q in back.records}) == (Status.OK, "a", {71.0})
+
+
+def test_a_slower_fallback_or_a_source_going_back_never_replaces_a_newer_value(tmp_path):
+    primary, secondary = Switch(quotes_at(T0, 71.0)), Switch(quotes_at(T0 - timedelta(hours=1), 1))
+    clock = Clock(T0)
+    refresher, _ = make_validated(
+        tmp_path,
+        settings_with(["a", "b"], attempts=1),
+        ScriptedProvider("a", primary),
+        ScriptedProvider("b", secondary),
+        clock=clock,
+    )
+    good = refresher.refresh("fx")
+    # The primary fails; the fallback answers older data than the primary's shown: refused.
+    primary.answer = Unavailable("yahoo down")
+    clock.now = T0 + timedelta(seconds=15)
+    slower = refresher.refresh("fx")
+    assert (slower.status, slower.records) == (Status.STALE, good.records)
+    assert "b: every record failed validation" in slower.error and "went back" in slower.error
+
+    # The primary answers yesterday's data: older than its own value shown, refused too.
+    primary.answer = quotes_at(T0 - timedelta(days=1), 69.0)
+    clock.now = T0 + timedelta(seconds=30)
+    yesterday = refresher.refresh("fx")
+    assert (yesterday.status, yesterday.records) == (Status.STALE, good.records)
+    assert "a: every record failed validation" in yesterday.error
+
+
+def test_a_source_is_held_to_what_it_delivered_itself_after_taking_a_dataset_back(tmp_path):
+    primary, secondary = Switch(Unavailable("down")), Switch(quotes_at(T0, 70.0))
+    clock = Clock(T0)
+    refresher, _ = make_validated(
+        tmp_path,
+        settings_with(["a", "b"], attempts=1),
+        ScriptedProvider("a", primary),
+        ScriptedProvider("b", secondary),
+        clock=clock,
+    )
+    refresher.refresh("fx")  # b serves, timed T0
+    primary.answer = quotes_at(T0 - timedelta(minutes=1), 71.0)
+    clock.now = T0 + timedelta(seconds=15)
+    assert refresher.refresh("fx").source == "a"  # a takes it back, timed T0 - 1 min
+    # a then answers older than what it delivered itself; b answers older than its own T0
+    primary.answer = quotes_at(T0 - timedelta(minutes=5), 72.0)
+    secondary.answer = quotes_at(T0 - timedelta(seconds=30), 73.0)
+    clock.now = T0 + timedelta(seconds=30)
+    snap = refresher.refresh("fx")
+    assert snap.status is Status.STALE and {q.price for q in snap.records} == {71.0}
+
+
+# --- bars never go back ---------------------------------------------------------------------
+
+
+def bar_settings(chain):
+    settings = settings_with(chain, attempts=1, market="XNYS")
+    dataset = settings.datasets["fx"].model_copy(
+        update={"kind": RecordKind.BAR, "refresh_s": 900, "stale_after_s": 345600}
+    )
+    return settings.model_copy(update={"datasets": {"fx": dataset}})
+
+
+def bars_to(last_day: int, symbols=("eurusd", "usdjpy")):
+    """Daily bars of 25 Nov .. `last_day` Dec 2026 (weekdays), timed at the New York open."""
+
+    def script(request, call):
+        days = [datetime(2026, 11, 23, 14, 30, tzinfo=UTC) + timedelta(days=n) for n in range(12)]
+        days = [
+            d for d in days if d.weekday() < 5 and d <= datetime(2026, 12, last_day, 23, tzinfo=UTC)
+        ]
+        return Batch(
+            [
+                Bar(symbol=i.id, time=d, open=10, high=11, low=9, close=10)
+                for i in request.instruments
+                if i.id in symbols
+                for d in days
+            ]
+        )
+
+    return script
+
+
+def last_bars(snapshot):
+    """The day of December of each symbol's last bar."""
+    return {
+        s: max(b.time for b in snapshot.records if b.symbol == s).day for s in ("eurusd", "usdjpy")
+    }
+
+
+def test_bars_never_go_back_a_lagging_fallback_keeps_the_shown_bars(tmp_path):
+    primary, secondary = Switch(bars_to(3)), Switch(bars_to(2))
+    clock = Clock(datetime(2026, 12, 4, 15, tzinfo=UTC))
+    refresher, _ = make_validated(
+        tmp_path,
+        bar_settings(["a", "b"]),
+        ScriptedProvider("a", primary),
+        ScriptedProvider("b", secondary),
+        clock=clock,
+    )
+    good = refresher.refresh("fx")
+    assert last_bars(good) == {"eurusd": 3, "usdjpy": 3}
+    # Yahoo down, Stooq two days behind: the technicals keep the bars to 3 Dec, marked stale.
+    primary.answer = Unavailable("yahoo down")
+    clock.now += timedelta(minutes=15)
+    behind = refresher.refresh("fx")
+    assert behind.status is Status.STALE and behind.records == good.records
+    assert "went back" in behind.error
+    # A fallback behind for one symbol only: that one keeps its shown bars, and says so.
+    secondary.answer = lambda request, call: Batch(
+        bars_to(2, ("eurusd",))(request, call).records
+        + bars_to(4, ("usdjpy",))(request, call).records
+    )
+    clock.now += timedelta(minutes=15)
+    partly = refresher.refresh("fx")
+    assert (partly.status, last_bars(partly)) == (Status.FALLBACK, {"eurusd": 3, "usdjpy": 4})
+    kept = [b for b in partly.records if b.symbol == "eurusd"]
+    assert kept == [b for b in good.records if b.symbol == "eurusd"]
+    assert "previous value kept for eurusd" in partly.error
+    assert [(f.rule, f.symbol) for f in partly.findings if f.rejected] == [("went_back", "eurusd")]
+
+
+# --- the cap on hung calls ------------------------------------------------------------------
+
+
+def test_concurrent_hung_calls_across_datasets_never_exceed_max_hung_calls(tmp_path):
+    from config.schema import Settings
+
+    one = settings_with(["a", "b"], deadline_s=0.3, attempts=2, backoff_s=0, max_hung_calls=2)
+    datasets = {f"ds{n}": one.datasets["fx"] for n in range(6)}
+    settings = Settings(
+        scenes={"all": {"title": "All", "datasets": list(datasets)}},
+        datasets=datasets,
+        refresh=one.refresh,
+    )
+    hung = HangingProvider("a")
+    refresher, _ = make(tmp_path, settings, hung, ScriptedProvider("b", answers(7.0)))
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            seen.append(refresher.hung.count("a"))
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    snaps = {}
+    threads = [
+        threading.Thread(target=lambda n=name: snaps.__setitem__(n, refresher.refresh(n)))
+        for name in datasets
+    ]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert hung.calls == 2, "no more calls than the cap may ever be left hanging"
+        assert refresher.hung.count("a") == 2
+        assert {(s.status, s.source) for s in snaps.values()} == {(Status.FALLBACK, "b")}
+        errors = " ".join(s.error for s in snaps.values())
+        assert "earlier calls still hung" in errors
+        assert not any(f"{n} earlier calls" in errors for n in range(3, 20))
+    finally:
+        hung.release.set()
+        stop.set()
+        watcher.join()
+    assert max(seen) <= 2, max(seen)

@@ -24,6 +24,7 @@ from providers.rss import (
     defuse_charrefs,
     newest_unique,
     parse_feed,
+    read_feed,
     safe_link,
 )
 
@@ -339,14 +340,68 @@ def test_failing_or_hung_feeds_are_problems_and_the_other_feeds_are_merged(
     assert again.problems[-1] == "f3: an earlier fetch is still running"
     merged = load(provider, upstream, "/g.rss", "/atom.xml").records
     assert len(merged) == 45 and merged[0].source == "Feed 0" and merged[-1].source == "Feed 1"
-    real_parse = rss_module.parse_feed
+    real_read = rss_module.read_feed
 
     def crash_on_atom(data, *, source, now):  # a parser bug on one feed spares the others
-        return real_parse(data, source=source, now=now) if source == "Feed 0" else 1 / 0
+        return real_read(data, source=source, now=now) if source == "Feed 0" else 1 / 0
 
-    monkeypatch.setattr(rss_module, "parse_feed", crash_on_atom)
+    monkeypatch.setattr(rss_module, "read_feed", crash_on_atom)
     batch = load(provider, upstream, "/g.rss", "/atom.xml")
     assert batch.problems == ["f1: unreadable feed (ZeroDivisionError)"]
+
+
+def test_a_malformed_feed_that_still_gives_items_shows_them_and_says_it_is_malformed(
+    provider, upstream
+):
+    # The Guardian feed cut off after its 27th item (its body ends mid-element): feedparser's
+    # loose parser reads what came before (`bozo`), which the board shows, with a note.
+    cut = GUARDIAN[: GUARDIAN.index(b"<item>", len(GUARDIAN) // 2)] + b"<item><title>Half"
+    feed = read_feed(cut, source="Guardian US", now=NOW, limit=100)
+    assert len(feed.headlines) == 27
+    assert feed.malformed is not None and feed.malformed.startswith("no element found at line")
+    assert parse_feed(cut, source="Guardian US", now=NOW, limit=100) == feed.headlines
+    assert read_feed(GUARDIAN, source="Guardian US", now=NOW).malformed is None
+    mismatched = rss(item("First"), item("Second <b>bold"))
+    assert read_feed(mismatched, source="S", now=NOW).malformed == "mismatched tag at line 1"
+
+    upstream.route("/cut.rss", body=cut, headers={"Content-Type": "application/rss+xml"})
+    upstream.route("/g.rss", body=GUARDIAN, headers={"Content-Type": "application/rss+xml"})
+    batch = load(provider, upstream, "/g.rss", "/cut.rss")
+    assert {r.source for r in batch.records} == {"Feed 0", "Feed 1"}
+    [problem] = batch.problems
+    assert problem.startswith("f1: malformed feed (no element found at line ")
+    assert problem.endswith("); 27 item(s) read from it are shown")
+
+
+def test_a_malformed_feed_note_reaches_the_status_api_with_the_dataset_ok(make_settings, upstream):
+    from flask_caching.backends import SimpleCache
+
+    from components.status import status_table
+    from providers.board import Board
+    from providers.refresher import Refresher
+    from providers.store import SnapshotStore
+
+    cut = GUARDIAN[: GUARDIAN.index(b"<item>", len(GUARDIAN) // 2)]
+    upstream.route("/cut.rss", body=cut, headers={"Content-Type": "application/rss+xml"})
+    settings = make_settings(providers={"rss": {"requests_per_second": 50}})
+    news = settings.datasets["news"].model_copy(
+        update={
+            "instruments": [
+                Instrument(
+                    id="guardian", name="Guardian", symbols={"rss": upstream.url + "/cut.rss"}
+                )
+            ]
+        }
+    )
+    settings = settings.model_copy(update={"datasets": {**settings.datasets, "news": news}})
+    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=None)
+    refresher = Refresher(settings, {"rss": RssProvider(settings)}, store, clock=lambda: NOW)
+    refresher.refresh("news")
+    status = Board(settings, store, refresher, clock=lambda: NOW).dataset_status("news")
+    assert (status["status"], status["source"], status["records"]) == ("ok", "rss", 27)
+    assert status["error"].startswith("guardian: malformed feed (no element found at line ")
+    table = str(status_table(Board(settings, store, refresher, clock=lambda: NOW)))
+    assert "guardian: malformed feed (no element found" in table
 
 
 def failing() -> dict:

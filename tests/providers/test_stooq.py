@@ -108,8 +108,15 @@ def test_quote_is_the_last_close_against_the_one_before():
 
 
 def test_quote_time_during_the_session_and_without_a_calendar():
-    during = datetime(2025, 4, 7, 15, tzinfo=UTC)
-    assert stooq_quote(bars(), symbol="^spx", name="x", now=during, market="XNYS").as_of == during
+    # A row for a session still running is timed at the session's open, never at the fetch:
+    # stamped `now`, it would refuse a real-time source's quote of a minute ago as going back.
+    for during in (datetime(2025, 4, 7, 15, tzinfo=UTC), datetime(2025, 4, 7, 19, 59, tzinfo=UTC)):
+        quote = stooq_quote(bars(), symbol="^spx", name="x", now=during, market="XNYS")
+        assert quote.as_of == datetime(2025, 4, 7, 13, 30, tzinfo=UTC)  # 09:30 EDT
+    after = datetime(2025, 4, 7, 20, 1, tzinfo=UTC)
+    assert stooq_quote(bars(), symbol="^spx", name="x", now=after, market="XNYS").as_of == (
+        datetime(2025, 4, 7, 20, tzinfo=UTC)
+    )
     for market in (None, "24/7", "NOPE"):  # no exchange calendar: the date at 00:00 UTC
         quote = stooq_quote(bars(), symbol="^spx", name="x", now=NOW, market=market)
         assert quote.as_of == datetime(2025, 4, 7, tzinfo=UTC)
@@ -123,7 +130,7 @@ def test_a_row_dated_after_now_is_bad_but_a_futures_session_begins_the_evening_b
         stooq_quote(bars(), symbol="^spx", name="x", now=before_open, market="XNYS")
     sunday_evening = datetime(2025, 4, 6, 23, tzinfo=UTC)  # CME's Monday session runs
     quote = stooq_quote(bars(), symbol="cl.f", name="x", now=sunday_evening, market="CMES")
-    assert quote.as_of == sunday_evening
+    assert quote.as_of == datetime(2025, 4, 6, 22, tzinfo=UTC)  # its open, 17:00 CDT
     assert last_session(bars(), symbol="^spx", now=NOW, market="XNYS")[0] == datetime(
         2025, 4, 7, 13, 30, tzinfo=UTC
     )

@@ -172,6 +172,44 @@ def test_curve_points_going_back_are_refused_per_tenor():
     assert kept == [other] and rules(findings) == [("went_back", "10Y")]
 
 
+def test_a_curve_keeps_its_week_and_month_old_points_when_refreshed():
+    # The board shows three curves; the older two are not "going back" while the newest
+    # point of each tenor is not older than the one shown.
+    days = [NOW - timedelta(days=back) for back in (28, 7, 0)]
+    points = [CurvePoint(tenor="10Y", years=10, yield_pct=4.0, as_of=d) for d in days]
+    shown = snapshot(*points, as_of=days[-1])
+    kept, findings = validate(points, dataset=dataset(), now=NOW, previous=shown)
+    assert (kept, findings) == (points, [])
+
+
+def test_a_bar_series_whose_last_bar_is_older_than_the_one_shown_is_refused_whole():
+    shown = snapshot(
+        *daily("2024-12-02", "2024-12-03"), *daily("2024-12-02", "2024-12-03", symbol="ndx")
+    )
+    behind = daily("2024-11-29", "2024-12-02")  # a source two days behind: last bar 2 Dec
+    same = daily("2024-12-02", "2024-12-03", symbol="ndx")
+    now = datetime(2024, 12, 4, 15, tzinfo=UTC)
+    kept, findings = validate([*behind, *same], dataset=dataset(), now=now, previous=shown)
+    assert kept == same
+    assert rules(findings) == [("went_back", "spx")]
+    assert findings[0].rejected
+    assert "last bar timed 2024-12-02 14:30 UTC, older than the 2024-12-03" in findings[0].detail
+
+
+def test_since_replaces_the_shown_times_it_is_judged_against():
+    shown = snapshot(quote("spx", at=NOW), as_of=NOW)
+    earlier = NOW - timedelta(minutes=3)
+    record = [quote("spx", 99.0, at=earlier)]
+    # what the refresher passes for a source taking its dataset back from a newer fallback
+    kept, findings = validate(record, dataset=dataset(), now=NOW, previous=shown, since={})
+    assert (kept, findings) == (record, [])
+    older_than_own = {("quote", "spx"): earlier + timedelta(minutes=1)}
+    kept, findings = validate(
+        record, dataset=dataset(), now=NOW, previous=shown, since=older_than_own
+    )
+    assert kept == [] and rules(findings) == [("went_back", "spx")]
+
+
 def test_a_clean_batch_passes_untouched():
     records = [quote("spx"), quote("ndx"), *daily("2024-03-04", "2024-03-05", "2024-03-06")]
     kept, findings = validate(records, dataset=dataset(), now=NOW, previous=None)
@@ -395,3 +433,22 @@ def test_findings_are_frozen_strict_and_short():
         finding.rule = "other"
     with pytest.raises(ValidationError):
         Finding(tier="core", rule="x", symbol=None, detail="d", rejected=True, extra=1)
+
+
+def test_stooq_bars_of_the_session_yahoo_shows_are_not_going_back_a_day_behind_are(gspc, spx):
+    # Yahoo stamps a day's bar at the New York open (the live one at its last trade), Stooq at
+    # 00:00 UTC of the date: the same session's bar is earlier in time at Stooq, yet not older.
+    # A series ending a day before is.
+    as_spx = [b.model_copy(update={"symbol": "spx"}) for b in gspc]
+    shown = snapshot(*as_spx[-60:])
+    # the recording's last bar is the live one, timed at its last trade
+    assert shown.records[-1].time == datetime(2024, 2, 29, 18, 46, 29, tzinfo=UTC)
+    stooq = [b.model_copy(update={"symbol": "spx"}) for b in spx]
+    same_day = [b for b in stooq if b.time.date() <= date(2024, 2, 29)]
+    day_behind = [b for b in stooq if b.time.date() <= date(2024, 2, 28)]
+    after = datetime(2024, 3, 1, tzinfo=UTC)
+    daily_dataset = dataset(kind=RecordKind.BAR)
+    kept, findings = validate(same_day, dataset=daily_dataset, now=after, previous=shown)
+    assert (kept, findings) == (same_day, [])
+    kept, findings = validate(day_behind, dataset=daily_dataset, now=after, previous=shown)
+    assert kept == [] and rules(findings) == [("went_back", "spx")]
