@@ -91,14 +91,30 @@ class Provider(ABC):
         return pairs
 
     def each_instrument(
-        self, request: Request, one: Callable[[Instrument, str], list[AnyRecord]]
+        self,
+        request: Request,
+        one: Callable[[Instrument, str], list[AnyRecord]],
+        *,
+        stop_when_limited: bool = False,
     ) -> Batch:
-        """Records of every mapped instrument, one at a time; a failing one is a problem."""
+        """Records of every mapped instrument, one at a time; a failing one is a problem.
+
+        `stop_when_limited`: after a rate limit the rest are not requested (each is a problem,
+        "not tried"), for sources that limit by address or quota rather than by symbol, where
+        each further hit only prolongs the block or spends more of the quota.
+        """
         records: list[AnyRecord] = []
         errors: list[ProviderError] = []
+        limited: RateLimited | None = None
         for instrument, symbol in self.mapped(request):
             try:
+                if limited:
+                    raise RateLimited(f"{symbol}: not tried, rate limited", limited.retry_after_s)
                 records.extend(one(instrument, symbol))
+            except RateLimited as exc:
+                errors.append(exc)
+                if stop_when_limited:
+                    limited = limited or exc
             except ProviderError as exc:
                 errors.append(exc)
         return batch_of(records, errors)

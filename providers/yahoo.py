@@ -23,7 +23,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request, batch_of
+from providers.base import Batch, Provider, Request
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -295,17 +295,8 @@ class YahooProvider(Provider):
         """
         if request.kind not in self.kinds:
             raise NotConfigured(f"yahoo does not serve {request.kind} datasets")
-        records: list[AnyRecord] = []
-        errors: list[ProviderError] = []
-        limited: RateLimited | None = None
-        for inst, symbol in self.mapped(request):
-            try:
-                if limited:
-                    raise RateLimited(f"{symbol}: not tried, rate limited", limited.retry_after_s)
-                records.extend(self._records(inst, symbol, request))
-            except RateLimited as exc:
-                errors.append(exc)
-                limited = limited or exc
-            except ProviderError as exc:
-                errors.append(exc)
-        return batch_of(records, errors)
+        return self.each_instrument(
+            request,
+            lambda inst, symbol: self._records(inst, symbol, request),
+            stop_when_limited=True,
+        )
