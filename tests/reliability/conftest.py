@@ -111,7 +111,9 @@ def board_config(workdir: Path, upstream_url: str, port: int) -> dict:
     crypto = datasets["crypto"]
     crypto.update(chains={"open": ["coingecko"]}, refresh_s=1, stale_after_s=60)
     crypto["instruments"] = [i for i in crypto["instruments"] if i["id"] in ("btc", "eth")]
-    datasets["volatility"].update(chains={"open": ["cboe"]}, refresh_s=1)
+    # CBOE's daily file times a row at its session's close, or its open while the session runs
+    # (the row says no time of day): a daily dataset here, stale after a day, not minutes.
+    datasets["volatility"].update(chains={"open": ["cboe"]}, refresh_s=1, stale_after_s=86_400)
     datasets["volatility"]["instruments"] = datasets["volatility"]["instruments"][1:2]  # VIX
     datasets["history"].update(chains={"open": ["stooq"]}, refresh_s=1)
     datasets["history"]["instruments"] = datasets["history"]["instruments"][:1]  # S&P 500

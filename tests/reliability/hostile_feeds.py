@@ -224,6 +224,19 @@ def bad_encodings() -> dict[str, bytes]:
     }
 
 
+# The bad encodings feedparser still reads items from, with its parser's complaint: the feed's
+# items are shown and the dataset's error says it is malformed.
+MALFORMED = {
+    "nul-bytes": "not well-formed (invalid token) at line 1",
+    "bad-charrefs": "reference to invalid character number at line 1",
+}
+
+
+def malformed_note(feed: str, case: str, items: int = 2) -> str:
+    """What the news dataset says of a malformed feed `case` served as `feed`."""
+    return f"{feed}: malformed feed ({MALFORMED[case]}); {items} item(s) read from it are shown"
+
+
 class StreamedFeed:
     """A loopback server for one feed URL: the first request gets `first` (with its length),
     later ones an endless RSS body with no Content-Length, which only a reader that counts as

@@ -21,13 +21,13 @@ from flask_caching.backends import SimpleCache
 
 from app import create_app
 from config.schema import Instrument, RecordKind, Settings
+from providers.refresher import Refresher
+from providers.store import SnapshotStore
 from pages import news
 from providers.base import Request
 from providers.errors import BadPayload
 from providers.models import Status
-from providers.refresher import Refresher
 from providers.rss import RssProvider
-from providers.store import SnapshotStore
 from tests.reliability import hostile_feeds as hf
 from tests.services import wait_until
 
@@ -158,7 +158,10 @@ ROUND_TITLES = {
 ROUND_PROBLEMS = {
     "markup-and-bombs": [f"feed{i}: {ENTITIES_REFUSED}" for i in (1, 2, 3, 4)],
     "escaped-cdata-atom": [],
-    "encodings": [f"feed{SLOTS - 1}: not an RSS or Atom feed"],  # the odd-length UTF-16 one
+    "encodings": [
+        f"feed{SLOTS - 1}: not an RSS or Atom feed",  # the odd-length UTF-16 one
+        *(hf.malformed_note(f"feed{list(hf.bad_encodings()).index(c)}", c) for c in hf.MALFORMED),
+    ],
 }
 
 
@@ -294,7 +297,10 @@ def test_invalid_encodings_become_plain_text_or_a_clear_refusal_and_the_rest_mer
         urls[case] = f"{upstream.url}/{case}.xml"
     batch = load(RssProvider(open_settings(make_settings)), urls)
 
-    assert batch.problems == ["utf16-odd: not an RSS or Atom feed"]  # not a parser crash
+    assert batch.problems == [
+        "utf16-odd: not an RSS or Atom feed",  # not a parser crash
+        *(hf.malformed_note(case, case) for case in hf.MALFORMED),  # shown, and said so
+    ]
     titles = {h.source: [] for h in batch.records}
     for h in batch.records:
         titles[h.source].append(h.title)
