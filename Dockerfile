@@ -12,6 +12,9 @@ COPY components/ components/
 COPY config/ config/
 COPY pages/ pages/
 COPY providers/ providers/
+COPY engine/ engine/
+COPY analytics/ analytics/
+COPY web/ web/
 COPY assets/ assets/
 COPY deploy/gunicorn.conf.py deploy/
 RUN pip install -c constraints.txt -e . \

@@ -19,19 +19,20 @@ import dash
 import flask
 from dash import Dash
 
-from components import dashguard
 from components.scene import ScenePage, register_scene_callbacks
 from components.shell import register_shell_callbacks, shell
 from config import ConfigError, Settings, load_settings, secrets_of
+from engine.board import Board
+from engine.build import build_engine, check_settings
+from engine.freshness import dataset_markets
+from engine.refresher import Refresher, utc_now
 from providers import markets
 from providers.base import Provider
-from providers.board import EXTENSION, Board
-from providers.endpoints import register_endpoints
-from providers.engine import build_engine, check_settings
-from providers.freshness import dataset_markets
-from providers.logs import configure_json_logging
-from providers.refresher import Refresher, utc_now
-from providers.security import install_security
+from web import callback_guard as dashguard
+from web.boards import EXTENSION
+from web.endpoints import register_endpoints
+from web.logs import configure_json_logging
+from web.security import install_security
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("wallboard")
@@ -115,7 +116,7 @@ def create_app(
     providers: dict[str, Provider] | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Dash:
-    """Build the Dash app for a configuration: its engine (providers.engine.build_engine, the
+    """Build the Dash app for a configuration: its engine (engine.build.build_engine, the
     builder the refresher process uses too), pages and endpoints."""
     engine = build_engine(settings, providers=providers, clock=clock)
     app = Dash(

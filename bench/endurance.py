@@ -4,7 +4,7 @@ changes (60 in quick mode), watching the JS heap, the DOM, the console and the c
 The demo edition runs under `gunicorn -c deploy/gunicorn.conf.py` (tests/services.AppInstance,
 2 workers) with every scene's `dwell_s` set to 1; the browser opens `/?kiosk=1` once the
 refresher has a snapshot of every dataset (so no scene is skipped for want of data) and is never
-reloaded: the carousel navigates with dcc.Location (assets/wallboard.js). Only a first load that
+reloaded: the carousel navigates with dcc.Location (assets/32_carousel.js). Only a first load that
 draws no scene at all is reloaded (up to 3 times), and reported as broken.
 
 - Scene changes: `location.pathname` polled about every 100 ms; each new path is one change.

@@ -14,7 +14,7 @@ import flask
 from dash import Dash, html
 
 import app as wallboard
-from providers.board import EXTENSION
+from web.boards import EXTENSION
 
 CAPTURE_KEY = "bench:floor:{scene}"
 

@@ -24,7 +24,7 @@ WHERE_JS = """(function () {
           scene ? scene.getAttribute('data-scene') : null];
 })()"""
 ELEMENTS_JS = "document.getElementsByTagName('*').length"
-# Entries in Dash's undo history (-1: no renderer store); assets/wallboard.js keeps it short.
+# Entries in Dash's undo history (-1: no renderer store); assets/35_undo_history.js keeps it short.
 HISTORY_JS = """(function () {
   var store = window.store;
   var history = store && store.getState ? store.getState().history : null;

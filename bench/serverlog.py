@@ -54,7 +54,7 @@ def tracebacks(instance: AppInstance, since: int = 0) -> list[str]:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            # The app logs an exception as its type and message (providers/logs.py).
+            # The app logs an exception as its type and message (web/logs.py).
             exc = str(entry.get("exc_info") or "").strip()
             if exc:
                 found.append(f"{entry.get('message', '')}: {exc.splitlines()[-1]}")

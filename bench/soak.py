@@ -27,7 +27,7 @@ refresher has a snapshot of every dataset and never reloaded:
   node counter; and the page's own elements at the first scene no more at the end than at
   the start (NODE_SLACK);
 - Dash's undo history (each interval tick is an entry, never dropped by Dash itself:
-  plotly/dash#727) no longer than UNDO_HISTORY_MAX: assets/wallboard.js trims it;
+  plotly/dash#727) no longer than UNDO_HISTORY_MAX: assets/35_undo_history.js trims it;
 - the server: no 5xx in the access log and no exception logged with a traceback.
 """
 
@@ -68,8 +68,9 @@ PHASE_S = 20.0
 LOG_EVERY_S = 5.0
 HEAP_GROWTH_PCT = 10.0
 NODE_SLACK = 1.02
-# Dash's undo history, which assets/wallboard.js trims to 10 entries every 10 s; a few interval
-# ticks a second come on top in between. Untrimmed it grows by about two entries a second.
+# Dash's undo history, which assets/35_undo_history.js trims to 10 entries every 10 s; a few
+# interval ticks a second come on top in between. Untrimmed it grows by about two entries a
+# second.
 UNDO_HISTORY_MAX = 60
 REFUSING_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens, connections fail
 
@@ -340,7 +341,7 @@ def fetch_failures(instance: AppInstance) -> int:
         return 0
     text = instance.error_log.read_text(errors="replace")
     return sum(
-        1 for line in text.splitlines() if '"providers.refresher"' in line and " failed: " in line
+        1 for line in text.splitlines() if '"engine.refresher"' in line and " failed: " in line
     )
 
 

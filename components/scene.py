@@ -25,11 +25,12 @@ from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components.badges import stale_badge
-from components.dashguard import refuse
 from components.patch import body_patch, plain
 from config.schema import Settings
-from providers.board import Board, current_board
+from engine.board import Board
 from providers.models import Snapshot, Status
+from web.boards import current_board
+from web.callback_guard import refuse
 
 MIN_POLL_S, MAX_POLL_S = 5, 30
 PENDING_POLL_MS = 1000

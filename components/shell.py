@@ -1,7 +1,7 @@
 """The frame around every scene: header with market clocks, navigation for analysts, the kiosk
 carousel (progress bar, paused indicator), the ticker tape, the offline banner, the banner
 saying no market source could be reached (with the way to the demo edition) and the DEMO
-watermark. The carousel itself runs in the browser (assets/wallboard.js); the server only tells
+watermark. The carousel itself runs in the browser (assets/32_carousel.js); the server only tells
 it which scenes have data.
 """
 
@@ -15,8 +15,9 @@ from components.format import format_change, format_price
 from components.scene import has_data, view_of
 from components.status import NO_SOURCE_REACHED, no_source_reached
 from config.schema import Edition, Settings
-from providers.board import Board, current_board
+from engine.board import Board
 from providers.models import Headline, Quote
+from web.boards import current_board
 
 HEALTH_POLL_MS = 10_000
 TICKER_POLL_MS = 30_000

@@ -8,7 +8,7 @@ from dash import html
 from components.badges import stale_badge
 from components.format import format_age
 from config.schema import Edition
-from providers.board import Board
+from engine.board import Board
 from providers.models import Snapshot, Status
 
 NO_SOURCE_REACHED = (

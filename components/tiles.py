@@ -11,11 +11,11 @@ from datetime import datetime
 
 from dash import html
 
+from analytics.derived import curve_spreads
 from components.badges import LOOK, age_span
 from components.figures import direction_colour, sparkline_svg
 from components.format import direction, format_change, format_price
 from config.schema import Dataset, Instrument
-from providers.derived import curve_spreads
 from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
 
 

@@ -1,4 +1,5 @@
 """Load `wallboard.yaml`, apply environment overrides and validate, or say exactly what is wrong.
+Imports nothing of the board: every other folder may import it.
 
 Environment variables (they win over the file):
   WALLBOARD_CONFIG   path of the YAML file (default: config/wallboard.yaml)

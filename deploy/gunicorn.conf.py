@@ -5,7 +5,7 @@
   buffers slow clients, so one thread per worker serves them best (measured below).
   WEB_CONCURRENCY overrides the worker count; command-line options override anything here.
 - The app is loaded once in the master (preload) and forked: faster start, shared memory.
-- The refresher runs once per host in its own process (providers.service), started and
+- The refresher runs once per host in its own process (engine.refresher_process), started and
   restarted by the master, never in the workers; with Redis one of the hosts' refreshers leads.
 - Access log: one JSON object per request on stdout; errors as JSON on stderr (the app's own).
 - Graceful restart: SIGHUP restarts the workers and the refresher with the configuration file
@@ -102,7 +102,7 @@ logger_class = JsonAccessLogger
 
 
 class RefresherProcess:
-    """The host's refresher (`python -m providers.service`), restarted with backoff if it dies.
+    """The host's refresher (`python -m engine.refresher_process`), restarted (backoff) if it dies.
 
     Spawned with posix_spawn, not subprocess.Popen: Popen waits on a pipe that a worker forked
     by the master at the same moment would inherit and hold open, hanging the supervisor."""
@@ -126,7 +126,7 @@ class RefresherProcess:
         env = dict(os.environ)
         if self.config is not None:
             env["WALLBOARD_CONFIG"] = str(self.config)
-        command = [sys.executable, "-m", "providers.service"]
+        command = [sys.executable, "-m", "engine.refresher_process"]
         # gunicorn's listening sockets are inheritable; the refresher must not keep the port.
         close = [(os.POSIX_SPAWN_CLOSE, fd) for fd in self.listeners]
         # In the master's working directory: the project (chdir above).
@@ -190,7 +190,7 @@ def _accept_configuration(server):
     one the refresher runs on (so a file edited later, or left broken, cannot stop a restarted
     refresher). Returns the settings, or None with the reason logged."""
     from config import DEFAULT_CONFIG, ConfigError, load_settings
-    from providers.engine import check_settings, resolve
+    from engine.build import check_settings, resolve
 
     board = server.app.wsgi().extensions["wallboard"]
     state_dir = resolve(board.settings.state_dir)
@@ -233,8 +233,8 @@ def on_reload(server) -> None:
     preloaded app, so every new worker (and every later recycled one) starts with it, then
     restart the refresher on it. A bad file is refused: the workers and the refresher keep the
     running configuration."""
-    from providers.endpoints import reload_settings
-    from providers.engine import check_settings
+    from engine.build import check_settings
+    from web.endpoints import reload_settings
 
     settings = _accept_configuration(server)
     if settings is None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from analytics.derived import CrossMatrix, fx_cross_matrix
 from components.figures import DIVERGING, GRAPH_CONFIG, MUTED, TEMPLATE_NAME
 from components.scene import SceneView, scene_layout
 from components.sections import reason
 from components.tiles import quote_tile
-from providers.derived import CrossMatrix, fx_cross_matrix
 from providers.models import Quote, Snapshot, Status
 
 SCENE = "fx"

@@ -3,7 +3,7 @@ policy rates; the policy path the fed funds futures imply for the next FOMC meet
 
 The curve provider sends one curve per date it has (the demo one date, Treasury three: the
 latest and the latest at least 7 and 28 days older); the scene draws whatever dates are present.
-The implied path (providers/fedwatch.py, the CME FedWatch method) reads the futures quotes
+The implied path (analytics/fedwatch.py, the CME FedWatch method) reads the futures quotes
 (instrument ids `zq_YYYY_MM` give the contract month), the FOMC dates from the calendar
 dataset's `fomc` schedule, and the effective rate from the policy rates when it is there.
 """
@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from analytics.derived import SPREADS, curve_spreads
+from analytics.fedwatch import MeetingOdds, contract_month, implied_path
 from components.badges import LOOK, chart_caption
 from components.figures import FLAT, GRAPH_CONFIG, SERIES, TEMPLATE_NAME
 from components.format import direction
 from components.scene import SceneView, scene_layout
 from components.sections import reason
 from components.tiles import quote_tile
-from providers.derived import SPREADS, curve_spreads
-from providers.fedwatch import MeetingOdds, contract_month, implied_path
 from providers.models import CurvePoint, Quote, Snapshot, Status
 
 SCENE = "rates"

@@ -26,14 +26,14 @@ import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from plotly.subplots import make_subplots
 
+from analytics import indicators
 from components.figures import DOWN, GRAPH_CONFIG, MUTED, TEMPLATE_NAME, TEXT, UP
 from components.format import direction, format_change, format_price
 from components.scene import SceneView, ids, query_state, scene_layout, view_of
 from components.sections import reason
 from config.schema import Instrument
-from providers import indicators
-from providers.board import current_board
 from providers.models import Bar, Snapshot
+from web.boards import current_board
 
 SCENE = "technicals"
 DATASET = "history"

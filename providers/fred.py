@@ -18,6 +18,7 @@ import defusedxml.ElementTree as SafeET
 
 from config.schema import Instrument, RecordKind, Settings
 from providers.base import Batch, Provider, Request, http_client, most_telling
+from providers.configured_events import AHEAD, BEHIND, scheduled_events
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -27,7 +28,6 @@ from providers.errors import (
     Unavailable,
 )
 from providers.models import AnyRecord, CalendarEvent, Quote
-from providers.schedule import AHEAD, BEHIND, scheduled_events
 from providers.treasury import MAX_FUTURE, NEW_YORK, check_yield, curve_points
 
 NAME = "fred"

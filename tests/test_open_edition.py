@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask_caching.backends import SimpleCache
 
+from engine.refresher import Refresher
+from engine.store import SnapshotStore
 from providers.base import build_providers
 from providers.errors import BadPayload
 from providers.http import HttpClient
 from providers.models import Status
-from providers.refresher import Refresher
-from providers.store import SnapshotStore
 from providers.yahoo import YahooProvider
 from tests.conftest import FIXTURES
 

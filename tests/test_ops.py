@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from config import DEFAULT_CONFIG
-from providers.logs import RedactingFilter, configure_json_logging, redact
+from web.logs import RedactingFilter, configure_json_logging, redact
 
 TOKEN = "s3cret-admin-token-0123456789"
 

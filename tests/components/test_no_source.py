@@ -15,10 +15,10 @@ from app import create_app
 from components.scene import view_of
 from components.shell import shell
 from components.status import NO_SOURCE_REACHED, no_source_reached
+from engine.board import Board
+from engine.store import SnapshotStore
 from providers.base import build_providers
-from providers.board import Board
 from providers.models import CalendarEvent, Quote, Snapshot, Status
-from providers.store import SnapshotStore
 from tests.pages.helpers import prop, text_of, walk
 from tests.test_app import offline_settings, offline_yahoo
 

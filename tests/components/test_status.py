@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from flask_caching.backends import SimpleCache
 
 from components.status import system_summary
-from providers.board import Board
-from providers.store import SnapshotStore
+from engine.board import Board
+from engine.store import SnapshotStore
 from tests.test_app import text_of
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

@@ -163,7 +163,7 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
 
 
 def test_app_start_checks_providers_markets_and_pages(tmp_path: Path) -> None:
-    from providers.engine import check_settings
+    from engine.build import check_settings
 
     def mutate(d):
         d["datasets"]["fx"]["chains"]["open"] = ["yahoo", "nosuch"]

@@ -28,7 +28,7 @@ def cmdline(pid: int) -> str:
 
 
 def refresher_pids(app: AppInstance) -> set[int]:
-    return {pid for pid in app.pids() if "providers.service" in cmdline(pid)}
+    return {pid for pid in app.pids() if "engine.refresher_process" in cmdline(pid)}
 
 
 @pytest.fixture

@@ -90,7 +90,7 @@ def boards(tmp_path, checkout) -> Iterator[list[tuple[Path, int, subprocess.Pope
 def test_two_boards_with_their_own_state_dirs_share_nothing(tmp_path, checkout, boards):
     # The copy's own modules are the ones that run (not the checkout the venv points at).
     where = subprocess.run(
-        [sys.executable, "-c", "import providers.engine as e; print(e.ROOT)"],
+        [sys.executable, "-c", "import engine.build as e; print(e.ROOT)"],
         cwd=checkout,
         env=board_env(tmp_path / "probe", 1),
         capture_output=True,

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from app import create_app
-from providers.refresher import utc_now
+from engine.refresher import utc_now
 from tests.test_app import SCENES as ORDER
 
 pytestmark = pytest.mark.browser

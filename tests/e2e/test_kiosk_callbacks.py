@@ -1,4 +1,4 @@
-"""Every callback request the browser makes passes the request guard (components/dashguard.py).
+"""Every callback request the browser makes passes the request guard (web/callback_guard.py).
 
 Headless Chromium keeps its performance log (the network events) and its whole console; each
 `/_dash-update-component` request is read with the status of its answer. Two runs:
@@ -33,8 +33,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
-from components.dashguard import guard
 from tests.test_app import SCENES as ORDER
+from web.callback_guard import guard
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ Interpreted where the contract says nothing (check against a real terminal):
 - daily Times are datetimes at 00:00:00.005, as WindPy stamps them; wsi Times are naive local
   datetimes stamped at the END of each bar; wsq Times hold one time (the request's).
 - wsd for several codes that covers ONE date answers with one row (the field across codes), as
-  public code working around WindPy shows; table() in providers/wind.py must cope.
+  public code working around WindPy shows; table() in providers/wind/__init__.py must cope.
 - a call without a session answers ErrorCode -103 ("not login"); no data is -40520007.
 """
 

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 import pytest
 from dash import dcc, html
 
+from analytics.derived import fx_cross_matrix
 from components.figures import DIVERGING
 from components.scene import SceneView
 from pages import fx
 from providers.base import Request
 from providers.demo import DemoProvider
-from providers.derived import fx_cross_matrix
-from providers.ecb import pair_quote, parse_eurofxref
+from providers.ecb_fx import pair_quote, parse_eurofxref
 from providers.models import Quote, Snapshot, Status
 from tests.conftest import FIXTURES
 from tests.pages.helpers import text_of, walk, with_class

@@ -13,10 +13,10 @@ import pytest
 from dash import Dash, dcc, html, no_update
 from dash.development.base_component import Component
 
+from analytics import indicators
 from components.figures import DOWN, UP
 from components.scene import SceneView
 from pages import technicals
-from providers import indicators
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Bar, Snapshot, Status

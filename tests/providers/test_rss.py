@@ -377,9 +377,9 @@ def test_a_malformed_feed_note_reaches_the_status_api_with_the_dataset_ok(make_s
     from flask_caching.backends import SimpleCache
 
     from components.status import status_table
-    from providers.board import Board
-    from providers.refresher import Refresher
-    from providers.store import SnapshotStore
+    from engine.board import Board
+    from engine.refresher import Refresher
+    from engine.store import SnapshotStore
 
     cut = GUARDIAN[: GUARDIAN.index(b"<item>", len(GUARDIAN) // 2)]
     upstream.route("/cut.rss", body=cut, headers={"Content-Type": "application/rss+xml"})

@@ -17,13 +17,13 @@ from flask_caching.backends import SimpleCache
 
 from config import load_settings
 from config.schema import Instrument, Settings
+from engine.refresher import Refresher
+from engine.store import SnapshotStore
 from providers.base import Request
 from providers.errors import BadPayload, EmptyResult, NotConfigured, Unavailable
 from providers.models import Status
-from providers.refresher import Refresher
-from providers.store import SnapshotStore
 from providers.wind import WindProvider
-from providers.wind_data import parse_quotes, table, wind_error
+from providers.wind.data import parse_quotes, table, wind_error
 from tests.fakes.windpy import Scenario, make_module
 from tests.providers.fakes import ScriptedProvider, quotes_for
 

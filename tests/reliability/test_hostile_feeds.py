@@ -21,8 +21,8 @@ from flask_caching.backends import SimpleCache
 
 from app import create_app
 from config.schema import Instrument, RecordKind, Settings
-from providers.refresher import Refresher
-from providers.store import SnapshotStore
+from engine.refresher import Refresher
+from engine.store import SnapshotStore
 from pages import news
 from providers.base import Request
 from providers.errors import BadPayload

@@ -24,7 +24,6 @@ from dash import ALL, MATCH
 
 from app import create_app
 from bench.dashreq import scene_refresh_body
-from components import dashguard
 from tests.conftest import FIXTURES
 from tests.fakeupstream import FakeUpstream
 from tests.reliability.hostile_requests import (
@@ -43,6 +42,7 @@ from tests.reliability.hostile_requests import (
     where_echoed,
 )
 from tests.services import AppInstance, wait_until
+from web import callback_guard as dashguard
 
 UPDATE = "/_dash-update-component"
 SCENE_PATHS = [f"/{name}" for name in SCENES]

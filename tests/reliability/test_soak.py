@@ -8,7 +8,7 @@ Chromium still warming up) and about +4 % over the second half of 1,000 changes 
 kiosk endurance); a page that kept each scene it showed would add a scene's layout per change,
 tens of percent per quarter. The node counter and the page's elements must not grow (2 %),
 and Dash's undo history must stay short (it grew by about two entries a second, for ever, before
-assets/wallboard.js trimmed it).
+assets/35_undo_history.js trimmed it).
 """
 
 from __future__ import annotations
@@ -45,5 +45,5 @@ def test_a_kiosk_stays_clean_while_the_upstream_cycles_through_faults(tmp_path, 
     assert result.growth_pct("nodes") <= 100 * (NODE_SLACK - 1), summary
     first_elements, last_elements = result.elements_growth()
     assert last_elements <= first_elements * NODE_SLACK, summary
-    # Dash keeps every interval tick in its undo history unless assets/wallboard.js trims it.
+    # Dash keeps every interval tick in its undo history unless assets/35_undo_history.js trims it.
     assert 0 <= summary["undo_history_max"] <= UNDO_HISTORY_MAX, summary

@@ -1,0 +1,109 @@
+"""The read side the web layer uses: snapshots as of now, and the status of every dataset.
+
+One `Board` per app (web/boards.py keeps it in the Flask app for pages and endpoints). Nothing
+here fetches from an upstream: it reads the store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from analytics.alert_keeper import AlertKeeper
+from config.schema import Settings
+from engine.freshness import assess
+from engine.refresher import Refresher, utc_now
+from engine.store import SnapshotStore
+from providers.models import Snapshot
+
+
+@dataclass
+class Board:
+    """Settings, the snapshot store and (in a serving process) the refresher."""
+
+    settings: Settings
+    store: SnapshotStore
+    refresher: Refresher | None = None
+    clock: Callable[[], datetime] = utc_now
+    start_problems: list[str] = field(default_factory=list)
+    alerts: AlertKeeper | None = None  # built with the engine (engine.build.build_engine)
+    warming: threading.Thread | None = None  # building market calendars at start
+
+    def snapshot(self, dataset: str) -> Snapshot:
+        """A dataset's snapshot with its status as of now (stale, closed, ...)."""
+        return assess(self.store.read(dataset), self.settings.datasets[dataset], self.clock())
+
+    def dataset_status(self, dataset: str, now: datetime | None = None) -> dict[str, Any]:
+        """The operator's view of one dataset (what /api/status lists)."""
+        now = now or self.clock()
+        snap = self.snapshot(dataset)
+        config = self.settings.datasets[dataset]
+        return {
+            "status": snap.status.value,
+            "source": snap.source,
+            "as_of": _iso(snap.as_of),
+            "fetched_at": _iso(snap.fetched_at),
+            "age_s": None if snap.as_of is None else round(snap.age_s(now) or 0.0, 1),
+            "failures": snap.failures,
+            "error": snap.error,
+            "records": len(snap.records),
+            "fetch_count": snap.fetch_count,
+            "attempted_at": _iso(snap.attempted_at),
+            "refreshed_by": snap.refreshed_by,
+            "refresh_s": config.refresh_s,
+            "stale_after_s": config.stale_after_s,
+            "chain": self.settings.chain(dataset),
+            "findings": [f.model_dump() for f in snap.findings],
+            "recent_failures": [e.model_dump(mode="json") for e in snap.failure_log],
+        }
+
+    def provider_health(self) -> dict[str, Any]:
+        """The session state of providers that keep one (the Wind terminal), in this process."""
+        providers = self.refresher.providers if self.refresher is not None else {}
+        return {
+            name: provider.health()
+            for name, provider in providers.items()
+            if callable(getattr(provider, "health", None))
+        }
+
+    def refresher_status(self, now: datetime) -> dict[str, Any]:
+        """This process's role, and who leads (from the leader's heartbeat in the cache)."""
+        refresher = self.refresher
+        beat = self.store.read_heartbeat() or {}
+        at = beat.get("at")
+        return {
+            "identity": refresher.identity if refresher else None,
+            "role": refresher.role if refresher else None,
+            "leading": bool(refresher and refresher.leading),
+            "leader": beat.get("identity"),
+            "leader_role": beat.get("role"),
+            "heartbeat_age_s": round((now - at).total_seconds(), 1)
+            if isinstance(at, datetime)
+            else None,
+        }
+
+    def status(self) -> dict[str, Any]:
+        """Edition, refresher and every dataset's status, as JSON-ready data."""
+        now = self.clock()
+        return {
+            "edition": self.settings.edition.value,
+            "now": _iso(now),
+            "refresher": self.refresher_status(now),
+            "cache": self.store.health(),
+            "problems": self.start_problems,
+            "providers": self.provider_health(),
+            "wind_unmapped": self.settings.wind_unmapped()
+            if self.settings.edition.value == "wind"
+            else [],
+            "alerts": [a.model_dump(mode="json") for a in self.alerts.active()]
+            if self.alerts is not None
+            else [],
+            "datasets": {name: self.dataset_status(name, now) for name in self.settings.datasets},
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -1,0 +1,130 @@
+"""The data engine of one process: cache, snapshot store, leadership, refresher and alerts.
+
+`build_engine` is the one builder of every process: the web app (app.create_app) and the
+stand-alone refresher process (engine.refresher_process) both go through it, so they run the same
+configuration checks (`check_settings`), read and write the same keys with the same locks, and
+evaluate the alert rules after every refresh wherever the refresher runs. Everything a board
+writes lives under its `state_dir`: last-good snapshots, locks and (unless `cache.dir` says
+otherwise) the cache files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask_caching.backends import FileSystemCache, RedisCache, SimpleCache
+
+from analytics.alert_keeper import AlertKeeper
+from config import ConfigError
+from config.schema import Settings
+from engine.freshness import dataset_markets
+from engine.leadership import (
+    Exclusive,
+    FileLeadership,
+    FleetLeadership,
+    RedisFlight,
+    RedisLock,
+    local_flight,
+)
+from engine.refresher import Refresher, utc_now
+from engine.shared_cache import FleetCache, redis_client
+from engine.store import CacheBackend, SnapshotStore
+from engine.validation import validate
+from providers import markets
+from providers.base import Provider, build_providers, check_chains
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Engine:
+    """What a process needs to read (store) and, if it leads, refresh (refresher)."""
+
+    settings: Settings
+    state_dir: Path
+    cache: CacheBackend
+    store: SnapshotStore
+    refresher: Refresher
+    alerts: AlertKeeper
+    problems: list[str] = field(default_factory=list)
+
+
+def resolve(path: str) -> Path:
+    """A configured path; relative ones are relative to the project root."""
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else ROOT / candidate
+
+
+def check_settings(settings: Settings) -> None:
+    """What the schema cannot check alone: provider names, market codes and scene pages."""
+    problems = check_chains(settings)
+    for name, dataset in settings.datasets.items():
+        for market in sorted(dataset_markets(dataset)):
+            if (problem := markets.validate_market(market)) is not None:
+                problems.append(f"datasets.{name}: {problem}")
+    for name in settings.scenes:
+        if not (ROOT / "pages" / f"{name}.py").exists():
+            problems.append(f"scenes.{name}: no page module pages/{name}.py")
+    if problems:
+        raise ConfigError("invalid configuration:" + "".join(f"\n  {p}" for p in problems))
+
+
+def make_cache(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> CacheBackend:
+    """The configured cache: host-local files, Redis with a host-local copy, or in-process."""
+    config = settings.cache
+    if config.type == "simple":
+        return SimpleCache(default_timeout=0)
+    local = FileSystemCache(str(resolve(settings.cache_dir())), threshold=10_000, default_timeout=0)
+    if config.type == "filesystem":
+        return local
+    assert config.redis_url is not None
+    client = redis_client(config.redis_url.get_secret_value(), timeout_s=config.redis_timeout_s)
+    # flask-caching's Redis backend over our client (short timeouts, no hidden retries).
+    shared = RedisCache(host=client, default_timeout=0)
+    return FleetCache(shared, local, retry_s=config.redis_retry_s, clock=clock)
+
+
+def build_engine(
+    settings: Settings,
+    *,
+    providers: dict[str, Provider] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Engine:
+    """Check `settings` (ConfigError naming every problem), then build the cache, the store
+    (seeded from the last-good files), leadership, the refresher and the alert keeper it calls
+    after every refresh."""
+    check_settings(settings)
+    state_dir = resolve(settings.state_dir)
+    edition = settings.edition.value
+    cache = make_cache(settings, clock=clock)
+    store = SnapshotStore(cache, namespace=edition, persist_dir=state_dir / "snapshots")
+    problems = store.load_persisted(list(settings.datasets))
+    host = FileLeadership(state_dir / f"refresher-{edition}.lock")
+    if isinstance(cache, FleetCache):
+        lock = RedisLock(cache, f"wallboard:{edition}:leader", settings.refresh.leader_ttl_s)
+        leadership: FileLeadership | FleetLeadership = FleetLeadership(host, lock)
+        flight = RedisFlight(cache, edition)
+    else:
+        leadership, flight = host, local_flight
+    exclusive = Exclusive(
+        state_dir / f"alerts-{edition}.lock",
+        fleet=cache if isinstance(cache, FleetCache) else None,
+        name=f"wallboard:{edition}:alerts-lock",
+    )
+    refresher = Refresher(
+        settings,
+        providers if providers is not None else build_providers(settings),
+        store,
+        leadership=leadership,
+        flight=flight,
+        validator=validate,
+        clock=clock,
+    )
+    # The rules are read through the refresher, so a reload (web.endpoints.reload_settings
+    # updates the refresher's settings) reaches them too.
+    alerts = AlertKeeper(lambda: refresher.settings, store, clock, exclusive=exclusive)
+    refresher.after_refresh = alerts.after_refresh
+    return Engine(settings, state_dir, cache, store, refresher, alerts, problems)

@@ -1,0 +1,167 @@
+"""Where snapshots live: the shared cache (read by every callback) and the last-good files on disk.
+
+The cache is a flask-caching backend: FileSystemCache by default, shared by all gunicorn
+workers on a host; with REDIS_URL, a FleetCache (Redis shared by every host, with a host-local
+copy: see engine.shared_cache). Keys are namespaced by edition, so demo data can never be read
+by the open edition. Last-good snapshots are also written to disk atomically (temp file +
+rename) and loaded at start, so a restarted board shows its last values at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from engine.metrics import CACHE_READS
+from providers.models import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class CacheBackend(Protocol):
+    """The part of a cachelib/flask-caching backend the store uses."""
+
+    def get(self, key: str) -> Any: ...
+    def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
+    def add(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
+
+
+class SnapshotStore:
+    """Reads and writes snapshots by dataset name; never does network I/O to an upstream."""
+
+    def __init__(self, cache: CacheBackend, *, namespace: str, persist_dir: Path | None) -> None:
+        self.cache = cache
+        self.namespace = namespace
+        self.persist_dir = persist_dir
+        self._mirrored: dict[str, Any] = {}  # dataset -> fetched_at of the copy last persisted
+
+    def key(self, dataset: str) -> str:
+        """The cache key of a dataset's snapshot."""
+        return f"wallboard:{self.namespace}:snapshot:{dataset}"
+
+    @property
+    def heartbeat_key(self) -> str:
+        """Where the leading refresher says who it is and when it last looked."""
+        return f"wallboard:{self.namespace}:refresher"
+
+    @property
+    def alerts_key(self) -> str:
+        """Where the alert state lives (analytics.alert_keeper)."""
+        return f"wallboard:{self.namespace}:alerts"
+
+    def health(self) -> dict[str, Any]:
+        """The cache backend and whether it is degraded (only a shared cache can be)."""
+        health = getattr(self.cache, "health", None)
+        if callable(health):
+            return health()
+        return {"backend": type(self.cache).__name__, "state": "ok", "since": None, "error": None}
+
+    def write_heartbeat(self, beat: dict[str, Any]) -> None:
+        """The leader's heartbeat (identity, role, time), for the status page."""
+        self.cache.set(self.heartbeat_key, beat, timeout=0)
+
+    def read_heartbeat(self) -> dict[str, Any] | None:
+        """The last heartbeat of whichever process leads, or None."""
+        try:
+            beat = self.cache.get(self.heartbeat_key)
+        except Exception:
+            return None
+        return beat if isinstance(beat, dict) else None
+
+    def mirror(self, datasets: list[str]) -> int:
+        """Copy the shared snapshots to this host (local cache and last-good files), so a Redis
+        outage or a restart finds recent values here. No-op for a host-only cache."""
+        mirror = getattr(self.cache, "mirror", None)
+        if not callable(mirror):
+            return 0
+        copied = mirror([self.key(d) for d in datasets] + [self.alerts_key])
+        persisted = 0
+        for dataset in datasets:
+            snapshot = copied.get(self.key(dataset))
+            if not isinstance(snapshot, Snapshot) or not snapshot.records:
+                continue
+            if self._mirrored.get(dataset) == snapshot.fetched_at:
+                continue
+            if self.persist_dir is not None:
+                self._persist(snapshot)
+            self._mirrored[dataset] = snapshot.fetched_at
+            persisted += 1
+        return persisted
+
+    def reseed(self, datasets: list[str]) -> list[str]:
+        """Give a shared cache that lost its data (Redis restarted empty) this host's copies."""
+        reseed = getattr(self.cache, "reseed", None)
+        if not callable(reseed):
+            return []
+        return reseed([self.key(d) for d in datasets] + [self.alerts_key, self.heartbeat_key])
+
+    def read(self, dataset: str) -> Snapshot:
+        """The current snapshot of a dataset, or a pending one when nothing is held yet."""
+        try:
+            value = self.cache.get(self.key(dataset))
+        except Exception as exc:  # a cache outage must not take a page down
+            log.warning("cache read failed for %s: %s", dataset, exc.__class__.__name__)
+            value = None
+        if isinstance(value, Snapshot):
+            CACHE_READS.labels("hit").inc()
+            return value
+        CACHE_READS.labels("miss").inc()
+        return Snapshot.pending(dataset)
+
+    def write(self, snapshot: Snapshot, *, persist: bool) -> None:
+        """Publish a snapshot to every reader; with `persist`, also keep it on disk as last good."""
+        self.cache.set(self.key(snapshot.dataset), snapshot, timeout=0)
+        if persist and self.persist_dir is not None:
+            self._persist(snapshot)
+
+    def _file(self, dataset: str) -> Path:
+        assert self.persist_dir is not None
+        return self.persist_dir / self.namespace / f"{dataset}.json"
+
+    def _persist(self, snapshot: Snapshot) -> None:
+        path = self._file(snapshot.dataset)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(snapshot.model_dump_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def load_persisted(self, datasets: list[str]) -> list[str]:
+        """Seed the cache with last-good snapshots from disk (keeping newer cached ones).
+
+        Returns one problem line per file that could not be used; a bad file is never fatal.
+        """
+        problems: list[str] = []
+        if self.persist_dir is None:
+            return problems
+        for dataset in datasets:
+            path = self._file(dataset)
+            if not path.exists():
+                continue
+            try:
+                snapshot = Snapshot.model_validate_json(path.read_bytes())
+                if snapshot.dataset != dataset:
+                    raise ValueError(f"holds dataset {snapshot.dataset!r}")
+            except (OSError, ValueError, ValidationError) as exc:
+                first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+                problems.append(f"{path}: ignored, not a valid snapshot ({first})")
+                continue
+            current = self.read(dataset)
+            if current.fetched_at is None or (
+                snapshot.fetched_at is not None and snapshot.fetched_at > current.fetched_at
+            ):
+                self.cache.set(self.key(dataset), snapshot, timeout=0)
+        for line in problems:
+            log.warning("%s", line)
+        return problems

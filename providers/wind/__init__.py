@@ -1,0 +1,270 @@
+"""Wind (WindPy): quotes, daily and 5-minute bars, yield curves and macro series.
+
+WindPy ships with the Wind terminal and is not on PyPI. It is imported on first use, never at
+import or construction, so a board without it starts and this provider says NotConfigured.
+WindPy's `w` is one session per process: `WindSession` serializes every call with one lock,
+checks `w.isconnected()` before each and restarts a dropped session with a capped backoff.
+
+The pure pieces, tested without a session, are in providers.wind.data: `table` (any WindData
+orientation, or a `usedf` DataFrame, -> {(CODE, FIELD): [(time, value)]}), `wind_error`
+(ErrorCode -> our error), `parse_quotes`, `parse_bars`, `series_quote`, `curve_point`. Values
+marked "check" come from public WindPy use, not from a confirmed document (shared/WINDPY.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from config.schema import Instrument, RecordKind, Settings
+from providers.base import Batch, Provider, Request, batch_of
+from providers.errors import BadPayload, NotConfigured, ProviderError, Unavailable
+from providers.models import Bar
+from providers.wind.data import (
+    BACKOFF_FIRST_S,
+    BACKOFF_MAX_S,
+    BAR_FIELDS,
+    EDB_DAYS,
+    HISTORY_DAYS,
+    LOGGED_OUT_CODES,
+    MAX_FUTURE,
+    NAME,
+    NOT_INSTALLED,
+    QUOTE_FIELDS,
+    RESTART_PAUSE_S,
+    WIND_CLOCK,
+    WSI_STAMPS_BAR_END,
+    Table,
+    _code,
+    _first_cell,
+    _series,
+    curve_point,
+    market_tz,
+    parse_bars,
+    parse_quotes,
+    series_quote,
+    short_message,
+    table,
+)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# WindPy's `w` is a module global, one per process, and not safe to call from two threads.
+_CALL_LOCK = threading.Lock()
+
+
+class WindSession:
+    """The one WindPy session: lazy import, start, reconnect with backoff, serialized calls."""
+
+    def __init__(
+        self,
+        import_windpy: Callable[[], Any],
+        *,
+        wait_s: float,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._import_windpy, self.wait_s = import_windpy, wait_s
+        self.clock, self.sleep = clock, sleep
+        self.w: Any = None
+        self.state, self.since, self.error = "not started", clock(), None
+        self._next_start: datetime | None = None  # no start attempt before this
+        self._delay = BACKOFF_FIRST_S
+
+    def _set(self, state: str, error: str | None = None) -> None:
+        if state != self.state:
+            self.state, self.since = state, self.clock()
+        self.error = error
+
+    def health(self) -> dict:
+        """{"state": not installed|connected|down|not started, "since": ISO time, "error"}."""
+        return {"state": self.state, "since": self.since.isoformat(), "error": self.error}
+
+    def _connected(self) -> bool:
+        try:
+            return bool(self.w.isconnected())
+        except Exception:  # a dead terminal may raise instead of answering
+            return False
+
+    def _ready(self) -> Any:
+        if self.w is None:
+            try:
+                self.w = self._import_windpy().w
+            except ImportError:
+                self._set("not installed", NOT_INSTALLED)
+                raise NotConfigured(NOT_INSTALLED) from None
+        if self.state == "connected":
+            if self._connected():
+                return self.w
+            self._set("down", "session dropped")
+            self._next_start = None  # the first restart is immediate, later ones back off
+        now = self.clock()
+        if self._next_start is not None and now < self._next_start:
+            wait = math.ceil((self._next_start - now).total_seconds())
+            raise Unavailable(f"Wind session down; retrying in {wait} s")
+        if self.state == "down":
+            with contextlib.suppress(Exception):  # WindPy wants w.stop() before a new start
+                self.w.stop()
+            self.sleep(RESTART_PAUSE_S)
+        self._start()
+        return self.w
+
+    def _start(self) -> None:
+        try:
+            result = self.w.start(waitTime=self.wait_s)
+            code, message = _code(result.ErrorCode), _first_cell(result.Data)
+        except Exception as exc:  # ProviderError from _code included: no usable answer
+            code, message = -1, type(exc).__name__
+        if code == 0:
+            self._set("connected")
+            self._next_start, self._delay = None, BACKOFF_FIRST_S
+            return
+        error = f"Wind session could not start: {short_message(message) or code}"
+        self._set("down", error)
+        self._next_start = self.clock() + timedelta(seconds=self._delay)
+        self._delay = min(self._delay * 2, BACKOFF_MAX_S)
+        raise Unavailable(error)
+
+    def call(self, name: str, *args: Any) -> Any:
+        """`w.<name>(*args)` on a live session, one call at a time in the process."""
+        if not _CALL_LOCK.acquire(timeout=self.wait_s):
+            raise Unavailable("Wind session busy with another call")
+        try:
+            w = self._ready()
+            try:
+                result = getattr(w, name)(*args)
+            except Exception as exc:
+                raise Unavailable(f"Wind {name} failed ({type(exc).__name__})") from None
+            if getattr(result, "ErrorCode", 0) in LOGGED_OUT_CODES:
+                self._set("down", "session logged out")  # restart on the next call
+            return result
+        finally:
+            _CALL_LOCK.release()
+
+
+def _import_windpy() -> Any:
+    import WindPy  # lazy: only on a machine with the Wind terminal
+
+    return WindPy
+
+
+class WindProvider(Provider):
+    """Quotes (wsq, or edb for EDB codes), daily bars (wsd), curves (edb) from a Wind terminal.
+
+    Instrument symbols with a dot (SPX.GI, 000300.SH) are Wind codes; without one they are
+    EDB indicator codes (macro series, yields). Events are not served: the WindPy contract has
+    no release calendar.
+    """
+
+    name = NAME
+    kinds = frozenset({RecordKind.QUOTE, RecordKind.BAR, RecordKind.CURVE})
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        import_windpy: Callable[[], Any] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.settings = settings
+        # Leave room inside the refresher's deadline for the restart pause and the call itself.
+        wait_s = max(1, math.ceil(settings.refresh.deadline_s or 30) - 2)
+        self.session = WindSession(
+            import_windpy or _import_windpy, wait_s=wait_s, clock=clock, sleep=sleep
+        )
+
+    def health(self) -> dict:
+        """The session's state for the status page; never calls WindPy."""
+        return self.session.health()
+
+    def _edb(self, symbols: list[str], now: datetime) -> Table:
+        end = now.astimezone(WIND_CLOCK).date()
+        begin = end - timedelta(days=EDB_DAYS)
+        result = self.session.call("edb", ",".join(symbols), begin.isoformat(), end.isoformat(), "")
+        return table(result, codes=symbols, fields=["CLOSE"])
+
+    def _each_series(self, request, pairs, make) -> tuple[list, list[ProviderError]]:
+        """One edb call for all pairs; `make(points, inst)` per instrument, failures apart."""
+        tab = self._edb([s for _, s in pairs], request.now)
+        records, errors = [], []
+        for inst, symbol in pairs:
+            try:
+                points = _series(tab, symbol, market_tz(inst.market or request.market))
+                if points[-1][0] > request.now + MAX_FUTURE:
+                    raise BadPayload(f"{symbol}: observation {points[-1][0]:%Y-%m-%d} is ahead")
+                records.append(make(points, inst))
+            except ProviderError as exc:
+                text = str(exc)
+                errors.append(type(exc)(text if text.startswith(symbol) else f"{symbol}: {text}"))
+        return records, errors
+
+    def _quotes(self, request: Request, pairs: list[tuple[Instrument, str]]) -> Batch:
+        listed = [(i, s) for i, s in pairs if "." in s]
+        edb = [(i, s) for i, s in pairs if "." not in s]
+        records, errors, notes = [], [], []
+        try:  # one call for all listed codes; a failing call leaves the EDB ones standing
+            if listed:
+                codes = [s for _, s in listed]
+                result = self.session.call("wsq", ",".join(codes), QUOTE_FIELDS)
+                tab = table(result, codes=codes, fields=QUOTE_FIELDS.split(","))
+                records, errors, notes = parse_quotes(
+                    tab, listed, now=request.now, market=request.market
+                )
+        except ProviderError as exc:
+            errors.append(exc)
+        try:
+            if edb:
+                more, failed = self._each_series(
+                    request, edb, lambda points, inst: series_quote(points, inst, request.market)
+                )
+                records, errors = records + more, errors + failed
+        except ProviderError as exc:
+            errors.append(exc)
+        batch = batch_of(records, errors)
+        batch.problems.extend(notes)
+        return batch
+
+    def _bars(self, inst: Instrument, symbol: str, request: Request) -> list[Bar]:
+        tz = market_tz(inst.market or request.market)
+        end = request.now.astimezone(tz).date()
+        begin = end - timedelta(days=HISTORY_DAYS)
+        result = self.session.call(
+            "wsd", symbol, BAR_FIELDS, begin.isoformat(), end.isoformat(), "PriceAdj=F"
+        )
+        tab = table(result, codes=[symbol], fields=BAR_FIELDS.split(","))
+        return parse_bars(tab, symbol, inst_id=inst.id, tz=tz, now=request.now)
+
+    def intraday_bars(
+        self, inst: Instrument, now: datetime, *, market: str | None = None, bar_minutes: int = 5
+    ) -> list[Bar]:
+        """The last 24 hours of `bar_minutes` bars of one instrument (wsi), times at bar open."""
+        symbol = self.symbol(inst)
+        if symbol is None:
+            raise NotConfigured(f"wind: no symbol configured for {inst.id}")
+        tz = market_tz(inst.market or market)
+        local = now.astimezone(tz).replace(tzinfo=None, microsecond=0)
+        begin, end = (local - timedelta(days=1)).isoformat(" "), local.isoformat(" ")
+        result = self.session.call("wsi", symbol, BAR_FIELDS, begin, end, f"BarSize={bar_minutes}")
+        tab = table(result, codes=[symbol], fields=BAR_FIELDS.split(","))
+        shift = timedelta(minutes=bar_minutes) if WSI_STAMPS_BAR_END else timedelta(0)
+        return parse_bars(tab, symbol, inst_id=inst.id, tz=tz, now=now, daily=False, shift=shift)
+
+    def load(self, request: Request) -> Batch:
+        """Records of the mapped instruments; a bad instrument is a problem, not an error."""
+        if request.kind not in self.kinds:
+            raise NotConfigured(f"wind does not serve {request.kind} datasets")
+        pairs = self.mapped(request)
+        if request.kind == RecordKind.QUOTE:
+            return self._quotes(request, pairs)
+        if request.kind == RecordKind.BAR:
+            return self.each_instrument(request, lambda i, s: self._bars(i, s, request))
+        return batch_of(*self._each_series(request, pairs, lambda p, inst: curve_point(p, inst)))

@@ -1,0 +1,98 @@
+"""Snapshot store: published to every reader, last good persisted, warm restart, bad files."""
+
+from __future__ import annotations
+
+from flask_caching.backends import FileSystemCache, SimpleCache
+
+from engine.store import SnapshotStore
+from providers.models import Quote, Snapshot, Status
+from tests.providers.fakes import T0
+
+
+def good(dataset: str = "fx", price: float = 1.0842, at=T0) -> Snapshot:
+    quote = Quote(symbol="eurusd", name="EUR/USD", price=price, as_of=at)
+    return Snapshot(
+        dataset=dataset,
+        records=(quote,),
+        as_of=at,
+        fetched_at=at,
+        source="yahoo",
+        status=Status.OK,
+        fetch_count=3,
+    )
+
+
+def test_unknown_dataset_reads_as_pending():
+    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=None)
+    snap = store.read("fx")
+    assert (snap.status, snap.records, snap.error) == (
+        Status.EMPTY,
+        (),
+        "waiting for first refresh",
+    )
+
+
+def test_filesystem_cache_is_shared_between_store_instances(tmp_path):
+    writer = SnapshotStore(
+        FileSystemCache(str(tmp_path / "c"), default_timeout=0), namespace="open", persist_dir=None
+    )
+    reader = SnapshotStore(
+        FileSystemCache(str(tmp_path / "c"), default_timeout=0), namespace="open", persist_dir=None
+    )
+    writer.write(good(), persist=False)
+    assert reader.read("fx") == good()
+
+
+def test_restart_loads_last_good_from_disk(tmp_path):
+    before = SnapshotStore(SimpleCache(), namespace="open", persist_dir=tmp_path)
+    before.write(good(price=1.0901), persist=True)
+    after = SnapshotStore(SimpleCache(), namespace="open", persist_dir=tmp_path)
+    assert after.read("fx").status is Status.EMPTY
+    assert after.load_persisted(["fx", "crypto"]) == []
+    loaded = after.read("fx")
+    assert loaded == good(price=1.0901)
+    assert loaded.records[0].as_of.tzinfo is not None
+    assert not list((tmp_path / "open").glob("*.tmp")), "no temp files left behind"
+
+
+def test_editions_never_share_snapshots(tmp_path):
+    cache = SimpleCache()
+    SnapshotStore(cache, namespace="demo", persist_dir=tmp_path).write(good(), persist=True)
+    real = SnapshotStore(cache, namespace="open", persist_dir=tmp_path)
+    real.load_persisted(["fx"])
+    assert real.read("fx").status is Status.EMPTY
+
+
+def test_corrupt_or_foreign_files_are_reported_and_ignored(tmp_path):
+    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=tmp_path)
+    store.write(good("crypto", price=91000.0), persist=True)
+    (tmp_path / "open" / "fx.json").write_text('{"dataset": "fx", "records": [{"kind": "quo')
+    (tmp_path / "open" / "news.json").write_text(good("crypto").model_dump_json())
+    (tmp_path / "open" / "rates.json").write_bytes(b"\xff\xfe\x00garbage")
+    fresh = SnapshotStore(SimpleCache(), namespace="open", persist_dir=tmp_path)
+    problems = fresh.load_persisted(["fx", "news", "rates", "crypto"])
+    assert len(problems) == 3
+    assert all("ignored, not a valid snapshot" in p for p in problems)
+    assert "holds dataset 'crypto'" in " ".join(problems)
+    assert fresh.read("crypto").records[0].price == 91000.0
+    assert fresh.read("fx").status is Status.EMPTY
+
+
+def test_a_newer_cached_snapshot_is_not_replaced_by_an_older_file(tmp_path):
+    cache = SimpleCache()
+    store = SnapshotStore(cache, namespace="open", persist_dir=tmp_path)
+    store.write(good(price=1.0, at=T0), persist=True)
+    store.write(good(price=2.0, at=T0.replace(hour=16)), persist=False)
+    store.load_persisted(["fx"])
+    assert store.read("fx").records[0].price == 2.0
+
+
+def test_a_failing_cache_reads_as_pending():
+    class Broken(SimpleCache):
+        def get(self, key):
+            raise ConnectionError("redis down")
+
+    assert (
+        SnapshotStore(Broken(), namespace="open", persist_dir=None).read("fx").status
+        is Status.EMPTY
+    )

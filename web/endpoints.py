@@ -1,0 +1,184 @@
+"""The board's HTTP endpoints beside the Dash pages: health, status, snapshots, metrics, admin.
+
+Admin endpoints need `Authorization: Bearer <WALLBOARD_ADMIN_TOKEN>` (compared in constant time);
+without the variable they are disabled (404). None of them calls an upstream except a forced
+refresh, which is the point of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import time
+from collections.abc import Callable
+
+import flask
+
+from config import ADMIN_ENV, ConfigError, Edition, Settings, load_settings
+from engine.board import Board
+from web.metrics import (
+    CALLBACK_SECONDS,
+    HTTP_SECONDS,
+    BoardCollector,
+    ScreenCounter,
+    exposition,
+)
+
+log = logging.getLogger("wallboard.endpoints")
+
+
+def admin_refusal() -> tuple[flask.Response, int] | None:
+    """None when the request carries the admin token; else the answer to give."""
+    token = os.environ.get(ADMIN_ENV, "")
+    if not token:
+        return flask.jsonify({"error": f"admin endpoints are disabled (set {ADMIN_ENV})"}), 404
+    header = flask.request.headers.get("Authorization", "")
+    given = header[7:] if header.startswith("Bearer ") else ""
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return flask.jsonify({"error": "a valid admin token is required"}), 401
+    return None
+
+
+def register_endpoints(
+    server: flask.Flask,
+    board: Board,
+    *,
+    check: Callable[[Settings], None],
+    active_alerts: Callable[[], int],
+) -> None:
+    """Health, status, latest, metrics and admin routes, plus request timing for /metrics."""
+    screens = ScreenCounter()
+    collector = BoardCollector(board, screens, active_alerts)
+
+    @server.before_request
+    def _start_timer() -> None:
+        flask.g.wallboard_started = time.perf_counter()
+
+    @server.after_request
+    def _observe(response: flask.Response) -> flask.Response:
+        started = getattr(flask.g, "wallboard_started", None)
+        if started is None:
+            return response
+        elapsed = time.perf_counter() - started
+        rule = flask.request.url_rule
+        route = rule.rule if rule is not None else "unmatched"
+        HTTP_SECONDS.labels(route, flask.request.method, str(response.status_code)).observe(elapsed)
+        if route.endswith("_dash-update-component") and response.status_code == 200:
+            body = flask.request.get_json(silent=True) or {}
+            CALLBACK_SECONDS.labels(str(body.get("output", "?"))[:200]).observe(elapsed)
+            client = f"{flask.request.remote_addr}|{flask.request.user_agent.string}"
+            screens.saw(hashlib.sha256(client.encode()).hexdigest()[:16])
+        return response
+
+    @server.get("/healthz")
+    def healthz() -> flask.Response:
+        # Serving is healthy even with the shared cache down (the host's copy is served), so a
+        # load balancer keeps the instance; the cache state is said for operators.
+        return flask.jsonify({"ok": True, "cache": board.store.health()["state"]})
+
+    @server.get("/api/status")
+    def api_status() -> flask.Response:
+        return flask.jsonify(board.status())
+
+    @server.get("/api/latest/<dataset>")
+    def api_latest(dataset: str) -> tuple[flask.Response, int] | flask.Response:
+        if dataset not in board.settings.datasets:
+            return flask.jsonify(
+                {"error": "unknown dataset", "datasets": sorted(board.settings.datasets)}
+            ), 404
+        return flask.Response(
+            board.snapshot(dataset).model_dump_json(), mimetype="application/json"
+        )
+
+    @server.get("/metrics")
+    def metrics() -> flask.Response:
+        body, content_type = exposition(collector)
+        return flask.Response(body, content_type=content_type)
+
+    @server.post("/admin/refresh/<dataset>")
+    def admin_refresh(dataset: str):
+        if (refused := admin_refusal()) is not None:
+            return refused
+        if dataset not in board.settings.datasets or board.refresher is None:
+            return flask.jsonify({"error": "unknown dataset"}), 404
+        board.refresher.refresh(dataset)
+        log.info("admin: forced refresh of %s", dataset)
+        return flask.jsonify({"dataset": dataset, **board.dataset_status(dataset)})
+
+    @server.post("/admin/reload")
+    def admin_reload():
+        if (refused := admin_refusal()) is not None:
+            return refused
+        code, body = reload_settings(board, check)
+        return flask.jsonify(body), code
+
+    @server.post("/admin/demo/spike")
+    def admin_demo_spike():
+        if (refused := admin_refusal()) is not None:
+            return refused
+        if board.settings.edition is not Edition.DEMO or board.refresher is None:
+            return flask.jsonify({"error": "spikes exist only in the demo edition"}), 404
+        body = flask.request.get_json(silent=True) or {}
+        dataset, instrument = str(body.get("dataset", "")), str(body.get("instrument", ""))
+        try:
+            pct = float(body.get("pct", 0))
+        except (TypeError, ValueError):
+            pct = 0.0
+        ids = {i.id for i in board.settings.datasets.get(dataset, _NO_DATASET).instruments}
+        if instrument not in ids or not -90 < pct < 1000 or pct == 0:
+            return flask.jsonify(
+                {
+                    "error": "need a demo dataset, one of its instruments and a "
+                    "non-zero pct between -90 and 1000"
+                }
+            ), 400
+        board.refresher.providers["demo"].spike(instrument, pct)
+        board.refresher.refresh(dataset)
+        log.info("admin: demo spike of %s %s by %s %%", dataset, instrument, pct)
+        return flask.jsonify({"dataset": dataset, **board.dataset_status(dataset)})
+
+
+class _NoDataset:
+    instruments: tuple = ()
+
+
+_NO_DATASET = _NoDataset()
+
+
+def reload_settings(
+    board: Board, check: Callable[[Settings], None], settings: Settings | None = None
+) -> tuple[int, dict]:
+    """Apply the configuration (read now, unless given) to this process's board: /admin/reload,
+    and the gunicorn master on HUP before it forks new workers. A bad file, or a change that
+    needs a restart, is refused with the reason and the running configuration kept. Returns an
+    HTTP status and a JSON body."""
+    try:
+        settings = settings or load_settings()
+        check(settings)
+    except ConfigError as exc:
+        log.warning("config reload refused: %s", exc)
+        return 400, {"error": str(exc), "kept": "the running configuration"}
+    if settings == board.settings:
+        return 200, {"reloaded": False, "unchanged": True, "worker": os.getpid()}
+    problem = _restart_needed(board.settings, settings)
+    if problem:
+        log.warning("config reload refused: %s", problem)
+        return 409, {"error": problem, "kept": "the running configuration"}
+    board.settings = settings
+    if board.refresher is not None:
+        board.refresher.settings = settings
+    log.info("configuration reloaded in process %s", os.getpid())
+    return 200, {"reloaded": True, "worker": os.getpid()}
+
+
+def _restart_needed(running: Settings, new: Settings) -> str | None:
+    """Why a reload cannot apply in place (None when it can)."""
+    if new.edition is not running.edition:
+        return "the edition changed: restart the app"
+    if set(new.datasets) != set(running.datasets) or set(new.scenes) != set(running.scenes):
+        return "datasets or scenes were added or removed: restart the app"
+    if [n for n, _ in new.enabled_scenes()] != [n for n, _ in running.enabled_scenes()]:
+        return "enabled scenes changed: restart the app"
+    return None

@@ -1,0 +1,130 @@
+"""Prometheus metrics (prometheus-client): what the board does, and how fresh its data is.
+
+Two kinds:
+- Process metrics, counted where things happen: HTTP latency by route and callback latency by
+  callback (here), provider fetches / failures / latency by provider and dataset (in the
+  refresher that leads) and cache hits and misses (engine/metrics.py). Under gunicorn, set
+  PROMETHEUS_MULTIPROC_DIR to a folder shared by the workers and they are summed across
+  workers; otherwise each worker reports its own.
+- Board metrics, read from the shared cache at scrape time, the same from every worker: data
+  age, status, failures and fetch count per dataset, rejected records, active alerts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from engine.metrics import BUCKETS
+from providers.models import Status
+
+HTTP_SECONDS = Histogram(
+    "wallboard_http_request_seconds",
+    "HTTP request latency",
+    ["route", "method", "status"],
+    buckets=BUCKETS,
+)
+CALLBACK_SECONDS = Histogram(
+    "wallboard_callback_seconds", "Dash callback latency", ["callback"], buckets=BUCKETS
+)
+
+SCREEN_WINDOW_S = 120
+
+
+class ScreenCounter:
+    """Screens estimated from polling: distinct clients seen in the last two minutes."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def saw(self, client: str) -> None:
+        """Note a poll from one client (address and browser)."""
+        with self._lock:
+            self._seen[client] = self.clock()
+
+    def count(self) -> int:
+        """How many clients polled within the window (older ones are forgotten)."""
+        cutoff = self.clock() - SCREEN_WINDOW_S
+        with self._lock:
+            for client in [c for c, at in self._seen.items() if at < cutoff]:
+                del self._seen[client]
+            return len(self._seen)
+
+
+class BoardCollector(Collector):
+    """Dataset freshness and alert metrics computed from the cache when scraped."""
+
+    def __init__(self, board, screens: ScreenCounter, active_alerts: Callable[[], int]) -> None:
+        self.board = board
+        self.screens = screens
+        self.active_alerts = active_alerts
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """One family per measure, one sample per dataset."""
+        now = self.board.clock()
+        age = GaugeMetricFamily(
+            "wallboard_data_age_seconds", "Age of each dataset's data", labels=["dataset"]
+        )
+        status = GaugeMetricFamily(
+            "wallboard_dataset_status",
+            "1 for each dataset's current status",
+            labels=["dataset", "status"],
+        )
+        failures = GaugeMetricFamily(
+            "wallboard_dataset_failures", "Consecutive failed refreshes", labels=["dataset"]
+        )
+        fetches = GaugeMetricFamily(
+            "wallboard_dataset_refreshes", "Refresh cycles run (fleet-wide)", labels=["dataset"]
+        )
+        rejected = GaugeMetricFamily(
+            "wallboard_dataset_rejected_records",
+            "Records kept out by validation",
+            labels=["dataset"],
+        )
+        for name in self.board.settings.datasets:
+            snap = self.board.snapshot(name)
+            if snap.as_of is not None:
+                age.add_metric([name], snap.age_s(now) or 0.0)
+            for state in Status:
+                status.add_metric([name, state.value], 1.0 if snap.status is state else 0.0)
+            failures.add_metric([name], snap.failures)
+            fetches.add_metric([name], snap.fetch_count)
+            rejected.add_metric([name], sum(1 for f in snap.findings if f.rejected))
+        yield from (age, status, failures, fetches, rejected)
+        alerts = GaugeMetricFamily("wallboard_alerts_active", "Alerts currently active")
+        alerts.add_metric([], self.active_alerts())
+        yield alerts
+        screens = GaugeMetricFamily(
+            "wallboard_screens_connected", "Screens polling in the last two minutes (this worker)"
+        )
+        screens.add_metric([], self.screens.count())
+        yield screens
+
+
+def exposition(board_collector: BoardCollector) -> tuple[bytes, str]:
+    """The text exposition of process and board metrics."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+        process = generate_latest(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        process = generate_latest(REGISTRY)
+    board = CollectorRegistry()
+    board.register(board_collector)
+    return process + generate_latest(board), CONTENT_TYPE_LATEST

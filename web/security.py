@@ -1,0 +1,115 @@
+"""HTTP security for the board's Flask server: headers, CSP, CORS.
+
+Every response carries the security headers, so the board is protected without nginx too
+(deploy/nginx adds the same headers only to answers that lack them: its own error pages).
+
+The Content-Security-Policy allows no inline script except Dash's own, by hash: the renderer
+bootstrap and the clientside callbacks Dash inlines (`Dash.csp_hashes`). The board's own
+clientside code is in files (assets/*.js), so 'self' covers it. No 'unsafe-eval': neither
+Dash's renderer nor the plotly.js traces the board draws (SVG, no WebGL) evaluate strings; the
+browser tests (tests/e2e/test_csp.py) render every scene under the policy and fail on any
+violation.
+
+CORS is for /api/* only, and only for the configured origins (`security.cors_origins`): Dash's
+callback endpoint and the admin endpoints never answer another site's page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+import flask
+from dash import Dash
+
+from config.schema import Settings
+
+API_PREFIX = "/api/"
+CORS_METHODS = "GET, HEAD"
+CORS_MAX_AGE_S = 600
+
+# Headers that do not depend on the configuration.
+STATIC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+def _source(ancestor: str) -> str:
+    return f"'{ancestor}'" if ancestor in ("self", "none") else ancestor
+
+
+@lru_cache(maxsize=16)
+def content_security_policy(
+    script_hashes: tuple[str, ...], frame_ancestors: tuple[str, ...]
+) -> str:
+    """The policy for Dash's inline-script hashes and the configured frame ancestors."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        # 'unsafe-inline' for styles only: Dash's renderer and dcc inject <style> elements
+        # (their components' CSS-in-JS, a different hash each), and plotly.js adds its rules
+        # in a <style> it creates and writes style attributes into the SVG it draws. Without it
+        # the graphs and the loading states lose their layout. Inline style cannot run code.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # data: for the sparklines, which are data:image/svg+xml images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": [_source(a) for a in frame_ancestors],
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+def frame_options(frame_ancestors: Sequence[str]) -> str | None:
+    """X-Frame-Options for browsers without frame-ancestors; None when it cannot say it."""
+    # The header knows only "same origin" and "nowhere"; for a list of origins, CSP's
+    # frame-ancestors alone decides (a DENY or SAMEORIGIN here would contradict it).
+    if list(frame_ancestors) == ["self"]:
+        return "SAMEORIGIN"
+    if list(frame_ancestors) == ["none"]:
+        return "DENY"
+    return None
+
+
+def cors_headers(path: str, method: str, origin: str | None, allowed: Sequence[str]) -> dict:
+    """The CORS headers for one request: only /api/*, only an exactly configured origin."""
+    if not path.startswith(API_PREFIX) or not origin or origin not in allowed:
+        return {}
+    headers = {"Access-Control-Allow-Origin": origin}
+    if method == "OPTIONS":  # a preflight: the API is read-only and needs no custom headers
+        headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE_S)
+    return headers
+
+
+def install_security(app: Dash, settings: Callable[[], Settings]) -> None:
+    """Security headers and CORS on every response of the app's server.
+
+    `settings` is read per response, so a configuration reload changes them too.
+    """
+
+    @app.server.after_request
+    def _secure(response: flask.Response) -> flask.Response:
+        config = settings().security
+        ancestors = tuple(config.frame_ancestors)
+        # Dash inlines the clientside callbacks it registers on the first request, so the hashes
+        # are asked for each time (a few short strings), never frozen at start.
+        policy = content_security_policy(tuple(app.csp_hashes()), ancestors)
+        response.headers["Content-Security-Policy"] = policy
+        if (frame := frame_options(ancestors)) is not None:
+            response.headers["X-Frame-Options"] = frame
+        response.headers.update(STATIC_HEADERS)
+        request = flask.request
+        if request.path.startswith(API_PREFIX):
+            # The answer depends on Origin whenever CORS may apply: caches must keep them apart.
+            response.vary.add("Origin")
+            origin = request.headers.get("Origin")
+            response.headers.update(
+                cors_headers(request.path, request.method, origin, config.cors_origins)
+            )
+        return response
