@@ -21,7 +21,7 @@ LOOK: dict[Status, tuple[str, str]] = {
 
 
 def age_span(as_of: datetime, now: datetime, *, suffix: str = "") -> html.Span:
-    """An age ('12 s') that the browser keeps counting (assets/wallboard.js), so a screen whose
+    """An age ('12 s') that the browser keeps counting (assets/31_ages.js), so a screen whose
     data has not changed needs nothing from the server to show it getting older."""
     return html.Span(
         f"{format_age((now - as_of).total_seconds())}{suffix}",

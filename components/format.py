@@ -58,7 +58,7 @@ def direction(change: float | None) -> str:
 def format_age(seconds: float | None) -> str:
     """'8 s', '5 min', '3 h', '2 d': how old the data is, in whole units elapsed.
 
-    One rule, shared with the browser's age counter (formatAge in assets/wallboard.js) and
+    One rule, shared with the browser's age counter (formatAge in assets/31_ages.js) and
     tested against one table (tests/components/age_cases.json): ages are truncated, never
     rounded up to the next unit, and the unit changes exactly at 60 s, 60 min and 24 h, so
     '2 min' always means two full minutes have passed (150 s is '2 min', 9,000 s is '2 h') and

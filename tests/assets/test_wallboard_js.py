@@ -1,5 +1,6 @@
 """The browser code's own tests (node's test runner), run here so one pytest command covers
-them: the age counter of assets/wallboard.js against the table format_age is tested with."""
+them: every tests/assets/*.test.cjs file (the age rule against the table format_age is tested
+with, the carousel's choices, and all assets/*.js loaded into a fake page), one node each."""
 
 from __future__ import annotations
 
@@ -12,12 +13,20 @@ import pytest
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 NODE = shutil.which("node")
+NODE_TESTS = sorted(HERE.glob("*.test.cjs"))
+
+
+def test_the_node_tests_are_found():
+    names = {path.name for path in NODE_TESTS}
+    assert {"wallboard_ages.test.cjs", "wallboard_carousel.test.cjs"} <= names, names
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_the_browser_age_counter_follows_the_shared_table():
+@pytest.mark.parametrize("test_file", NODE_TESTS, ids=lambda path: path.name)
+def test_the_node_tests_pass(test_file: Path):
+    # TAP whatever the node version's default reporter, so the counts below can be read.
     result = subprocess.run(
-        [NODE, "--test", str(HERE / "wallboard_ages.test.cjs")],
+        [NODE, "--test", "--test-reporter=tap", str(test_file)],
         cwd=ROOT,
         capture_output=True,
         text=True,

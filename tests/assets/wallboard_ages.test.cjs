@@ -1,4 +1,4 @@
-// The browser's age counter (assets/wallboard.js formatAge) against the table the server's
+// The browser's age rule (formatAge, assets/31_ages.js) against the table the server's
 // format_age is tested with (tests/components/age_cases.json). Run by node's own test runner:
 // `node --test tests/assets/wallboard_ages.test.cjs` (tests/assets/test_wallboard_js.py runs it
 // under pytest).
@@ -10,7 +10,7 @@ const path = require("node:path");
 const test = require("node:test");
 
 const root = path.join(__dirname, "..", "..");
-const { formatAge } = require(path.join(root, "assets", "wallboard.js"));
+const { formatAge } = require(path.join(root, "assets", "31_ages.js"));
 const table = JSON.parse(
   fs.readFileSync(path.join(root, "tests", "components", "age_cases.json"), "utf8"),
 );

@@ -1,0 +1,143 @@
+/* The carousel: which scene comes next, and when the kiosk moves to it.
+ *
+ * Scenes the server reports as having no data are skipped, and so are scenes outside their
+ * configured hours (scenes.<name>.hours: start and end "HH:MM" in a time zone; an end before
+ * the start runs across midnight). Those choices are pure functions of the scene list, the
+ * health map, the path and the time, so node loads this file as a module and tests them
+ * (tests/assets/carousel.test.cjs). In the browser, tick() runs once a second (the wb-second
+ * interval, through the clientside callback in 39_clientside.js) and decides: not rotating,
+ * paused, go to a scene, or carry on counting the dwell.
+ */
+(function (wb) {
+  "use strict";
+
+  // -- Scene hours -------------------------------------------------------------------------------
+  // Minutes since midnight, on the wall clock of time zone `tz`, at the instant `now`.
+  function minutesIn(tz, now) {
+    const parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(now);
+    let h = 0, m = 0;
+    parts.forEach(function (p) {
+      if (p.type === "hour") { h = parseInt(p.value, 10); }
+      if (p.type === "minute") { m = parseInt(p.value, 10); }
+    });
+    return h * 60 + m;
+  }
+
+  // "HH:MM" as minutes since midnight.
+  function hhmm(text) {
+    const bits = text.split(":");
+    return parseInt(bits[0], 10) * 60 + parseInt(bits[1], 10);
+  }
+
+  // Is the scene in its hours at `now`? The start is in, the end is out; no hours: always.
+  function withinHours(scene, now) {
+    if (!scene.hours) { return true; }
+    const t = minutesIn(scene.hours.tz, now);
+    const start = hhmm(scene.hours.start), end = hhmm(scene.hours.end);
+    return start <= end ? (t >= start && t < end) : (t >= start || t < end);
+  }
+
+  // -- Next scene -----------------------------------------------------------------------------
+  // May the scene be shown: it has data (health is false only for a scene without any) and it
+  // is in its hours.
+  function showable(scene, health, now) {
+    return health[scene.name] !== false && withinHours(scene, now);
+  }
+
+  function indexOfPath(scenes, path) {
+    for (let i = 0; i < scenes.length; i++) {
+      if (scenes[i].path === path) { return i; }
+    }
+    return -1;
+  }
+
+  // The first showable scene `step` (1 or -1) at a time away from `path`, wrapping around; the
+  // scene at `path` itself comes last, and null when none may be shown.
+  function neighbour(scenes, health, path, step, now) {
+    const n = scenes.length;
+    const at = indexOfPath(scenes, path);
+    for (let k = 1; k <= n; k++) {
+      const candidate = scenes[(((at + step * k) % n) + n) % n];
+      if (showable(candidate, health, now)) { return candidate; }
+    }
+    return null;
+  }
+
+  const pure = {
+    minutesIn: minutesIn,
+    hhmm: hhmm,
+    withinHours: withinHours,
+    showable: showable,
+    indexOfPath: indexOfPath,
+    neighbour: neighbour,
+  };
+  if (typeof module === "object" && module && module.exports) { module.exports = pure; }
+  if (!wb) { return; } // under node: the pure choices only
+
+  // -- In the browser -------------------------------------------------------------------------
+  const state = wb.state;
+
+  // Start counting the dwell of `scene`; its URL keeps the query string, and so the mode.
+  function go(scene) {
+    state.path = scene.path;
+    state.shownMs = 0;
+    return scene.path + window.location.search;
+  }
+
+  // Step to the previous (-1) or next (1) scene now (the arrow keys, 34_kiosk_input.js).
+  function navigate(step) {
+    const next = neighbour(state.scenes, state.health, window.location.pathname, step, new Date());
+    if (next && window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("wb-nav", { href: go(next) });
+    }
+  }
+
+  function paused(nowMs) {
+    return state.held || nowMs < state.idleUntil;
+  }
+
+  // One tick: `scenes`, `health` and `idleMs` as the server gives them. Returns what to show:
+  // {rotating: false}; {rotating: true, paused: note}; {rotating: true, href} to move on; or
+  // {rotating: true, progress} with the share of the dwell shown, in per cent.
+  function tick(scenes, health, idleMs) {
+    const now = new Date(), nowMs = now.getTime();
+    state.scenes = scenes || [];
+    state.health = health || {};
+    state.idleMs = idleMs || state.idleMs;
+    document.body.classList.toggle("wb-kiosk", wb.mode.kiosk());
+    const elapsed = state.lastTick === null ? 0 : nowMs - state.lastTick;
+    state.lastTick = nowMs;
+    if (window.location.pathname !== state.path) {
+      state.path = window.location.pathname;
+      state.shownMs = 0;
+    }
+    if (!wb.mode.rotating() || state.offline || !state.scenes.length) {
+      return { rotating: false };
+    }
+    const at = indexOfPath(state.scenes, window.location.pathname);
+    const dwell = at >= 0 ? state.scenes[at].dwell_ms : 0;
+    if (paused(nowMs)) {
+      const note = state.held ? "Paused. Press space to resume."
+        : "Paused. Rotation resumes " + Math.ceil((state.idleUntil - nowMs) / 1000)
+          + " s after the last interaction.";
+      return { rotating: true, paused: note };
+    }
+    state.shownMs += elapsed;
+    const current = at >= 0 ? state.scenes[at] : null;
+    // The tick is about a second: move on at the tick nearest the dwell, not the one after it
+    // (a 1 s dwell would otherwise show each scene for 2 s whenever a tick came early).
+    if (current === null || state.shownMs + elapsed / 2 >= dwell
+        || !showable(current, state.health, now)) {
+      const next = neighbour(state.scenes, state.health, window.location.pathname, 1, now);
+      if (next && (current === null || next.path !== current.path)) {
+        return { rotating: true, href: go(next) };
+      }
+      state.shownMs = 0;
+    }
+    return { rotating: true, progress: dwell ? Math.min(100, (100 * state.shownMs) / dwell) : 0 };
+  }
+
+  wb.carousel = Object.assign({ navigate: navigate, tick: tick }, pure);
+})(typeof window === "object" ? window.wallboard : null);

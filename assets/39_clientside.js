@@ -1,0 +1,54 @@
+/* The Dash clientside callbacks: window.dash_clientside.wallboard, where components/shell.py
+ * finds them (ClientsideFunction(namespace="wallboard", function_name="carousel" / "clocks")).
+ *
+ * Last in the load order (39): it only turns Dash's inputs into the other files' calls and
+ * their answers into Dash's outputs, in the order shell.py declares them. The code lives in a
+ * file, covered by the CSP's 'self', rather than as inline code strings in Python, which the
+ * policy would have to allow by hash (providers/security.py).
+ */
+(function (wb) {
+  "use strict";
+
+  const clockFormats = {};
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    wallboard: {
+      formatAge: wb.ages.formatAge, // the age rule, for anyone checking it in the page
+
+      // Input wb-second.n_intervals; State wb-scenes, wb-health, wb-idle-ms.
+      // Outputs: wb-nav.href, wb-progress.hidden, wb-progress-bar.style, wb-paused.hidden,
+      // wb-paused.children.
+      carousel: function (_tick, scenes, health, idleMs) {
+        const noUpdate = window.dash_clientside.no_update;
+        const turn = wb.carousel.tick(scenes, health, idleMs);
+        if (!turn.rotating) {
+          return [noUpdate, true, noUpdate, true, ""];
+        }
+        if (turn.paused) {
+          return [noUpdate, false, noUpdate, false, "\u23f8 " + turn.paused];
+        }
+        if (turn.href) {
+          return [turn.href, false, { width: "0%" }, true, ""];
+        }
+        return [noUpdate, false, { width: turn.progress.toFixed(1) + "%" }, true, ""];
+      },
+
+      // Input wb-second.n_intervals. Outputs: each market clock (.wb-clock[data-tz]) as HH:MM.
+      clocks: function () {
+        const now = new Date();
+        const nodes = document.querySelectorAll(".wb-clock");
+        const out = [];
+        for (let i = 0; i < nodes.length; i++) {
+          const tz = nodes[i].getAttribute("data-tz");
+          if (!clockFormats[tz]) {
+            clockFormats[tz] = new Intl.DateTimeFormat("en-GB", {
+              timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+            });
+          }
+          out.push(clockFormats[tz].format(now));
+        }
+        return out;
+      },
+    },
+  });
+})(window.wallboard);
