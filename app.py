@@ -16,23 +16,22 @@ from datetime import datetime
 from pathlib import Path
 
 import dash
-import flask
 from dash import Dash
 
-from components.scene import ScenePage, register_scene_callbacks
+from components.scene import register_scene_callbacks, scene_pages
 from components.shell import register_shell_callbacks, shell
 from config import ConfigError, Settings, load_settings, secrets_of
 from engine.board import Board
 from engine.build import build_engine, check_settings
 from engine.freshness import dataset_markets
-from engine.refresher import Refresher, utc_now
+from engine.refresher import utc_now
 from providers import markets
 from providers.base import Provider
-from web import callback_guard as dashguard
 from web.boards import EXTENSION
 from web.endpoints import register_endpoints
+from web.hooks import install_hooks
 from web.logs import configure_json_logging
-from web.security import install_security
+from web.metrics import ScreenCounter
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("wallboard")
@@ -63,50 +62,22 @@ def _register_pages(app: Dash, settings: Settings) -> None:
     # must start each from a clean registry. Callbacks are registered on this app, not
     # globally, for the same reason.
     dash.page_registry.clear()
-    renderers = {}
-    for name, scene in settings.enabled_scenes():
-        module = importlib.import_module(f"pages.{name}")
-        renderers[name] = ScenePage(module.render, getattr(module, "REDRAW_S", None))
-        if hasattr(module, "register"):
-            module.register(app)
+    enabled = settings.enabled_scenes()
+    # The page contract (components/scene.py): a page that breaks it is a ConfigError here.
+    pages = scene_pages({name: importlib.import_module(f"pages.{name}") for name, _ in enabled})
+    for name, scene in enabled:
+        page = pages[name]
+        if page.register is not None:
+            page.register(app)
         dash.register_page(
             f"pages.{name}",
             path=f"/{name}",
             name=scene.title,
             title=f"{scene.title} · Wallboard",
             order=scene.order,
-            layout=module.layout,
+            layout=page.layout,
         )
-    register_scene_callbacks(app, renderers)
-
-
-def _register_routes(app: Dash, board: Board) -> None:
-    server = app.server
-    scene_paths = [f"/{name}" for name, _ in board.settings.enabled_scenes()]
-
-    @server.before_request
-    def _scenes_only() -> flask.Response | tuple[flask.Response, int] | None:
-        path = flask.request.path
-        if path == "/":
-            query = flask.request.query_string.decode("latin-1")
-            return flask.redirect(scene_paths[0] + (f"?{query}" if query else ""), code=302)
-        # Dash answers every other path with its page shell; only scene paths are pages here.
-        rule = flask.request.url_rule
-        if rule is not None and rule.rule == "/<path:path>" and path not in scene_paths:
-            return flask.jsonify({"error": "unknown scene", "scenes": scene_paths}), 404
-        return None
-
-
-def _start_refresher_once(server: flask.Flask, refresher: Refresher) -> None:
-    # Started from the first request of each worker rather than at import: a thread started in
-    # a gunicorn master before fork would not survive into the workers.
-    started = threading.Event()
-
-    @server.before_request
-    def _start() -> None:
-        if not started.is_set():
-            started.set()
-            refresher.start()
+    register_scene_callbacks(app, pages)
 
 
 def create_app(
@@ -146,15 +117,19 @@ def create_app(
     _register_pages(app, settings)
     app.layout = lambda: shell(board, dash.page_container)
     register_shell_callbacks(app, settings)
-    _register_routes(app, board)
-    dashguard.guard(app)
+    screens = ScreenCounter()
     register_endpoints(
-        app.server, board, check=check_settings, active_alerts=lambda: len(engine.alerts.active())
+        app.server,
+        board,
+        check=check_settings,
+        active_alerts=lambda: len(engine.alerts.active()),
+        screens=screens,
     )
-    install_security(app, lambda: board.settings)
     # With the external runner, deploy/gunicorn.conf.py runs the refresher in its own process.
-    if start_refresher and settings.refresh.runner == "worker":
-        _start_refresher_once(app.server, refresher)
+    refreshes_here = start_refresher and settings.refresh.runner == "worker"
+    install_hooks(
+        app, board, screens=screens, start_refresher=refresher.start if refreshes_here else None
+    )
     return app
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import requests
 
-from bench.common import ADMIN_TOKEN, demo_config, enabled_scenes, start_board
-from bench.dashreq import scene_refresh_body
-from bench.latency import CALLBACK, version_of
+from bench.common import ADMIN_TOKEN, start_board
 from bench.report import Section, Target, table
+from tests.support.dashreq import CALLBACK, scene_refresh_body, version_of
+from tests.support.demo import demo_config, enabled_scenes
 
 # Scenes made of quote tiles (the target applies to these).
 TILE_KINDS = {"quote"}

@@ -1,9 +1,10 @@
 """Cold start: from starting gunicorn to the first 200 on /healthz and to the first full scene.
 
-Each start is `gunicorn -c deploy/gunicorn.conf.py` (tests/services.AppInstance) on the demo
-edition with 2 workers per core (the config's own default, 4 on a 2-core host). The clock starts
-just before the Popen; /healthz is polled every 20 ms. A headless Chromium, started before the
-server so its own start-up is not counted, then opens /overview, and the run records when
+Each start is `gunicorn -c deploy/gunicorn.conf.py` (tests/support/services.AppInstance) on
+the demo edition with 2 workers per core (the config's own default, 4 on a 2-core host). The
+clock starts just before the Popen; /healthz is polled every 20 ms. A headless Chromium, started
+before the server so its own start-up is not counted, then opens /overview, and the run records
+when
 
 - the page has loaded (the browser's load event: HTML, scripts and CSS),
 - the overview frame is drawn (a tile inside `.wb-scene__body`, with or without data), and
@@ -28,8 +29,8 @@ import yaml
 
 import config
 from bench.report import Section, Target, median, table
-from bench.serverlog import server_errors
-from tests.services import AppInstance
+from tests.support.serverlog import server_errors
+from tests.support.services import AppInstance
 
 WORKERS = 2 * (os.cpu_count() or 1)  # gunicorn.conf.py's default (4 on a 2-core host)
 SCENE = "overview"
@@ -54,12 +55,12 @@ def demo_config(workdir: Path) -> Path:
 
 
 def browser():
-    """Headless Chromium with the tests' flags (tests/conftest.py), logging the console."""
+    """Headless Chromium with the tests' flags (tests/support/browser.py), logging the console."""
     from selenium import webdriver
 
-    from tests.conftest import pytest_setup_options
+    from tests.support.browser import chrome_options
 
-    options = pytest_setup_options()
+    options = chrome_options()
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(options=options)
 

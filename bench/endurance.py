@@ -1,11 +1,12 @@
 """Kiosk endurance: Chromium in kiosk mode rotating every scene at a 1 s dwell for 1,000 scene
 changes (60 in quick mode), watching the JS heap, the DOM, the console and the carousel itself.
 
-The demo edition runs under `gunicorn -c deploy/gunicorn.conf.py` (tests/services.AppInstance,
-2 workers) with every scene's `dwell_s` set to 1; the browser opens `/?kiosk=1` once the
-refresher has a snapshot of every dataset (so no scene is skipped for want of data) and is never
-reloaded: the carousel navigates with dcc.Location (assets/32_carousel.js). Only a first load that
-draws no scene at all is reloaded (up to 3 times), and reported as broken.
+The demo edition runs under `gunicorn -c deploy/gunicorn.conf.py`
+(tests/support/services.AppInstance, 2 workers) with every scene's `dwell_s` set to 1; the
+browser opens `/?kiosk=1` once the refresher has a snapshot of every dataset (so no scene is
+skipped for want of data) and is never reloaded: the carousel navigates with dcc.Location
+(assets/32_carousel.js). Only a first load that draws no scene at all is reloaded (up to 3
+times), and reported as broken.
 
 - Scene changes: `location.pathname` polled about every 100 ms; each new path is one change.
 - Heap and DOM: sampled only while the first scene shows, so every sample sees the same page:
@@ -34,7 +35,8 @@ from pathlib import Path
 import yaml
 
 import config
-from bench.kiosk import (
+from bench.report import Section, Target, table
+from tests.support.kiosk import (
     FIRST_SCENE_S,
     POLL_S,
     Watch,
@@ -44,9 +46,8 @@ from bench.kiosk import (
     wait_for_snapshots,
     where,
 )
-from bench.report import Section, Target, table
-from bench.serverlog import server_errors
-from tests.services import AppInstance
+from tests.support.serverlog import server_errors
+from tests.support.services import AppInstance
 
 CHANGES, QUICK_CHANGES = 1000, 60
 SAMPLES = 10  # besides the first: one past every tenth of the goal (every 100 changes)

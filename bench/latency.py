@@ -13,11 +13,11 @@ from pathlib import Path
 
 import requests
 
-from bench.common import demo_config, start_board
-from bench.dashreq import scene_refresh_body
+from bench.common import start_board
 from bench.report import Section, Target, table
+from tests.support.dashreq import CALLBACK, scene_refresh_body, version_of
+from tests.support.demo import demo_config
 
-CALLBACK = "/_dash-update-component"
 CLIENTS = (1, 10, 50)
 SCENES = ("overview", "fx", "rates", "news")
 
@@ -57,14 +57,6 @@ def wrk(url: str, body: bytes, clients: int, seconds: float, workdir: Path) -> d
         data[key] = data[key] / 1000
     data["rps"] = data["requests"] / data["seconds"]
     return data
-
-
-def version_of(answer: dict) -> str | None:
-    """The scene's version in a refresh callback's answer (None when not sent)."""
-    for component, props in answer.get("response", {}).items():
-        if "scene-version" in component:
-            return props.get("data")
-    return None
 
 
 def idle_tick(url: str, deps: list[dict], scene: str) -> tuple[bytes, requests.Response]:

@@ -31,7 +31,7 @@ import yaml
 
 from bench.report import Section, Target, median, table
 from config import DEFAULT_CONFIG
-from tests.services import AppInstance
+from tests.support.services import AppInstance
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "lighthouse"

@@ -1,4 +1,7 @@
-"""What a benchmark section reports: its text and its targets with the measured ratios."""
+"""What a benchmark section reports: its text and its targets with the measured ratios.
+
+`percentile` and `table` come from tests/support/figures.py (the load and soak drivers use them
+too) and are part of this module's interface."""
 
 from __future__ import annotations
 
@@ -9,6 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from tests.support.figures import percentile, table
+
+__all__ = ["Section", "Target", "machine", "median", "percentile", "table", "write"]
 
 
 @dataclass
@@ -30,25 +37,9 @@ class Section:
     targets: list[Target] = field(default_factory=list)
 
 
-def percentile(values: Sequence[float], pct: float) -> float:
-    """The pct-th percentile (nearest rank) of the values."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
-
-
 def median(values: Sequence[float]) -> float:
     """The median, NaN for no values."""
     return statistics.median(values) if values else float("nan")
-
-
-def table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A markdown table."""
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def machine() -> str:

@@ -1,12 +1,12 @@
 """Upstream calls per dataset per cadence, with 1 and 100 screens and 1 and 4 gunicorn workers.
 
-The open edition runs under `gunicorn -c deploy/gunicorn.conf.py` (tests/services.AppInstance)
-against a fake upstream on loopback (tests/fakeupstream.FakeUpstream) that serves the recorded
-payloads of tests/test_open_edition.py and counts every call. Yahoo (yfinance talks only to
-Yahoo's hosts) is taken out of every chain, so each dataset comes from the next public source in
-its shipped chain, which the fake serves; fed_funds_futures, which only Yahoo has, is dropped.
-Every dataset gets a short cadence (`plan`), alerts are off, and the scenes keep the datasets
-that remain.
+The open edition runs under `gunicorn -c deploy/gunicorn.conf.py`
+(tests/support/services.AppInstance) against a fake upstream on loopback
+(tests/support/fakeupstream.FakeUpstream) that serves the recorded payloads of
+tests/support/openfake.py and counts every call. Yahoo (yfinance talks only to Yahoo's hosts) is
+taken out of every chain, so each dataset comes from the next public source in its shipped chain,
+which the fake serves; fed_funds_futures, which only Yahoo has, is dropped. Every dataset gets a
+short cadence (openfake's `plan`), alerts are off, and the scenes keep the datasets that remain.
 
 For each (workers, screens): a fresh state and cache, start, wait until every dataset has been
 fetched twice (past the start-up burst), start the screens, let them run for a second, then count
@@ -43,21 +43,18 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import pairwise
 from operator import sub
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import requests
-import yaml
 
 from bench.report import Section, Target, percentile, table
-from config import DEFAULT_CONFIG
-from tests.fakeupstream import FakeUpstream
-from tests.services import AppInstance, wait_until
-from tests.test_open_edition import PROVIDER_ROUTES, serve_everything
+from tests.support.fakeupstream import FakeUpstream
+from tests.support.openfake import Marker, Setup, plan, serve_everything, write_config
+from tests.support.services import AppInstance, wait_until
 
 WINDOW_S = 20.0
 QUICK_WINDOW_S = 8.0
@@ -68,108 +65,6 @@ POLL_S = 1.0  # each screen asks for each of its scene's datasets this often
 CLIENT_THREADS = 20
 SAMPLE_S = 0.2  # how often the refresher's schedule is read from /api/status
 GAP_SLACK_S = 0.05  # timer jitter allowed below refresh_s between two calls of one dataset
-FRED_KEY = "k" * 32  # the fake does not check it; FRED needs one to be called at all
-STATUS_SCENE = "status"
-
-
-@dataclass(frozen=True)
-class Marker:
-    """The upstream call that stands for one fetch of a dataset: a path, query values it must
-    carry, and (Stooq) how far back its `d1` start must lie, which tells a 600-day history
-    request from a 60-day quote request for the same symbol."""
-
-    path: str
-    query: dict[str, str] = field(default_factory=dict)
-    since_days_at_least: int | None = None
-
-    def matches(self, raw: str, today: datetime) -> bool:
-        """Whether a raw request path (with its query) is this call."""
-        parts = urlsplit(raw)
-        if parts.path != self.path:
-            return False
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        if any(query.get(k) != v for k, v in self.query.items()):
-            return False
-        if self.since_days_at_least is None:
-            return True
-        try:
-            since = datetime.strptime(query.get("d1", ""), "%Y%m%d").replace(tzinfo=UTC)
-        except ValueError:
-            return False
-        return today - since >= timedelta(days=self.since_days_at_least)
-
-
-@dataclass(frozen=True)
-class Setup:
-    """How one dataset runs in this benchmark: its only source, cadence and marker call."""
-
-    provider: str
-    refresh_s: float
-    marker: Marker
-
-
-def plan(today: datetime) -> dict[str, Setup]:
-    """The datasets measured (every open-edition dataset a non-Yahoo source serves)."""
-    stooq = "/q/d/l/"
-    return {
-        "indices": Setup("stooq", 3, Marker(stooq, {"s": "^dji"})),
-        "fx": Setup("ecb", 2, Marker("/stats/eurofxref/eurofxref-hist-90d.xml")),
-        "rates": Setup(
-            "treasury",
-            2,
-            Marker(
-                "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv/"
-                f"{today.year}/all"
-            ),
-        ),
-        "policy_rates": Setup("fred", 2, Marker("/fred/series/observations", {"series_id": "DFF"})),
-        "commodities": Setup("stooq", 3, Marker(stooq, {"s": "cl.f"})),
-        "crypto": Setup("binance", 2, Marker("/api/v3/klines", {"symbol": "BTCUSDT"})),
-        "volatility": Setup(
-            "cboe", 3, Marker("/api/global/us_indices/daily_prices/VIX_History.csv")
-        ),
-        "sectors": Setup("stooq", 3, Marker(stooq, {"s": "xlk.us"})),
-        "history": Setup("stooq", 3, Marker(stooq, {"s": "^ndx"}, since_days_at_least=300)),
-        "calendar": Setup("fred", 3, Marker("/fred/release/dates", {"release_id": "10"})),
-        "news": Setup("rss", 2, Marker("/feeds/fed.xml")),
-    }
-
-
-def write_config(path: Path, upstream_url: str, setups: dict[str, Setup]) -> dict[str, list[str]]:
-    """The shipped configuration cut to the planned datasets on the fake; the data scenes."""
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
-    state = path.parent
-    config.update(edition="open", state_dir=str(state / "state"), fred_api_key=FRED_KEY)
-    config["cache"].update(type="filesystem", dir=str(state / "cache"))
-    config["refresh"].update(attempts=1, backoff_s=0, deadline_s=5)
-    config["alerts"]["rules"] = []
-    datasets = {}
-    for name, setup in setups.items():
-        dataset = config["datasets"][name]
-        chain = [p for p in dataset["chains"]["open"] if p != "yahoo"]
-        if chain[0] != setup.provider:
-            raise RuntimeError(f"{name}: the shipped chain now starts with {chain[0]}")
-        dataset.update(chains={"open": chain}, refresh_s=setup.refresh_s)
-        dataset.pop("deadline_s", None)
-        datasets[name] = dataset
-    for inst in datasets["news"]["instruments"]:
-        inst["symbols"] = {"rss": f"{upstream_url}/feeds/{inst['id']}.xml"}
-    config["datasets"] = datasets
-    scenes = {}
-    for name, scene in config["scenes"].items():
-        kept = [d for d in scene.get("datasets", []) if d in datasets]
-        if kept or name == STATUS_SCENE:
-            scenes[name] = {**scene, "datasets": kept}
-    config["scenes"] = scenes
-    config["providers"] = {
-        name: {"base_url": upstream_url, "requests_per_second": 100}
-        for name in PROVIDER_ROUTES
-        if name != "yahoo"
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    ordered = sorted(scenes.items(), key=lambda item: (item[1].get("order", 0), item[0]))
-    return {name: scene["datasets"] for name, scene in ordered if scene["datasets"]}
 
 
 class Screens:

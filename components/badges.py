@@ -7,6 +7,7 @@ from datetime import datetime
 from dash import html
 
 from components.format import format_age
+from engine.freshness import Shown, shown
 from providers.models import Snapshot, Status
 
 # icon, label: shape and word carry the meaning; the colour class only reinforces it.
@@ -30,11 +31,11 @@ def age_span(as_of: datetime, now: datetime, *, suffix: str = "") -> html.Span:
     )
 
 
-def _badge_parts(snapshot: Snapshot, now: datetime) -> list:
-    _, label = LOOK[snapshot.status]
+def _badge_parts(snapshot: Snapshot, seen: Shown, now: datetime) -> list:
+    _, label = LOOK[seen.status]
     parts: list = [label]
     if snapshot.as_of is not None:
-        suffix = " old" if snapshot.status is Status.STALE else ""
+        suffix = " old" if seen.status is Status.STALE else ""
         parts += [" · ", age_span(snapshot.as_of, now, suffix=suffix)]
     if snapshot.source:
         parts.append(f" · {snapshot.source}")
@@ -42,17 +43,19 @@ def _badge_parts(snapshot: Snapshot, now: datetime) -> list:
 
 
 def stale_badge(snapshot: Snapshot, now: datetime, *, badge_id: dict | None = None) -> html.Span:
-    """A badge for one dataset's snapshot; its tooltip holds the last error, if any."""
-    icon, _ = LOOK[snapshot.status]
+    """A badge for one dataset's snapshot (assessed: Board.snapshot): the status and reason
+    engine.freshness.shown gives it; its tooltip holds the reason (the last error), if any."""
+    seen = shown(snapshot, None, now)
+    icon, label = LOOK[seen.status]
     extra = {"id": badge_id} if badge_id else {}
     return html.Span(
         [
             html.Span(icon, className="wb-badge__icon", **{"aria-hidden": "true"}),
-            html.Span(_badge_parts(snapshot, now), className="wb-badge__text"),
+            html.Span(_badge_parts(snapshot, seen, now), className="wb-badge__text"),
         ],
-        className=f"wb-badge wb-badge--{snapshot.status.value}",
-        title=snapshot.error or LOOK[snapshot.status][1],
-        **{"data-status": snapshot.status.value},
+        className=f"wb-badge wb-badge--{seen.status.value}",
+        title=seen.reason or label,
+        **{"data-status": seen.status.value},
         **extra,
     )
 

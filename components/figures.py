@@ -1,4 +1,7 @@
-"""One look for every chart: the Plotly template, colours, and sparklines as tiny SVG images.
+"""One look for every chart: the Plotly templates, colours, and sparklines as tiny SVG images.
+
+The theme (`theme: dark | light` in the configuration) decides every chart colour in one place,
+`chart_theme(settings)`: the page CSS follows `data-bs-theme`, the charts their ChartTheme.
 
 Sparklines are inline SVG (a data: URI on an <img>), not Plotly graphs: a tile grid of twenty
 charts would cost twenty Plotly instances in the browser for a line with no axes.
@@ -7,13 +10,17 @@ charts would cost twenty Plotly instances in the browser for a line with no axes
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from config.schema import Settings
+
 # Same meanings as the CSS variables in assets/10_wallboard.css: green-cyan up, orange down
-# stay distinct for the common colour blindnesses; arrows carry direction as well.
+# stay distinct for the common colour blindnesses; arrows carry direction as well. These are the
+# dark theme's; `chart_theme` gives the colours of the configured theme.
 UP = "#3ddc97"
 DOWN = "#ff8a4c"
 FLAT = "#a3b1c2"
@@ -32,36 +39,108 @@ DIVERGING = [
     [1.0, "#018571"],
 ]
 
-TEMPLATE_NAME = "wallboard"
+
+@dataclass(frozen=True)
+class ChartTheme:
+    """Every colour a chart uses in one theme, and the name of its Plotly template."""
+
+    template: str
+    text: str
+    muted: str
+    grid: str
+    panel: str  # what a chart sits on: separators drawn in it disappear into the panel
+    up: str
+    down: str
+    flat: str
+    series: tuple[str, ...]
+    accent: str  # a seventh line colour, apart from the series (technicals' EMA 26)
+    band_fill: str  # a translucent area between two lines (Bollinger bands)
+    missing: str  # a box without data (sectors)
+    missing_text: str
+    diverging: list[list]  # a Plotly colorscale, neutral at 0.5
+
+    def direction_colour(self, change: float | None) -> str:
+        """The colour of a move."""
+        if not change:
+            return self.flat
+        return self.up if change > 0 else self.down
 
 
-def _template() -> go.layout.Template:
+DARK = ChartTheme(
+    template="wallboard",
+    text=TEXT,
+    muted=MUTED,
+    grid=GRID,
+    panel=PANEL,
+    up=UP,
+    down=DOWN,
+    flat=FLAT,
+    series=SERIES,
+    accent="#f2a7d8",
+    band_fill="rgba(163, 177, 194, 0.10)",
+    missing="#1b222c",
+    missing_text="#7d8a99",
+    diverging=DIVERGING,
+)
+# The light theme's CSS colours (assets/10_wallboard.css), with series dark enough to read on
+# white; the diverging scale keeps its ends and turns light grey at zero.
+LIGHT = ChartTheme(
+    template="wallboard-light",
+    text="#0b0f14",
+    muted="#4a5868",
+    grid="#dde3ea",
+    panel="#ffffff",
+    up="#0a7d4f",
+    down="#b54708",
+    flat="#4a5868",
+    series=("#0b6aa2", "#8a6100", "#7b3fb0", "#0a7d4f", "#b54708", "#3b55b5"),
+    accent="#b0307a",
+    band_fill="rgba(74, 88, 104, 0.10)",
+    missing="#f5f7fa",  # as the page: a box without data is blank, as on the dark theme
+    missing_text="#5b6878",
+    diverging=[
+        [0.0, "#a6611a"],
+        [0.25, "#dfc27d"],
+        [0.5, "#d5dbe2"],
+        [0.75, "#80cdc1"],
+        [1.0, "#018571"],
+    ],
+)
+THEMES = {"dark": DARK, "light": LIGHT}
+
+
+def chart_theme(settings: Settings) -> ChartTheme:
+    """The chart colours and template of the configured theme (`theme: dark | light`)."""
+    return THEMES[settings.theme]
+
+
+def _template(theme: ChartTheme) -> go.layout.Template:
+    grid = {"gridcolor": theme.grid, "zerolinecolor": theme.grid, "linecolor": theme.grid}
     return go.layout.Template(
         layout=go.Layout(
             paper_bgcolor="rgba(0,0,0,0)",
             plot_bgcolor="rgba(0,0,0,0)",
-            font={"color": TEXT, "size": 18, "family": "system-ui, sans-serif"},
-            colorway=list(SERIES),
+            font={"color": theme.text, "size": 18, "family": "system-ui, sans-serif"},
+            colorway=list(theme.series),
             margin={"l": 60, "r": 24, "t": 24, "b": 48},
-            xaxis={"gridcolor": GRID, "zerolinecolor": GRID, "linecolor": GRID},
-            yaxis={"gridcolor": GRID, "zerolinecolor": GRID, "linecolor": GRID},
+            xaxis=grid,
+            yaxis=grid,
             legend={"orientation": "h", "y": 1.08, "x": 0, "bgcolor": "rgba(0,0,0,0)"},
             hoverlabel={"font": {"size": 16}},
         )
     )
 
 
-pio.templates[TEMPLATE_NAME] = _template()
+for _theme in THEMES.values():
+    pio.templates[_theme.template] = _template(_theme)
 
 # Charts on a wall are looked at, not used: no mode bar, no logo.
 GRAPH_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 
 
-def direction_colour(change: float | None) -> str:
+def direction_colour(change: float | None, theme: ChartTheme = DARK) -> str:
     """The colour of a move."""
-    if not change:
-        return FLAT
-    return UP if change > 0 else DOWN
+    return theme.direction_colour(change)
 
 
 SPARK_PAD = 5  # of 100: room for the stroke at the top and bottom

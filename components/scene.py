@@ -1,24 +1,42 @@
 """The frame every scene shares: title, one stale badge per dataset, the body, and its refresh.
 
-A page module defines `render(view) -> children` (pure: snapshots in, components out) and
-`layout(**query)` returning `scene_layout(SCENE, render, query)`. The layout is rendered from
-the cache when the page is served, so a scene is never blank while waiting for a callback.
-One pattern-matching callback then refreshes whichever scene is showing: when nothing it shows
-has changed (its version: data, status, source and error of each dataset) it answers with
-nothing at all (204; the ages in the badges count on in the browser), else the badges and the
-body.
+The page contract. A scene `<scene>` of the configuration is the module `pages/<scene>.py`; it
+declares what only it knows, and the frame does the rest:
+
+- `render(view) -> children` (required): the scene's body. Pure: a SceneView in (its datasets'
+  snapshots as of now, the URL query, the board), Dash components out; no I/O. It reads its
+  datasets from the scene's configuration (`view.datasets`, `view.first(kind)`,
+  `view.dataset(name)`), never by a dataset name of its own, so a renamed or added dataset
+  needs no code.
+- `REDRAW_S` (optional, seconds > 0): how often the body is redrawn even without new data, for
+  a scene that shows the clock ("12 min ago", "Today"). Declared here only: the frame uses it
+  for the page it serves and for every refresh.
+- `register(app)` (optional): the page's own callbacks, beyond the frame's refresh.
+- `SCENE` (optional): the scene's name for the page's own ids; it must be the module's name.
+
+The frame builds the page's `layout(**query)` (Dash's page convention; a page never writes
+one): it is rendered from the cache when the page is served, so a scene is never blank while
+waiting for a callback. One pattern-matching callback then refreshes whichever scene is
+showing: when nothing it shows has changed (its version: data, status, source and error of
+each dataset) it answers with nothing at all (204; the ages in the badges count on in the
+browser), else the badges and the body. `scene_pages` checks every enabled scene's module
+against this contract when the app is built: a page that breaks it stops the app with a
+ConfigError naming the page and what is wrong.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
+import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -26,7 +44,8 @@ from dash.exceptions import PreventUpdate
 
 from components.badges import stale_badge
 from components.patch import body_patch, plain
-from config.schema import Settings
+from config import ConfigError
+from config.schema import RecordKind, Settings
 from engine.board import Board
 from providers.models import Snapshot, Status
 from web.boards import current_board
@@ -36,6 +55,9 @@ MIN_POLL_S, MAX_POLL_S = 5, 30
 PENDING_POLL_MS = 1000
 NO_DATA = {Status.ERROR, Status.EMPTY}
 SHOWN_KEEP_S = 900  # how long a rendered body is remembered for diffing against
+# The REDRAW_S of scenes showing ages ("12 min ago") and day groups: they move with the clock,
+# not only with data.
+CLOCK_REDRAW_S = 60
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +72,34 @@ class SceneView:
     now: datetime
     query: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def settings(self) -> Settings:
+        """The board's configuration (its theme, datasets and scenes)."""
+        return self.board.settings
+
     def dataset(self, name: str):
         """The configuration of one of the scene's datasets."""
         return self.board.settings.datasets[name]
+
+    @property
+    def datasets(self) -> list[str]:
+        """The scene's datasets as its configuration lists them (`scenes.<scene>.datasets`)."""
+        return list(self.board.settings.scenes[self.scene].datasets)
+
+    def of_kind(self, kind: RecordKind) -> list[str]:
+        """The scene's datasets holding one kind of record, in configuration order."""
+        return [name for name in self.datasets if self.dataset(name).kind is kind]
+
+    def first(self, kind: RecordKind) -> str:
+        """The scene's first dataset of a kind (LookupError naming the scene when it has none)."""
+        found = self.of_kind(kind)
+        if not found:
+            raise LookupError(f"scenes.{self.scene}.datasets: no {kind.value} dataset")
+        return found[0]
+
+    def snapshot(self, name: str) -> Snapshot:
+        """A dataset's snapshot as of now (pending when the view holds none for it)."""
+        return self.snapshots.get(name) or Snapshot.pending(name)
 
 
 Renderer = Callable[[SceneView], Any]
@@ -60,10 +107,77 @@ Renderer = Callable[[SceneView], Any]
 
 @dataclass(frozen=True)
 class ScenePage:
-    """A page's renderer and how often its body must be redrawn even without new data."""
+    """A scene's page: what its module declares (see the contract above) and the layout the
+    frame builds from it."""
 
+    scene: str
     render: Renderer
     redraw_s: float | None = None
+    register: Callable[[Dash], None] | None = None
+
+    def layout(self, **query: str) -> html.Div:
+        """The scene as of now: what Dash serves at `/<scene>`."""
+        return scene_layout(self.scene, self.render, query, redraw_s=self.redraw_s)
+
+
+def _takes_one_argument(function: Callable) -> bool:
+    """Whether a function can be called with one positional argument."""
+    try:
+        inspect.signature(function).bind(None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (a builtin): let a call tell
+        return True
+    return True
+
+
+def contract_problems(scene: str, module: ModuleType) -> list[str]:
+    """How a scene's module breaks the page contract (empty when it keeps it)."""
+    problems = []
+    render = getattr(module, "render", None)
+    if not callable(render):
+        problems.append("defines no render(view)")
+    elif not _takes_one_argument(render):
+        problems.append("render must take one argument, the view")
+    redraw_s = getattr(module, "REDRAW_S", None)
+    if redraw_s is not None and (
+        isinstance(redraw_s, bool)
+        or not isinstance(redraw_s, int | float)
+        or not (math.isfinite(redraw_s) and redraw_s > 0)
+    ):
+        problems.append(f"REDRAW_S must be a number of seconds above 0, not {redraw_s!r}")
+    register = getattr(module, "register", None)
+    if register is not None and not (callable(register) and _takes_one_argument(register)):
+        problems.append("register must be a function of one argument, the app")
+    named = getattr(module, "SCENE", scene)
+    if named != scene:
+        problems.append(f"SCENE is {named!r}, not the scene's name {scene!r}")
+    layout = getattr(module, "layout", None)
+    if layout is not None and not isinstance(getattr(layout, "__self__", None), ScenePage):
+        problems.append("defines its own layout: the frame builds every scene's layout")
+    return problems
+
+
+def scene_pages(modules: Mapping[str, ModuleType]) -> dict[str, ScenePage]:
+    """The page of each scene (scene name -> its module), checked against the page contract: a
+    ConfigError names every page that breaks it. Each module gets the frame's `layout`."""
+    problems = [
+        f"page {module.__name__} (scene {scene}): {problem}"
+        for scene, module in modules.items()
+        for problem in contract_problems(scene, module)
+    ]
+    if problems:
+        raise ConfigError("invalid scene pages:" + "".join(f"\n  {p}" for p in problems))
+    pages = {}
+    for scene, module in modules.items():
+        page = pages[scene] = ScenePage(
+            scene,
+            module.render,
+            getattr(module, "REDRAW_S", None),
+            getattr(module, "register", None),
+        )
+        module.layout = page.layout  # `pages.<scene>.layout`, as Dash's pages have it
+    return pages
 
 
 def ids(scene: str) -> dict[str, dict[str, str]]:

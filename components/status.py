@@ -60,7 +60,7 @@ def status_table(board: Board) -> html.Table:
     now = board.clock()
     rows = []
     for name, dataset in board.settings.datasets.items():
-        snap = board.snapshot(name)
+        snap = board.snapshot(name, now)
         rows.append(
             html.Tr(
                 [

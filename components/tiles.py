@@ -1,13 +1,14 @@
 """Renderers for one dataset's snapshot: quote tiles, curve, bars, headlines, events.
 
-Each takes the dataset's config and its snapshot (already assessed as of now) and returns
-plain Dash components. Text from records is passed as component children, which React
-escapes: nothing from a feed is ever rendered as HTML.
+Each takes the dataset's config and its snapshot (already assessed as of now: Board.snapshot)
+and returns plain Dash components; a tile's status and reason are engine.freshness.shown's.
+Text from records is passed as component children, which React escapes: nothing from a feed is
+ever rendered as HTML.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dash import html
 
@@ -16,6 +17,7 @@ from components.badges import LOOK, age_span
 from components.figures import direction_colour, sparkline_svg
 from components.format import direction, format_change, format_price
 from config.schema import Dataset, Instrument
+from engine.freshness import shown
 from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
 
 
@@ -24,6 +26,14 @@ def _tile_badge(status: Status) -> html.Span:
     return html.Span(
         f"{icon} {label}", className=f"wb-tile__badge wb-badge--{status.value}", title=label
     )
+
+
+def _told_at(snapshot: Snapshot, quote: Quote | None) -> datetime:
+    """The clock a tile tells its record's age by: the refresh that gave the snapshot, so a
+    tile renders the same until the next refresh (the browser counts the age on, age_span)."""
+    if snapshot.fetched_at is not None:
+        return snapshot.fetched_at
+    return quote.as_of if quote is not None else datetime.now(UTC)  # no record: no age
 
 
 def quote_tile(
@@ -37,13 +47,13 @@ def quote_tile(
     """One instrument: name, status, price, change and sparkline ('no data' when it has none).
 
     `extra` adds lines under the change (a 24 h range, a session state); every tile carries the
-    status of its dataset so freshness is visible on each one.
+    status engine.freshness.shown gives its record, so freshness is visible on each one.
     """
     ident = {"id": tile_id} if tile_id is not None else {}
+    now = _told_at(snapshot, quote)
+    seen = shown(snapshot, None, now, record=quote)
+    status = seen.status
     if quote is None:
-        status = (
-            snapshot.status if snapshot.status in (Status.ERROR, Status.EMPTY) else Status.ERROR
-        )
         return html.Div(
             [
                 html.Div(
@@ -55,17 +65,13 @@ def quote_tile(
                 html.Div("no data", className="wb-tile__reason"),
             ],
             className="wb-tile wb-tile--missing",
-            title=snapshot.error or "no data",
+            title=seen.reason,
             **{"data-instrument": instrument.id, "data-status": status.value},
             **ident,
         )
     move = direction(quote.change)
     spark = sparkline_svg(quote.sparkline, direction_colour(quote.change))
-    status = snapshot.status
     if quote.kept:
-        # This instrument failed while its dataset refreshed: its own value is the old one.
-        status = Status.STALE if status in (Status.OK, Status.FALLBACK) else status
-        now = snapshot.fetched_at or quote.as_of
         kept_line = html.Div(
             ["last good · ", age_span(quote.as_of, now, suffix=" old")],
             className="wb-tile__reason",
@@ -89,7 +95,7 @@ def quote_tile(
             *(extra or []),
         ],
         className=f"wb-tile wb-tile--{status.value}",
-        **({"title": snapshot.error or "last good value"} if quote.kept else {}),
+        **({"title": seen.reason} if seen.reason is not None else {}),
         **{"data-instrument": instrument.id, "data-status": status.value},
         **ident,
     )

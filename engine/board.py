@@ -32,14 +32,16 @@ class Board:
     alerts: AlertKeeper | None = None  # built with the engine (engine.build.build_engine)
     warming: threading.Thread | None = None  # building market calendars at start
 
-    def snapshot(self, dataset: str) -> Snapshot:
-        """A dataset's snapshot with its status as of now (stale, closed, ...)."""
-        return assess(self.store.read(dataset), self.settings.datasets[dataset], self.clock())
+    def snapshot(self, dataset: str, now: datetime | None = None) -> Snapshot:
+        """A dataset's snapshot with its status and reason as of now (or `now`), as decided by
+        engine.freshness.shown: what every badge, tile, page and endpoint shows."""
+        config = self.settings.datasets[dataset]
+        return assess(self.store.read(dataset), config, now or self.clock())
 
     def dataset_status(self, dataset: str, now: datetime | None = None) -> dict[str, Any]:
         """The operator's view of one dataset (what /api/status lists)."""
         now = now or self.clock()
-        snap = self.snapshot(dataset)
+        snap = self.snapshot(dataset, now)
         config = self.settings.datasets[dataset]
         return {
             "status": snap.status.value,

@@ -100,19 +100,20 @@ def build_engine(
     state_dir = resolve(settings.state_dir)
     edition = settings.edition.value
     cache = make_cache(settings, clock=clock)
-    store = SnapshotStore(cache, namespace=edition, persist_dir=state_dir / "snapshots")
+    fleet = cache if isinstance(cache, FleetCache) else None  # Redis: shared by the fleet
+    store = SnapshotStore(
+        cache, namespace=edition, persist_dir=state_dir / "snapshots", fleet=fleet
+    )
     problems = store.load_persisted(list(settings.datasets))
     host = FileLeadership(state_dir / f"refresher-{edition}.lock")
-    if isinstance(cache, FleetCache):
-        lock = RedisLock(cache, f"wallboard:{edition}:leader", settings.refresh.leader_ttl_s)
+    if fleet is not None:
+        lock = RedisLock(fleet, f"wallboard:{edition}:leader", settings.refresh.leader_ttl_s)
         leadership: FileLeadership | FleetLeadership = FleetLeadership(host, lock)
-        flight = RedisFlight(cache, edition)
+        flight = RedisFlight(fleet, edition)
     else:
         leadership, flight = host, local_flight
     exclusive = Exclusive(
-        state_dir / f"alerts-{edition}.lock",
-        fleet=cache if isinstance(cache, FleetCache) else None,
-        name=f"wallboard:{edition}:alerts-lock",
+        state_dir / f"alerts-{edition}.lock", fleet=fleet, name=f"wallboard:{edition}:alerts-lock"
     )
     refresher = Refresher(
         settings,

@@ -45,7 +45,16 @@ from engine.validation import Key, cross_check, newest_times, shown_times
 from providers.base import Batch, Provider, Request
 from providers.deadline import HungCalls, call_with_deadline
 from providers.errors import BadPayload, EmptyResult, ProviderError, RateLimited
-from providers.models import FAILURE_LOG_SIZE, AnyRecord, FailureEntry, Quote, Snapshot, Status
+from providers.models import (
+    FAILURE_LOG_SIZE,
+    AnyRecord,
+    FailureEntry,
+    Quote,
+    Snapshot,
+    Status,
+    data_time,
+    instrument_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +66,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def record_time(record: AnyRecord) -> datetime | None:
-    """The time a record's value refers to; None for records about the future (events)."""
-    if record.kind == "bar":
-        return record.time
-    if record.kind in ("quote", "curve"):
-        return record.as_of
-    return None
-
-
 _PER_INSTRUMENT = {"quote", "bar", "curve"}
-
-
-def _instrument_of(record: AnyRecord) -> str | None:
-    """The instrument id a record belongs to (curve points by tenor)."""
-    return getattr(record, "symbol", None) or getattr(record, "tenor", None)
 
 
 def _log(failed: list[FailureEntry], previous: Snapshot) -> tuple[FailureEntry, ...]:
@@ -261,7 +256,7 @@ class Refresher:
             return []
         filled: list[str] = []
         for provider_name in rest:
-            have = {_instrument_of(record) for record in batch.records}
+            have = {instrument_id(record) for record in batch.records}
             missing = tuple(i for i in request.instruments if i.id not in have)
             provider = self.providers.get(provider_name)
             if not missing or provider is None:
@@ -290,7 +285,7 @@ class Refresher:
         its tile or chart; the instrument ids kept."""
         if request.kind.value not in ("quote", "bar"):
             return []
-        have = {_instrument_of(record) for record in batch.records}
+        have = {instrument_id(record) for record in batch.records}
         ids = [i.id for i in request.instruments if i.id not in have]
         if request.kind.value == "quote":
             before = {r.symbol: r for r in previous.records if isinstance(r, Quote)}
@@ -300,7 +295,7 @@ class Refresher:
         else:
             kept = [r for r in previous.records if r.kind == "bar" and r.symbol in ids]
         batch.records = [*batch.records, *kept]
-        return list(dict.fromkeys(_instrument_of(record) for record in kept))
+        return list(dict.fromkeys(instrument_id(record) for record in kept))
 
     # -- going back in time (see the module) ----------------------------------------------------
 
@@ -380,7 +375,7 @@ class Refresher:
         retrying = Retrying(
             stop=self._stop_retrying,
             wait=self._backoff,
-            retry=retry_if_exception(lambda exc: getattr(exc, "retryable", False)),
+            retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable),
             sleep=self.sleep,
             reraise=True,
         )
@@ -434,12 +429,12 @@ class Refresher:
         errors: list[str],
     ) -> Snapshot:
         fetched_at = self.clock()
-        times = [t for t in map(record_time, batch.records) if t is not None]
+        as_of = data_time(batch.records)
         notes = errors + [short(problem) for problem in batch.problems]
         return Snapshot(
             dataset=name,
             records=tuple(batch.records),
-            as_of=max(times) if times else fetched_at,
+            as_of=fetched_at if as_of is None else as_of,
             fetched_at=fetched_at,
             source=provider_name,
             status=Status.OK if index == 0 else Status.FALLBACK,

@@ -5,6 +5,11 @@ workers on a host; with REDIS_URL, a FleetCache (Redis shared by every host, wit
 copy: see engine.shared_cache). Keys are namespaced by edition, so demo data can never be read
 by the open edition. Last-good snapshots are also written to disk atomically (temp file +
 rename) and loaded at start, so a restarted board shows its last values at once.
+
+Two contracts say what the store calls: `CacheBackend` on any cache (what flask-caching's
+backends have), and `Fleet` on a cache shared by a fleet (its health, and copying between the
+shared cache and this host). Whoever builds the store says which it has (`fleet=`, see
+engine.build); a cache on one host alone gets `HostOnly`: never degraded, nothing to copy.
 """
 
 from __future__ import annotations
@@ -24,18 +29,67 @@ log = logging.getLogger(__name__)
 
 
 class CacheBackend(Protocol):
-    """The part of a cachelib/flask-caching backend the store uses."""
+    """What the store (and a scene's memo of rendered bodies) calls on any cache: the part of a
+    cachelib/flask-caching backend in use (FileSystemCache, SimpleCache, FleetCache)."""
 
     def get(self, key: str) -> Any: ...
     def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
     def add(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
 
 
-class SnapshotStore:
-    """Reads and writes snapshots by dataset name; never does network I/O to an upstream."""
+class Fleet(Protocol):
+    """What the store calls on a cache shared by a fleet (engine.shared_cache.FleetCache)."""
 
-    def __init__(self, cache: CacheBackend, *, namespace: str, persist_dir: Path | None) -> None:
+    def health(self) -> dict[str, Any]:
+        """{"backend", "state" ("ok" or "degraded"), "since" (ISO time or None), "error"}."""
+        ...
+
+    def mirror(self, keys: list[str]) -> dict[str, Any]:
+        """Copy the shared values of `keys` to this host; returns what was copied."""
+        ...
+
+    def reseed(self, keys: list[str]) -> list[str]:
+        """Give the shared cache this host's values it lacks; returns the keys written."""
+        ...
+
+
+class HostOnly:
+    """The `Fleet` side of a cache on one host alone (FileSystemCache, SimpleCache): it is never
+    degraded, and there is no shared copy to mirror from or reseed."""
+
+    def __init__(self, cache: CacheBackend) -> None:
+        self.backend = type(cache).__name__
+
+    def health(self) -> dict[str, Any]:
+        """Always ok, named after the backend class."""
+        return {"backend": self.backend, "state": "ok", "since": None, "error": None}
+
+    def mirror(self, keys: list[str]) -> dict[str, Any]:
+        """Nothing to copy: this host's cache is the only one."""
+        return {}
+
+    def reseed(self, keys: list[str]) -> list[str]:
+        """Nothing to give back: there is no shared cache."""
+        return []
+
+
+class SnapshotStore:
+    """Reads and writes snapshots by dataset name; never does network I/O to an upstream.
+
+    `fleet`: the cache's fleet side when it is shared by a fleet (usually the cache itself, a
+    FleetCache); None for a cache on one host alone.
+    """
+
+    def __init__(
+        self,
+        cache: CacheBackend,
+        *,
+        namespace: str,
+        persist_dir: Path | None,
+        fleet: Fleet | None = None,
+    ) -> None:
         self.cache = cache
+        self.fleet: Fleet = HostOnly(cache) if fleet is None else fleet
         self.namespace = namespace
         self.persist_dir = persist_dir
         self._mirrored: dict[str, Any] = {}  # dataset -> fetched_at of the copy last persisted
@@ -56,10 +110,7 @@ class SnapshotStore:
 
     def health(self) -> dict[str, Any]:
         """The cache backend and whether it is degraded (only a shared cache can be)."""
-        health = getattr(self.cache, "health", None)
-        if callable(health):
-            return health()
-        return {"backend": type(self.cache).__name__, "state": "ok", "since": None, "error": None}
+        return self.fleet.health()
 
     def write_heartbeat(self, beat: dict[str, Any]) -> None:
         """The leader's heartbeat (identity, role, time), for the status page."""
@@ -76,10 +127,7 @@ class SnapshotStore:
     def mirror(self, datasets: list[str]) -> int:
         """Copy the shared snapshots to this host (local cache and last-good files), so a Redis
         outage or a restart finds recent values here. No-op for a host-only cache."""
-        mirror = getattr(self.cache, "mirror", None)
-        if not callable(mirror):
-            return 0
-        copied = mirror([self.key(d) for d in datasets] + [self.alerts_key])
+        copied = self.fleet.mirror([self.key(d) for d in datasets] + [self.alerts_key])
         persisted = 0
         for dataset in datasets:
             snapshot = copied.get(self.key(dataset))
@@ -95,10 +143,9 @@ class SnapshotStore:
 
     def reseed(self, datasets: list[str]) -> list[str]:
         """Give a shared cache that lost its data (Redis restarted empty) this host's copies."""
-        reseed = getattr(self.cache, "reseed", None)
-        if not callable(reseed):
-            return []
-        return reseed([self.key(d) for d in datasets] + [self.alerts_key, self.heartbeat_key])
+        return self.fleet.reseed(
+            [self.key(d) for d in datasets] + [self.alerts_key, self.heartbeat_key]
+        )
 
     def read(self, dataset: str) -> Snapshot:
         """The current snapshot of a dataset, or a pending one when nothing is held yet."""

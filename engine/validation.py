@@ -46,7 +46,16 @@ import pandas as pd
 from config.schema import Dataset
 from engine import freshness
 from providers import markets
-from providers.models import AnyRecord, Bar, Finding, Quote, Snapshot
+from providers.models import (
+    AnyRecord,
+    Bar,
+    Finding,
+    Quote,
+    Snapshot,
+    data_time,
+    instrument_id,
+    record_time,
+)
 
 # Finding lives in providers.models with the snapshot that carries it; re-exported from here.
 __all__ = [
@@ -57,7 +66,6 @@ __all__ = [
     "missing_sessions",
     "move_pct",
     "newest_times",
-    "record_time",
     "shown_times",
     "validate",
 ]
@@ -82,33 +90,13 @@ def _stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def record_time(record: AnyRecord) -> datetime | None:
-    """The time a record's value refers to; None for calendar events (future by nature)."""
-    if record.kind in ("quote", "curve"):
-        return record.as_of
-    if record.kind == "bar":
-        return record.time
-    if record.kind == "headline":
-        return record.published
-    return None
-
-
-def _label(record: AnyRecord) -> str | None:
-    """What a finding names: the symbol, a curve point's tenor, nothing for headlines."""
-    if record.kind in ("quote", "bar"):
-        return record.symbol
-    if record.kind == "curve":
-        return record.tenor
-    return None
-
-
 Key = tuple[str, str]  # (record kind, symbol or tenor): one instrument of a dataset
 _TIMED = ("quote", "curve", "bar")  # the kinds whose values can go back in time
 
 
 def instrument_key(record: AnyRecord) -> Key | None:
     """Which instrument a quote, curve point or bar is of; None for headlines and events."""
-    label = _label(record)
+    label = instrument_id(record)
     return (record.kind, label) if record.kind in _TIMED and label is not None else None
 
 
@@ -143,7 +131,7 @@ def _drop_future(records: list[AnyRecord], now: datetime) -> tuple[list[AnyRecor
     for record in records:
         when = record_time(record)
         if when is not None and when > limit:
-            late[_label(record)].append(when)
+            late[instrument_id(record)].append(when)
         else:
             kept.append(record)
     findings = [
@@ -344,9 +332,8 @@ def _stale_source(
 ) -> list[Finding]:
     if previous.as_of is None or previous.fetched_at is None:
         return []
-    # the times the snapshot's as_of is made of (headlines and events do not count there)
-    times = [t for r in records if r.kind != "headline" and (t := record_time(r)) is not None]
-    if not times or max(times) != previous.as_of:
+    newest = data_time(records)  # what a snapshot's as_of is made of
+    if newest is None or newest != previous.as_of:
         return []
     try:
         session = freshness.latest_session(freshness.dataset_markets(dataset), now)

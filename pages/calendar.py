@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 
 from dash import html
 
-from components.scene import SceneView, scene_layout
+from components.scene import CLOCK_REDRAW_S, SceneView
 from components.sections import reason
+from config.schema import Dataset, RecordKind
 from providers.models import CalendarEvent, Snapshot, Status
 
 SCENE = "calendar"
-REDRAW_S = 60  # ages ("12 min ago") and day groups move with the clock, not only with data
-DATASET = "calendar"
+REDRAW_S = CLOCK_REDRAW_S  # "Today" and "This week" move with the clock
 GROUPS = ("Today", "This week", "Later", "Past week")
 PAST_DAYS = 7
 NONE = "—"
@@ -132,9 +132,9 @@ def group_table(group: str, events: list[CalendarEvent], now: datetime) -> html.
     )
 
 
-def _tracked(view: SceneView, shown: set[str]) -> html.P:
+def _tracked(dataset: Dataset, shown: set[str]) -> html.P:
     """Every configured release by name, so each stays visible even with nothing in view."""
-    names = [i.name for i in view.dataset(DATASET).instruments]
+    names = [i.name for i in dataset.instruments]
     quiet = [n for n in names if n not in shown]
     text = "Tracked: " + " · ".join(names)
     if quiet and shown:
@@ -144,7 +144,8 @@ def _tracked(view: SceneView, shown: set[str]) -> html.P:
 
 def render(view: SceneView) -> list:
     """The releases in their groups, a legend, and every tracked release by name."""
-    snapshot: Snapshot = view.snapshots[DATASET]
+    dataset_name = view.first(RecordKind.EVENT)
+    snapshot: Snapshot = view.snapshot(dataset_name)
     events = [e for e in snapshot.records if isinstance(e, CalendarEvent)]
     groups = grouped(events, view.now)
     shown = {e.name for items in groups.values() for e in items}
@@ -165,13 +166,8 @@ def render(view: SceneView) -> list:
     )
     return [
         html.Div(
-            [*body, legend, _tracked(view, shown)],
+            [*body, legend, _tracked(view.dataset(dataset_name), shown)],
             className="wb-cal__scene",
             **{"data-status": snapshot.status.value},
         )
     ]
-
-
-def layout(**query: str) -> html.Div:
-    """The calendar scene as of now."""
-    return scene_layout(SCENE, render, query, redraw_s=REDRAW_S)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import html
 
-from components.scene import SceneView, scene_layout
+from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
 from config.schema import Instrument
@@ -90,8 +90,3 @@ def render(view: SceneView) -> list:
         if group in groups
     ]
     return [*reasons, html.Div(sections, className="wb-quotes wb-commodities")]
-
-
-def layout(**query: str) -> html.Div:
-    """The commodities scene as of now."""
-    return scene_layout(SCENE, render, query)

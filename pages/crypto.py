@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dash import html
 
 from components.format import format_price
-from components.scene import SceneView, scene_layout
+from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
 from config.schema import Instrument
@@ -107,8 +107,3 @@ def render(view: SceneView) -> list:
             ),
         ]
     return body
-
-
-def layout(**query: str) -> html.Div:
-    """The crypto scene as of now."""
-    return scene_layout(SCENE, render, query)

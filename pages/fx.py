@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from analytics.derived import CrossMatrix, fx_cross_matrix
-from components.figures import DIVERGING, GRAPH_CONFIG, MUTED, TEMPLATE_NAME
-from components.scene import SceneView, scene_layout
+from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
+from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
 from providers.models import Quote, Snapshot, Status
@@ -25,7 +25,7 @@ def cell_text(pct: float | None) -> str:
     return f"{arrow} {shown:+.2f}%".replace("-0.00", "+0.00")
 
 
-def make_cross_figure(matrix: CrossMatrix) -> go.Figure:
+def make_cross_figure(matrix: CrossMatrix, theme: ChartTheme = DARK) -> go.Figure:
     """Heatmap of cross-rate % changes: row = base, column = quote, diverging colours centred
     on 0 so a rise and a fall of the same size look equally strong."""
     currencies = list(matrix.currencies)
@@ -50,7 +50,7 @@ def make_cross_figure(matrix: CrossMatrix) -> go.Figure:
             textfont={"size": 18},
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
-            colorscale=DIVERGING,
+            colorscale=theme.diverging,
             zmid=0,
             xgap=2,
             ygap=2,
@@ -58,7 +58,7 @@ def make_cross_figure(matrix: CrossMatrix) -> go.Figure:
         )
     )
     figure.update_layout(
-        template=TEMPLATE_NAME,
+        template=theme.template,
         margin={"l": 80, "r": 16, "t": 76, "b": 16},
         xaxis={"title": {"text": "quote"}, "side": "top", "type": "category", "showgrid": False},
         yaxis={
@@ -69,8 +69,8 @@ def make_cross_figure(matrix: CrossMatrix) -> go.Figure:
         },
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    figure.update_xaxes(tickfont={"size": 22}, title_font={"color": MUTED})
-    figure.update_yaxes(tickfont={"size": 22}, title_font={"color": MUTED})
+    figure.update_xaxes(tickfont={"size": 22}, title_font={"color": theme.muted})
+    figure.update_yaxes(tickfont={"size": 22}, title_font={"color": theme.muted})
     return figure
 
 
@@ -92,7 +92,9 @@ def heatmap_id(dataset: str) -> str:
     return f"{SCENE}-heatmap-{dataset}"
 
 
-def cross_heatmap(name: str, snapshot: Snapshot) -> html.Figure | html.Div:
+def cross_heatmap(
+    name: str, snapshot: Snapshot, theme: ChartTheme = DARK
+) -> html.Figure | html.Div:
     """The heatmap with its caption (as-of time), or 'no data' and why when it cannot be drawn."""
     matrix = fx_cross_matrix(_quotes(snapshot))
     known = any(v is not None for row in matrix.pct for v in row)
@@ -109,7 +111,7 @@ def cross_heatmap(name: str, snapshot: Snapshot) -> html.Figure | html.Div:
     )
     graph = dcc.Graph(
         id=heatmap_id(name),
-        figure=make_cross_figure(matrix),
+        figure=make_cross_figure(matrix, theme),
         config=GRAPH_CONFIG,
         className="wb-graph wb-fx__heatmap",
     )
@@ -122,7 +124,7 @@ def cross_heatmap(name: str, snapshot: Snapshot) -> html.Figure | html.Div:
 
 def render(view: SceneView) -> list:
     """Pair tiles on the left, the cross-rate heatmap on the right."""
-    body = []
+    body, theme = [], chart_theme(view.settings)
     for name, snapshot in view.snapshots.items():
         dataset = view.dataset(name)
         by_symbol = {q.symbol: q for q in _quotes(snapshot)}
@@ -132,15 +134,10 @@ def render(view: SceneView) -> list:
             html.Div(
                 [
                     html.Div(tiles, className="wb-tiles wb-quotes__tiles wb-fx__tiles"),
-                    cross_heatmap(name, snapshot),
+                    cross_heatmap(name, snapshot, theme),
                 ],
                 className="wb-quotes wb-fx",
                 **{"data-dataset": name},
             ),
         ]
     return body
-
-
-def layout(**query: str) -> html.Div:
-    """The fx scene as of now."""
-    return scene_layout(SCENE, render, query)

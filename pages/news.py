@@ -10,13 +10,13 @@ from datetime import datetime
 
 from dash import html
 
-from components.scene import SceneView, scene_layout
+from components.scene import CLOCK_REDRAW_S, SceneView
 from components.sections import reason
+from config.schema import RecordKind
 from providers.models import Headline, Snapshot, Status
 
 SCENE = "news"
-REDRAW_S = 60  # ages ("12 min ago") and day groups move with the clock, not only with data
-DATASET = "news"
+REDRAW_S = CLOCK_REDRAW_S  # "12 min ago" moves with the clock
 MAX_HEADLINES = 15
 
 
@@ -59,7 +59,8 @@ def headline_item(headline: Headline, now: datetime) -> html.Li:
 
 def render(view: SceneView) -> list:
     """The newest headlines, then the feeds this board follows by name."""
-    snapshot = view.snapshots[DATASET]
+    name = view.first(RecordKind.HEADLINE)
+    snapshot = view.snapshot(name)
     items = latest(snapshot)
     total = sum(isinstance(h, Headline) for h in snapshot.records)
     if items:
@@ -70,7 +71,7 @@ def render(view: SceneView) -> list:
     else:
         what = "no data" if snapshot.status in (Status.ERROR, Status.EMPTY) else "no headlines"
         body = [html.P(f"News: {what}", className="wb-headlines__empty"), reason(snapshot)]
-    feeds = " · ".join(i.name for i in view.dataset(DATASET).instruments)
+    feeds = " · ".join(i.name for i in view.dataset(name).instruments)
     count = f"{len(items)} newest of {total}. " if total > len(items) else ""
     return [
         html.Div(
@@ -79,8 +80,3 @@ def render(view: SceneView) -> list:
             **{"data-status": snapshot.status.value},
         )
     ]
-
-
-def layout(**query: str) -> html.Div:
-    """The news scene as of now."""
-    return scene_layout(SCENE, render, query, redraw_s=REDRAW_S)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from dash import html
 
-from components.scene import SceneView, scene_layout
+from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
 from config.schema import Dataset, Instrument
@@ -133,8 +133,3 @@ def render(view: SceneView) -> list:
             groups.setdefault(region_of(market), []).append(tile)
     sections = [_region_section(r, groups[r]) for r in REGIONS if r in groups]
     return [*reasons, html.Div(sections, className="wb-quotes wb-overview")]
-
-
-def layout(**query: str) -> html.Div:
-    """The overview scene as of now."""
-    return scene_layout(SCENE, render, query)

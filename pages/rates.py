@@ -1,11 +1,16 @@
 """Rates scene: the US Treasury curve now, a week and a month ago; the 2s10s and 3m10y spreads;
 policy rates; the policy path the fed funds futures imply for the next FOMC meetings.
 
+The scene's datasets come from its configuration (`scenes.rates.datasets`), told apart by what
+they hold: the curve is its curve dataset; the fed funds futures the quote dataset whose
+instrument ids are contract months (`zq_YYYY_MM`); the policy rates its other quote dataset.
+
 The curve provider sends one curve per date it has (the demo one date, Treasury three: the
 latest and the latest at least 7 and 28 days older); the scene draws whatever dates are present.
 The implied path (analytics/fedwatch.py, the CME FedWatch method) reads the futures quotes
-(instrument ids `zq_YYYY_MM` give the contract month), the FOMC dates from the calendar
-dataset's `fomc` schedule, and the effective rate from the policy rates when it is there.
+(their instrument ids give the contract month), the FOMC dates from the `fomc` schedule of the
+board's event dataset (the macro calendar), and the effective rate (`effr`) from the policy
+rates when it is there.
 """
 
 from __future__ import annotations
@@ -20,16 +25,16 @@ from dash import dcc, html
 from analytics.derived import SPREADS, curve_spreads
 from analytics.fedwatch import MeetingOdds, contract_month, implied_path
 from components.badges import LOOK, chart_caption
-from components.figures import FLAT, GRAPH_CONFIG, SERIES, TEMPLATE_NAME
+from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import direction
-from components.scene import SceneView, scene_layout
+from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
+from config.schema import Instrument, RecordKind
 from providers.models import CurvePoint, Quote, Snapshot, Status
 
 SCENE = "rates"
-CURVE, POLICY, FUTURES = "rates", "policy_rates", "fed_funds_futures"
-CALENDAR, FOMC, EFFR = "calendar", "fomc", "effr"  # where the meeting dates and the rate live
+FOMC, EFFR = "fomc", "effr"  # the instruments holding the meeting dates and the rate
 IDS = {
     "curve": f"{SCENE}-curve",
     "spreads": f"{SCENE}-spreads",
@@ -39,13 +44,32 @@ IDS = {
 NEW_YORK = ZoneInfo("America/New_York")  # FOMC decisions are dated in New York
 PATH_ROWS = 3  # the next meetings shown: what fits under the policy rates on a 1080p wall
 
-# Newest curve bright, solid and thick; older ones thinner, dashed and faded.
+# Newest curve bright, solid and thick; older ones thinner, dashed and faded (colours: the
+# theme's first series colours, then its flat colour).
 CURVE_STYLES = (
-    {"color": SERIES[0], "width": 5, "dash": "solid", "opacity": 1.0, "marker": 11},
-    {"color": SERIES[1], "width": 2.5, "dash": "dash", "opacity": 0.75, "marker": 7},
-    {"color": SERIES[2], "width": 2.5, "dash": "dot", "opacity": 0.75, "marker": 7},
+    {"width": 5, "dash": "solid", "opacity": 1.0, "marker": 11},
+    {"width": 2.5, "dash": "dash", "opacity": 0.75, "marker": 7},
+    {"width": 2.5, "dash": "dot", "opacity": 0.75, "marker": 7},
 )
-OLDER_STYLE = {"color": FLAT, "width": 2, "dash": "dot", "opacity": 0.6, "marker": 6}
+OLDER_STYLE = {"width": 2, "dash": "dot", "opacity": 0.6, "marker": 6}
+
+
+def curve_style(rank: int, theme: ChartTheme = DARK) -> dict:
+    """The look of the curve `rank` dates back (0: the newest)."""
+    if rank < len(CURVE_STYLES):
+        return {**CURVE_STYLES[rank], "color": theme.series[rank]}
+    return {**OLDER_STYLE, "color": theme.flat}
+
+
+def roles(view: SceneView) -> tuple[str, str | None, str | None]:
+    """The scene's curve, policy-rate and futures datasets (see the module's docstring); a scene
+    configured without policy rates or futures draws the rest, without those panels."""
+    quotes = view.of_kind(RecordKind.QUOTE)
+    futures = [
+        name for name in quotes if any(contract_month(i.id) for i in view.dataset(name).instruments)
+    ]
+    policy = [name for name in quotes if name not in futures]
+    return view.first(RecordKind.CURVE), next(iter(policy), None), next(iter(futures), None)
 
 
 def lookback_label(days: int) -> str:
@@ -72,7 +96,7 @@ def format_bp(value: float | None, *, arrow: bool = False) -> str:
     return f"{'▲' if value > 0 else '▼' if value < 0 else '■'} {text}"
 
 
-def make_curve_figure(points: list[CurvePoint]) -> go.Figure:
+def make_curve_figure(points: list[CurvePoint], theme: ChartTheme = DARK) -> go.Figure:
     """The yield curve, one line per curve date (newest bold), x = tenor on a log axis."""
     dates = curve_dates(points)
     fig = go.Figure()
@@ -80,7 +104,7 @@ def make_curve_figure(points: list[CurvePoint]) -> go.Figure:
     for rank, day in enumerate(dates):
         curve = sorted((p for p in points if p.as_of.date() == day), key=lambda p: p.years)
         tenors.update({p.years: p.tenor for p in curve})
-        style = CURVE_STYLES[rank] if rank < len(CURVE_STYLES) else OLDER_STYLE
+        style = curve_style(rank, theme)
         when = "latest" if rank == 0 else f"{lookback_label((dates[0] - day).days)} before"
         fig.add_trace(
             go.Scatter(
@@ -99,7 +123,7 @@ def make_curve_figure(points: list[CurvePoint]) -> go.Figure:
     fig.data = tuple(reversed(fig.data))
     ticks = sorted(tenors)
     fig.update_layout(
-        template=TEMPLATE_NAME,
+        template=theme.template,
         showlegend=True,
         legend={"traceorder": "reversed", "font": {"size": 20}},
         margin={"l": 80, "r": 24, "t": 56, "b": 56},
@@ -149,9 +173,8 @@ def _yield_row(label: str, values: list[str], classes: list[str] | None = None) 
     )
 
 
-def yield_table(view: SceneView, points: list[CurvePoint]) -> html.Table:
+def yield_table(instruments: list[Instrument], points: list[CurvePoint]) -> html.Table:
     """Yields per tenor (names as configured) for each curve date, then the changes in bp."""
-    instruments = view.dataset(CURVE).instruments
     dates = curve_dates(points)
     by_key = {(p.tenor, p.as_of.date()): p.yield_pct for p in points}
     rows = [
@@ -190,10 +213,12 @@ def yield_table(view: SceneView, points: list[CurvePoint]) -> html.Table:
     )
 
 
-def spread_tile(name: str, spreads: dict[date, dict[str, float]], view: SceneView) -> html.Div:
+def spread_tile(
+    name: str, spreads: dict[date, dict[str, float]], instruments: list[Instrument]
+) -> html.Div:
     """One spread: its level in bp, 'inverted' when negative, and its change vs older curves."""
     short, long = SPREADS[name]
-    names = {i.id.upper(): i.name for i in view.dataset(CURVE).instruments}
+    names = {i.id.upper(): i.name for i in instruments}
     legs = f"{names.get(long, long)} \u2212 {names.get(short, short)}"
     dates = list(spreads)  # newest first
     value = spreads[dates[0]].get(name) if dates else None
@@ -237,14 +262,15 @@ def spread_tile(name: str, spreads: dict[date, dict[str, float]], view: SceneVie
     )
 
 
-def curve_section(view: SceneView, snapshot: Snapshot) -> html.Section:
+def curve_section(view: SceneView, name: str) -> html.Section:
     """The curve chart with its caption and the yield table under it."""
+    snapshot, dataset = view.snapshot(name), view.dataset(name)
     points = [p for p in snapshot.records if isinstance(p, CurvePoint)]
-    title = view.dataset(CURVE).title
+    title = dataset.title
     if points:
         graph = dcc.Graph(
             id=IDS["curve"],
-            figure=make_curve_figure(points),
+            figure=make_curve_figure(points, chart_theme(view.settings)),
             config=GRAPH_CONFIG,
             className="wb-graph rates-curve__graph",
         )
@@ -255,23 +281,24 @@ def curve_section(view: SceneView, snapshot: Snapshot) -> html.Section:
                 className=f"rates-figure rates-figure--{snapshot.status.value}",
                 **{"aria-label": f"{title}: yield by tenor for each curve date"},
             ),
-            yield_table(view, points),
+            yield_table(dataset.instruments, points),
         ]
     else:
-        body = [no_data(title, snapshot), yield_table(view, [])]
+        body = [no_data(title, snapshot), yield_table(dataset.instruments, [])]
     return html.Section(
         [html.H2(title, className="wb-section__title"), *body],
         className="rates-panel rates-curve",
-        **{"data-dataset": CURVE, "data-status": snapshot.status.value},
+        **{"data-dataset": name, "data-status": snapshot.status.value},
     )
 
 
-def spreads_section(view: SceneView, snapshot: Snapshot) -> html.Section:
-    """2s10s and 3m10y in bp, with their changes."""
+def spreads_section(view: SceneView, name: str) -> html.Section:
+    """2s10s and 3m10y in bp, with their changes (from the curve dataset `name`)."""
+    snapshot, instruments = view.snapshot(name), view.dataset(name).instruments
     points = [p for p in snapshot.records if isinstance(p, CurvePoint)]
     spreads = curve_spreads(points)
     body = (
-        [spread_tile(name, spreads, view) for name in SPREADS]
+        [spread_tile(spread, spreads, instruments) for spread in SPREADS]
         if spreads
         else [no_data("Spreads")]  # the curve panel beside it gives the reason
     )
@@ -281,13 +308,13 @@ def spreads_section(view: SceneView, snapshot: Snapshot) -> html.Section:
             html.Div(body, className="rates-spreads", id=IDS["spreads"]),
         ],
         className="rates-panel",
-        **{"data-dataset": CURVE, "data-status": snapshot.status.value},
+        **{"data-dataset": name, "data-status": snapshot.status.value},
     )
 
 
-def policy_section(view: SceneView, snapshot: Snapshot) -> html.Section:
+def policy_section(view: SceneView, name: str) -> html.Section:
     """A tile per policy rate (change in bp)."""
-    dataset = view.dataset(POLICY)
+    snapshot, dataset = view.snapshot(name), view.dataset(name)
     by_symbol = {q.symbol: q for q in snapshot.records if isinstance(q, Quote)}
     return html.Section(
         [
@@ -300,15 +327,22 @@ def policy_section(view: SceneView, snapshot: Snapshot) -> html.Section:
             ),
         ],
         className="rates-panel",
-        **{"data-dataset": POLICY, "data-status": snapshot.status.value},
+        **{"data-dataset": name, "data-status": snapshot.status.value},
     )
 
 
 def fomc_dates(view: SceneView) -> list[date]:
-    """The FOMC decision dates (New York) in the calendar dataset's `fomc` schedule, in order."""
-    dataset = view.board.settings.datasets.get(CALENDAR)
-    fomc = next((i for i in dataset.instruments if i.id == FOMC), None) if dataset else None
-    return sorted({t.astimezone(NEW_YORK).date() for t in fomc.schedule}) if fomc else []
+    """The FOMC decision dates (New York) in the `fomc` schedule of the board's event datasets
+    (the macro calendar), in order."""
+    schedule = [
+        moment
+        for dataset in view.settings.datasets.values()
+        if dataset.kind is RecordKind.EVENT
+        for instrument in dataset.instruments
+        if instrument.id == FOMC
+        for moment in instrument.schedule
+    ]
+    return sorted({t.astimezone(NEW_YORK).date() for t in schedule})
 
 
 def futures_prices(records: Iterable) -> dict[date, float]:
@@ -395,8 +429,10 @@ def path_table(rows: list[MeetingOdds]) -> html.Table:
     )
 
 
-def path_section(view: SceneView, snapshot: Snapshot, policy: Snapshot) -> html.Section:
-    """Next FOMC meetings: the implied rate after each and P(cut) / P(hold) / P(hike)."""
+def path_section(view: SceneView, name: str, policy: Snapshot) -> html.Section:
+    """Next FOMC meetings: the implied rate after each and P(cut) / P(hold) / P(hike), from the
+    futures dataset `name` and the policy rates."""
+    snapshot = view.snapshot(name)
     today = view.now.astimezone(NEW_YORK).date()
     meetings = fomc_dates(view)
     upcoming = [day for day in meetings if day >= today]
@@ -444,7 +480,7 @@ def path_section(view: SceneView, snapshot: Snapshot, policy: Snapshot) -> html.
             *body,
         ],
         className=f"rates-panel rates-path-panel rates-path-panel--{snapshot.status.value}",
-        **{"data-dataset": FUTURES, "data-status": snapshot.status.value},
+        **{"data-dataset": name, "data-status": snapshot.status.value},
     )
 
 
@@ -460,13 +496,9 @@ def no_data_box(title: str, detail: str | None = None) -> html.Div:
     )
 
 
-def _snapshot(view: SceneView, name: str) -> Snapshot:
-    return view.snapshots.get(name) or Snapshot.pending(name)
-
-
 def render(view: SceneView) -> list:
     """Curve and table on the left; spreads, policy rates and the implied path on the right."""
-    curve, policy = _snapshot(view, CURVE), _snapshot(view, POLICY)
+    curve, policy, futures = roles(view)
     return [
         html.Div(
             [
@@ -474,8 +506,12 @@ def render(view: SceneView) -> list:
                 html.Div(
                     [
                         spreads_section(view, curve),
-                        policy_section(view, policy),
-                        path_section(view, _snapshot(view, FUTURES), policy),
+                        *([policy_section(view, policy)] if policy else []),
+                        *(
+                            [path_section(view, futures, view.snapshot(policy or ""))]
+                            if futures
+                            else []
+                        ),
                     ],
                     className="rates-side",
                 ),
@@ -483,8 +519,3 @@ def render(view: SceneView) -> list:
             className="rates-grid",
         )
     ]
-
-
-def layout(**query: str) -> html.Div:
-    """The rates scene as of now."""
-    return scene_layout(SCENE, render, query)

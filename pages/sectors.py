@@ -10,19 +10,18 @@ from dash import dcc, html
 from plotly.colors import sample_colorscale
 
 from components.badges import LOOK
-from components.figures import DIVERGING, GRAPH_CONFIG, PANEL, TEMPLATE_NAME
+from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import direction, format_price
-from components.scene import SceneView, scene_layout
+from components.scene import SceneView
 from components.sections import reason
-from config.schema import Instrument
+from config.schema import Instrument, RecordKind
 from providers.models import Quote, Snapshot
 
 SCENE = "sectors"
-DATASET = "sectors"
 IDS = {"treemap": f"{SCENE}-treemap", "ranking": f"{SCENE}-ranking"}
 SCALE_PCT = 3.0  # colours saturate at ±3 %: a fixed range, so a colour means the same move daily
-MISSING_COLOUR = "#1b222c"
-MISSING_TEXT = "#7d8a99"
+MISSING_COLOUR = DARK.missing  # the dark theme's; each theme has its own
+MISSING_TEXT = DARK.missing_text
 DARK_TEXT, LIGHT_TEXT = "#0b0f14", "#f5f7fa"
 
 
@@ -34,10 +33,10 @@ def pct_text(pct: float | None) -> str:
     return f"{arrow} {pct:+.2f}%"
 
 
-def pct_colour(pct: float) -> str:
+def pct_colour(pct: float, theme: ChartTheme = DARK) -> str:
     """The diverging colour of a % change, clamped to ±SCALE_PCT and centred on 0."""
     position = (max(-SCALE_PCT, min(SCALE_PCT, pct)) + SCALE_PCT) / (2 * SCALE_PCT)
-    return sample_colorscale(DIVERGING, [position])[0]
+    return sample_colorscale(theme.diverging, [position])[0]
 
 
 def _text_colour(rgb: str) -> str:
@@ -52,7 +51,9 @@ def _plain(text: str) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
-def make_sector_treemap(quotes: list[Quote], instruments: list[Instrument]) -> go.Figure:
+def make_sector_treemap(
+    quotes: list[Quote], instruments: list[Instrument], theme: ChartTheme = DARK
+) -> go.Figure:
     """One box per configured sector: size = weight, colour = % change (fixed ±3 % scale),
     label = name, % change with arrow, price; a sector without a quote is grey, 'no data'."""
     by_symbol = {q.symbol: q for q in quotes}
@@ -64,12 +65,12 @@ def make_sector_treemap(quotes: list[Quote], instruments: list[Instrument]) -> g
         labels.append(_plain(instrument.name))
         values.append(instrument.weight or default_weight)
         if quote is None or quote.change_pct is None:
-            colours.append(MISSING_COLOUR)
-            fonts.append(MISSING_TEXT)
+            colours.append(theme.missing)
+            fonts.append(theme.missing_text)
             price = "" if quote is None else f"<br>{format_price(quote.price, instrument)}"
             texts.append("no data" + price)
             continue
-        colour = pct_colour(quote.change_pct)
+        colour = pct_colour(quote.change_pct, theme)
         colours.append(colour)
         fonts.append(_text_colour(colour))
         texts.append(f"{pct_text(quote.change_pct)}<br>{format_price(quote.price, instrument)}")
@@ -85,7 +86,7 @@ def make_sector_treemap(quotes: list[Quote], instruments: list[Instrument]) -> g
             textfont={"size": 40, "color": fonts},
             marker={
                 "colors": colours,
-                "line": {"color": PANEL, "width": 3},
+                "line": {"color": theme.panel, "width": 3},
                 "pad": {"t": 0, "l": 0, "r": 0, "b": 0},  # no header band around the sectors
             },
             tiling={"pad": 2},
@@ -94,13 +95,13 @@ def make_sector_treemap(quotes: list[Quote], instruments: list[Instrument]) -> g
             hovertemplate="%{label}<br>%{text}<br>weight %{value:.1f}%<extra></extra>",
         )
     )
-    fig.update_layout(template=TEMPLATE_NAME, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    fig.update_layout(template=theme.template, margin={"l": 0, "r": 0, "t": 0, "b": 0})
     return fig
 
 
-def scale_legend() -> html.Div:
+def scale_legend(theme: ChartTheme = DARK) -> html.Div:
     """The colour key: the diverging gradient from -3 % to +3 %, with arrows."""
-    stops = ", ".join(f"{colour} {position * 100:.0f}%" for position, colour in DIVERGING)
+    stops = ", ".join(f"{colour} {position * 100:.0f}%" for position, colour in theme.diverging)
     return html.Div(
         [
             html.Span(f"▼ -{SCALE_PCT:.0f}% or less", className="sectors-scale__end"),
@@ -123,7 +124,9 @@ def _swatch(colour: str) -> html.Span:
     )
 
 
-def ranking(quotes: list[Quote], instruments: list[Instrument]) -> html.Ol:
+def ranking(
+    quotes: list[Quote], instruments: list[Instrument], theme: ChartTheme = DARK
+) -> html.Ol:
     """Sectors from best to worst move today; those without a quote last, 'no data'."""
     by_symbol = {q.symbol: q for q in quotes}
     moves = [
@@ -137,7 +140,7 @@ def ranking(quotes: list[Quote], instruments: list[Instrument]) -> html.Ol:
     items = [
         html.Li(
             [
-                _swatch(pct_colour(pct)),
+                _swatch(pct_colour(pct, theme)),
                 html.Span(i.name, className="sectors-rank__name"),
                 html.Span(pct_text(pct), className=f"sectors-rank__pct wb-{direction(pct)}"),
             ],
@@ -148,7 +151,7 @@ def ranking(quotes: list[Quote], instruments: list[Instrument]) -> html.Ol:
     ] + [
         html.Li(
             [
-                _swatch(MISSING_COLOUR),
+                _swatch(theme.missing),
                 html.Span(i.name, className="sectors-rank__name"),
                 html.Span("no data", className="sectors-rank__pct wb-flat"),
             ],
@@ -166,12 +169,12 @@ def _when(snapshot: Snapshot) -> str:
     return f"as of {snapshot.as_of:%a %d %b %Y %H:%M} UTC"
 
 
-def caption(snapshot: Snapshot) -> html.Figcaption:
+def caption(snapshot: Snapshot, theme: ChartTheme = DARK) -> html.Figcaption:
     """What the boxes mean, the data's time and its status in words."""
     icon, label = LOOK[snapshot.status]
     return html.Figcaption(
         [
-            scale_legend(),
+            scale_legend(theme),
             html.Span(
                 f"Box size: weight in the S&P 500 · colour: % change today · {_when(snapshot)} · ",
             ),
@@ -183,19 +186,19 @@ def caption(snapshot: Snapshot) -> html.Figcaption:
 
 def render(view: SceneView) -> list:
     """The treemap with its key on the left, the ranked moves on the right."""
-    snapshot = view.snapshots.get(DATASET) or Snapshot.pending(DATASET)
-    dataset = view.dataset(DATASET)
+    name = view.first(RecordKind.QUOTE)
+    snapshot, dataset, theme = view.snapshot(name), view.dataset(name), chart_theme(view.settings)
     quotes = [q for q in snapshot.records if isinstance(q, Quote)]
     if quotes:
         chart = html.Figure(
             [
                 dcc.Graph(
                     id=IDS["treemap"],
-                    figure=make_sector_treemap(quotes, dataset.instruments),
+                    figure=make_sector_treemap(quotes, dataset.instruments, theme),
                     config=GRAPH_CONFIG,
                     className="wb-graph sectors-treemap__graph",
                 ),
-                caption(snapshot),
+                caption(snapshot, theme),
             ],
             className=f"sectors-figure sectors-figure--{snapshot.status.value}",
             **{"aria-label": f"{dataset.title}: treemap sized by weight, coloured by % change"},
@@ -211,16 +214,11 @@ def render(view: SceneView) -> list:
             [
                 reason(snapshot),
                 html.Div(
-                    [chart, ranking(quotes, dataset.instruments)],
+                    [chart, ranking(quotes, dataset.instruments, theme)],
                     className="sectors-grid",
                 ),
             ],
             className="sectors-scene",
-            **{"data-dataset": DATASET, "data-status": snapshot.status.value},
+            **{"data-dataset": name, "data-status": snapshot.status.value},
         )
     ]
-
-
-def layout(**query: str) -> html.Div:
-    """The sectors scene as of now."""
-    return scene_layout(SCENE, render, query)

@@ -1,8 +1,6 @@
 """System status scene: every dataset's freshness, source and last error, for operators."""
 
-from dash import html
-
-from components.scene import SceneView, scene_layout
+from components.scene import SceneView
 from components.status import (
     alerts_list,
     failures_list,
@@ -25,8 +23,3 @@ def render(view: SceneView) -> list:
         findings_list(board),
         failures_list(board),
     ]
-
-
-def layout(**query: str) -> html.Div:
-    """The status scene as of now."""
-    return scene_layout(SCENE, render, query, redraw_s=REDRAW_S)

@@ -27,16 +27,15 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from plotly.subplots import make_subplots
 
 from analytics import indicators
-from components.figures import DOWN, GRAPH_CONFIG, MUTED, TEMPLATE_NAME, TEXT, UP
+from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import direction, format_change, format_price
-from components.scene import SceneView, ids, query_state, scene_layout, view_of
+from components.scene import SceneView, ids, query_state, view_of
 from components.sections import reason
-from config.schema import Instrument
+from config.schema import Instrument, RecordKind
 from providers.models import Bar, Snapshot
 from web.boards import current_board
 
 SCENE = "technicals"
-DATASET = "history"
 SHOWN_BARS = 250
 KIOSK_CYCLE_S = 10
 KIOSK_POLL_MS = 2000  # well under the cycle, so no slot is skipped
@@ -50,25 +49,30 @@ IDS = {
     "cycle": "technicals-cycle",
 }
 
-# Overlay styles: none of them is the candles' up/down colour.
-OVERLAYS = {
-    "SMA 20": {"color": "#7fd1ff", "width": 2},
-    "SMA 50": {"color": "#ffd166", "width": 2},
-    "SMA 200": {"color": "#c792ea", "width": 2.5},
-    "EMA 12": {"color": "#9db4ff", "width": 1.5, "dash": "dot"},
-    "EMA 26": {"color": "#f2a7d8", "width": 1.5, "dash": "dot"},
-}
-BAND = {"color": MUTED, "width": 1, "dash": "dash"}
-BAND_FILL = "rgba(163, 177, 194, 0.10)"
-MACD_LINE, MACD_SIGNAL, RSI_LINE = "#7fd1ff", "#ffd166", "#c792ea"
+
+def overlays(theme: ChartTheme) -> dict[str, dict]:
+    """The overlays' line styles: none of them is the candles' up/down colour."""
+    series = theme.series
+    return {
+        "SMA 20": {"color": series[0], "width": 2},
+        "SMA 50": {"color": series[1], "width": 2},
+        "SMA 200": {"color": series[2], "width": 2.5},
+        "EMA 12": {"color": series[5], "width": 1.5, "dash": "dot"},
+        "EMA 26": {"color": theme.accent, "width": 1.5, "dash": "dot"},
+    }
 
 
 # --- the symbol shown ---------------------------------------------------------------------
 
 
+def history(view: SceneView) -> str:
+    """The scene's dataset of daily (or intraday) bars, as its configuration names it."""
+    return view.first(RecordKind.BAR)
+
+
 def instruments(view: SceneView) -> list[Instrument]:
-    """The configured instruments of the history dataset, in config order."""
-    return list(view.dataset(DATASET).instruments)
+    """The configured instruments of the scene's bar dataset, in config order."""
+    return list(view.dataset(history(view)).instruments)
 
 
 def cycling(query: dict | None) -> bool:
@@ -125,7 +129,9 @@ def _missing_weekdays(days: pd.DatetimeIndex) -> list[str]:
     return [f"{d:%Y-%m-%d}" for d in weekdays.difference(days)]
 
 
-def make_technicals_figure(bars: Sequence[Bar], symbol_name: str) -> go.Figure:
+def make_technicals_figure(
+    bars: Sequence[Bar], symbol_name: str, theme: ChartTheme = DARK
+) -> go.Figure:
     """Candles with SMA 20/50/200, EMA 12/26 and Bollinger (20, 2 sd); RSI 14 and MACD below.
 
     Indicators are computed on every bar given, then the last SHOWN_BARS are drawn, so a
@@ -146,6 +152,9 @@ def make_technicals_figure(bars: Sequence[Bar], symbol_name: str) -> go.Figure:
     strength = indicators.rsi(frame, 14)
     macd_line, signal, hist = indicators.macd(frame, 12, 26, 9)
     vwap = indicators.vwap(frame) if intraday else None
+    up, down, muted = theme.up, theme.down, theme.muted
+    styles, band = overlays(theme), {"color": muted, "width": 1, "dash": "dash"}
+    macd_line_colour, macd_signal_colour, rsi_colour = theme.series[:3]
 
     tail = slice(-SHOWN_BARS, None)
     shown = frame.iloc[tail]
@@ -170,43 +179,45 @@ def make_technicals_figure(bars: Sequence[Bar], symbol_name: str) -> go.Figure:
             low=shown["low"].tolist(),
             close=shown["close"].tolist(),
             name=symbol_name,
-            increasing={"line": {"color": UP, "width": 1}, "fillcolor": UP},
-            decreasing={"line": {"color": DOWN, "width": 1}, "fillcolor": DOWN},
+            increasing={"line": {"color": up, "width": 1}, "fillcolor": up},
+            decreasing={"line": {"color": down, "width": 1}, "fillcolor": down},
             showlegend=False,
         ),
         row=1,
         col=1,
     )
-    fig.add_trace(_line(x, upper.iloc[tail], f"Bollinger 20, 2{SIGMA}", BAND), row=1, col=1)
+    fig.add_trace(_line(x, upper.iloc[tail], f"Bollinger 20, 2{SIGMA}", band), row=1, col=1)
     fig.add_trace(
         _line(
             x,
             lower.iloc[tail],
             "Bollinger lower",
-            BAND,
+            band,
             fill="tonexty",
-            fillcolor=BAND_FILL,
+            fillcolor=theme.band_fill,
             showlegend=False,
         ),
         row=1,
         col=1,
     )
     for name, series in lines.items():
-        fig.add_trace(_line(x, series.iloc[tail], name, OVERLAYS[name]), row=1, col=1)
+        fig.add_trace(_line(x, series.iloc[tail], name, styles[name]), row=1, col=1)
     if vwap is not None:
         fig.add_trace(
-            _line(x, vwap.iloc[tail], "VWAP", {"color": TEXT, "width": 2, "dash": "dashdot"}),
+            _line(x, vwap.iloc[tail], "VWAP", {"color": theme.text, "width": 2, "dash": "dashdot"}),
             row=1,
             col=1,
         )
 
     fig.add_trace(
-        _line(x, strength.iloc[tail], "RSI 14", {"color": RSI_LINE, "width": 2}, showlegend=False),
+        _line(
+            x, strength.iloc[tail], "RSI 14", {"color": rsi_colour, "width": 2}, showlegend=False
+        ),
         row=2,
         col=1,
     )
     for level in (30, 70):
-        fig.add_hline(y=level, line={"color": MUTED, "width": 1, "dash": "dash"}, row=2, col=1)
+        fig.add_hline(y=level, line={"color": muted, "width": 1, "dash": "dash"}, row=2, col=1)
 
     histogram = hist.iloc[tail]
     fig.add_trace(
@@ -214,7 +225,7 @@ def make_technicals_figure(bars: Sequence[Bar], symbol_name: str) -> go.Figure:
             x=x,
             y=histogram.round(4).tolist(),
             name="MACD histogram",
-            marker={"color": [UP if v >= 0 else DOWN for v in histogram.fillna(0)]},
+            marker={"color": [up if v >= 0 else down for v in histogram.fillna(0)]},
             showlegend=False,
             hoverinfo="skip",
         ),
@@ -222,18 +233,18 @@ def make_technicals_figure(bars: Sequence[Bar], symbol_name: str) -> go.Figure:
         col=1,
     )
     fig.add_trace(
-        _line(x, macd_line.iloc[tail], "MACD 12, 26", {"color": MACD_LINE, "width": 2}),
+        _line(x, macd_line.iloc[tail], "MACD 12, 26", {"color": macd_line_colour, "width": 2}),
         row=3,
         col=1,
     )
     fig.add_trace(
-        _line(x, signal.iloc[tail], "Signal 9", {"color": MACD_SIGNAL, "width": 1.5}),
+        _line(x, signal.iloc[tail], "Signal 9", {"color": macd_signal_colour, "width": 1.5}),
         row=3,
         col=1,
     )
 
     fig.update_layout(
-        template=TEMPLATE_NAME,
+        template=theme.template,
         margin={"l": 80, "r": 20, "t": 44, "b": 30},
         legend={
             "orientation": "h",
@@ -249,7 +260,7 @@ def make_technicals_figure(bars: Sequence[Bar], symbol_name: str) -> go.Figure:
         uirevision=symbol_name,
     )
     fig.update_xaxes(rangeslider_visible=False, tickfont={"size": 20})
-    fig.update_yaxes(tickfont={"size": 18}, title_font={"size": 18, "color": MUTED})
+    fig.update_yaxes(tickfont={"size": 18}, title_font={"size": 18, "color": muted})
     if not intraday:
         days = pd.DatetimeIndex(shown.index.tz_convert("UTC").normalize().tz_localize(None))
         breaks = [{"bounds": ["sat", "mon"]}]
@@ -343,12 +354,12 @@ def _no_data(instrument: Instrument, snapshot: Snapshot) -> html.Div:
 
 def chart_panel(view: SceneView, instrument: Instrument, notice: str | None = None) -> list:
     """The readout, chart and caption of one symbol ('no data' and the reason when it has none)."""
-    snapshot = view.snapshots[DATASET]
+    snapshot = view.snapshot(history(view))
     bars = _bars_of(snapshot, instrument.id)
     head = [html.P(notice, className="wb-technicals__notice", role="alert")] if notice else []
     if not bars:
         return [*head, _no_data(instrument, snapshot)]
-    figure = make_technicals_figure(bars, instrument.name)
+    figure = make_technicals_figure(bars, instrument.name, chart_theme(view.settings))
     caption = _caption(instrument, bars, snapshot)
     return [
         *head,
@@ -418,7 +429,7 @@ def render(view: SceneView) -> list:
             chart_panel(view, instrument, notice),
             id=IDS["chart"],
             className="wb-technicals",
-            **{"data-status": view.snapshots[DATASET].status.value},
+            **{"data-status": view.snapshot(history(view)).status.value},
         ),
     ]
 
@@ -495,8 +506,3 @@ def register(app: Dash) -> None:
     def _cycle_symbol(_tick: int, shown: str | None):
         view = view_of(current_board(), SCENE, None)
         return next_symbol([i.id for i in instruments(view)], shown, view.now)
-
-
-def layout(**query: str) -> html.Div:
-    """The technicals scene as of now."""
-    return scene_layout(SCENE, render, query)

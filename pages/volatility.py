@@ -13,20 +13,19 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.badges import chart_caption
-from components.figures import DOWN, FLAT, GRAPH_CONFIG, MUTED, SERIES, TEMPLATE_NAME
-from components.scene import SceneView, scene_layout
+from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
+from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
+from config.schema import RecordKind
 from providers.models import Quote, Snapshot
 
 SCENE = "volatility"
-DATASET = "volatility"
 IDS = {"term": f"{SCENE}-term", "shape": f"{SCENE}-shape", "tiles": f"{SCENE}-tiles"}
 
 CONTANGO, BACKWARDATION, FLAT_SHAPE, UNKNOWN = "Contango", "Backwardation", "Flat", "Unknown"
 SPOT_DAYS, THREE_MONTH_DAYS = 30, 91
 _TERM = re.compile(r"^vix(?:(\d{1,2})([dm]))?$", re.IGNORECASE)
-SHAPE_COLOURS = {CONTANGO: SERIES[0], BACKWARDATION: DOWN, FLAT_SHAPE: FLAT, UNKNOWN: FLAT}
 SHAPE_LOOK = {  # arrow, what it means
     CONTANGO: ("↗", "upward: VIX 3-month above VIX, markets calm"),
     BACKWARDATION: ("↘", "downward: VIX above VIX 3-month, a stress signal"),
@@ -66,10 +65,15 @@ def term_structure_shape(quotes: list[Quote]) -> str:
     return CONTANGO if gap > 0 else BACKWARDATION
 
 
-def make_term_structure_figure(quotes: list[Quote]) -> go.Figure:
+def shape_colour(shape: str, theme: ChartTheme = DARK) -> str:
+    """The colour of a shape: calm in the first series colour, stress as a fall, else flat."""
+    return {CONTANGO: theme.series[0], BACKWARDATION: theme.down}.get(shape, theme.flat)
+
+
+def make_term_structure_figure(quotes: list[Quote], theme: ChartTheme = DARK) -> go.Figure:
     """Level by term (9D, 1M (VIX), 3M, 6M), coloured by the shape; the previous close dashed."""
     points = term_structure(quotes)
-    colour = SHAPE_COLOURS[term_structure_shape(quotes)]
+    colour = shape_colour(term_structure_shape(quotes), theme)
     labels = [label for label, _ in points]
     fig = go.Figure()
     before = [(label, q.prev_close) for label, q in points if q.prev_close is not None]
@@ -80,8 +84,8 @@ def make_term_structure_figure(quotes: list[Quote]) -> go.Figure:
                 y=[value for _, value in before],
                 name="Previous close",
                 mode="lines+markers",
-                line={"color": MUTED, "width": 2, "dash": "dash"},
-                marker={"size": 7, "color": MUTED},
+                line={"color": theme.muted, "width": 2, "dash": "dash"},
+                marker={"size": 7, "color": theme.muted},
                 opacity=0.7,
                 hovertemplate="%{x}: %{y:.2f}<extra>previous close</extra>",
             )
@@ -105,7 +109,7 @@ def make_term_structure_figure(quotes: list[Quote]) -> go.Figure:
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     pad = max((high - low) * 0.25, 1.0)
     fig.update_layout(
-        template=TEMPLATE_NAME,
+        template=theme.template,
         showlegend=bool(before),
         legend={"font": {"size": 20}},
         margin={"l": 70, "r": 40, "t": 56, "b": 56},
@@ -160,7 +164,9 @@ def shape_panel(quotes: list[Quote], names: dict[str, str]) -> html.Div:
     )
 
 
-def term_figure(quotes: list[Quote], snapshot: Snapshot) -> html.Figure | html.Div:
+def term_figure(
+    quotes: list[Quote], snapshot: Snapshot, theme: ChartTheme = DARK
+) -> html.Figure | html.Div:
     """The term-structure chart with its caption, or 'no data' and the reason."""
     if len(term_structure(quotes)) < 2:
         return html.Div(
@@ -171,7 +177,7 @@ def term_figure(quotes: list[Quote], snapshot: Snapshot) -> html.Figure | html.D
         )
     graph = dcc.Graph(
         id=IDS["term"],
-        figure=make_term_structure_figure(quotes),
+        figure=make_term_structure_figure(quotes, theme),
         config=GRAPH_CONFIG,
         className="wb-graph vol-term__graph",
     )
@@ -184,8 +190,8 @@ def term_figure(quotes: list[Quote], snapshot: Snapshot) -> html.Figure | html.D
 
 def render(view: SceneView) -> list:
     """VIX and the shape on the left, the curve on the right, the other indices underneath."""
-    snapshot = view.snapshots.get(DATASET) or Snapshot.pending(DATASET)
-    dataset = view.dataset(DATASET)
+    name = view.first(RecordKind.QUOTE)
+    snapshot, dataset = view.snapshot(name), view.dataset(name)
     quotes = [q for q in snapshot.records if isinstance(q, Quote)]
     by_symbol = {q.symbol: q for q in quotes}
     names = {i.id: i.name for i in dataset.instruments}
@@ -210,7 +216,7 @@ def render(view: SceneView) -> list:
                             ],
                             className="vol-side",
                         ),
-                        term_figure(quotes, snapshot),
+                        term_figure(quotes, snapshot, chart_theme(view.settings)),
                     ],
                     className="vol-grid",
                 ),
@@ -221,11 +227,6 @@ def render(view: SceneView) -> list:
                 ),
             ],
             className="vol-scene",
-            **{"data-dataset": DATASET, "data-status": snapshot.status.value},
+            **{"data-dataset": name, "data-status": snapshot.status.value},
         )
     ]
-
-
-def layout(**query: str) -> html.Div:
-    """The volatility scene as of now."""
-    return scene_layout(SCENE, render, query)

@@ -112,7 +112,8 @@ def _klines(raw: bytes, symbol: str) -> list[tuple[Bar, datetime]]:
 
 
 def parse_klines(raw: bytes, *, symbol: str) -> list[Bar]:
-    """The klines of a Binance answer as bars (time = open time), oldest first."""
+    """The klines of a Binance answer as bars (time = open time), oldest first; `symbol` is the
+    instrument id they carry."""
     return [bar for bar, _ in _klines(raw, symbol)]
 
 
@@ -126,7 +127,8 @@ def klines_quote(
     unit: str | None = None,
     market: str | None = None,
 ) -> Quote:
-    """A Quote from hourly klines: the last close against the open 24 candles back.
+    """A Quote of instrument `symbol` (its id) from hourly klines: the last close against the
+    open 24 candles back.
 
     The last candle is still in progress, so its close is the latest trade and its close time
     lies ahead: as_of is that close time capped at now. With fewer than 24 candles (a new
@@ -170,21 +172,19 @@ class BinanceProvider(Provider):
         except BadPayload as exc:
             # HttpClient reports other 4xx answers as BadPayload with the start of the body;
             # Binance explains them there in JSON (-1121: unknown symbol).
-            status = getattr(exc, "status", None)
-            if status is None:
+            if exc.status is None:
                 raise
-            body = getattr(exc, "body", None)
             try:
-                body = json.loads(body) if body else None
+                body = json.loads(exc.body) if exc.body else None
             except (ValueError, UnicodeDecodeError, TypeError):
                 body = None
-            raise binance_error(status, body, getattr(exc, "retry_after_s", None)) from exc
+            raise binance_error(exc.status, body, exc.retry_after_s) from exc
 
     def _quote(self, inst: Instrument, symbol: str, request: Request) -> Quote:
         try:
-            quote_ = klines_quote(
+            return klines_quote(
                 self._fetch(symbol),
-                symbol=symbol,
+                symbol=inst.id,
                 name=inst.name,
                 now=request.now,
                 currency=inst.currency,
@@ -195,7 +195,6 @@ class BinanceProvider(Provider):
             raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
         except ProviderError as exc:
             raise type(exc)(f"{symbol}: {exc}") from exc
-        return quote_.model_copy(update={"symbol": inst.id})
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped symbol; one failure becomes a problem, not an error."""

@@ -53,43 +53,47 @@ def _number(text: str, symbol: str, day: str, column: str) -> float:
     return value
 
 
-def parse_cboe_csv(content: bytes | str, *, symbol: str, limit: int | None = None) -> list[Bar]:
-    """Daily bars (no volume) from a CBOE history CSV, oldest first; only the last `limit` rows.
+def parse_cboe_csv(
+    content: bytes | str, *, symbol: str, limit: int | None = None, vendor_symbol: str | None = None
+) -> list[Bar]:
+    """Daily bars (no volume) of instrument `symbol` (its id) from a CBOE history CSV, oldest
+    first; only the last `limit` rows. Errors name `vendor_symbol`, CBOE's (else `symbol`).
 
     Bar time is the date at 00:00 UTC (the file gives a date, no time). Rows before the window
     are not read, so a bad row from 1990 cannot blank today's quote.
     """
+    named = vendor_symbol or symbol
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise BadPayload(f"{symbol}: answer is not text") from None
+            raise BadPayload(f"{named}: answer is not text") from None
     lines = [line for line in content.removeprefix("\ufeff").splitlines() if line.strip()]
     if not lines:
-        raise BadPayload(f"{symbol}: empty answer")
+        raise BadPayload(f"{named}: empty answer")
     header = [name.strip().lower() for name in lines[0].split(",")]
     if header[:5] != list(_COLUMNS):
         # CloudFront/S3 errors are XML, a block page is HTML; never echo the body itself.
         markup = lines[0].lstrip().startswith("<")
-        raise BadPayload(f"{symbol}: {'HTML/XML instead of CSV' if markup else 'not a CBOE CSV'}")
+        raise BadPayload(f"{named}: {'HTML/XML instead of CSV' if markup else 'not a CBOE CSV'}")
     rows = lines[1:]
     if not rows:
-        raise EmptyResult(f"{symbol}: CSV has no rows")
+        raise EmptyResult(f"{named}: CSV has no rows")
     bars = []
     for line in rows[-limit:] if limit else rows:
         cells = [cell.strip() for cell in line.split(",")]
         day = cells[0][:10]
         if len(cells) != len(header):  # also what a body cut off mid-row looks like
-            raise BadPayload(f"{symbol}: {day}: {len(cells)} fields, header has {len(header)}")
+            raise BadPayload(f"{named}: {day}: {len(cells)} fields, header has {len(header)}")
         try:
             when = datetime.strptime(cells[0], "%m/%d/%Y").replace(tzinfo=UTC)
         except ValueError:
-            raise BadPayload(f"{symbol}: {day!r} is not an MM/DD/YYYY date") from None
-        o, h, low, c = (_number(cells[i], symbol, day, _COLUMNS[i]) for i in range(1, 5))
+            raise BadPayload(f"{named}: {day!r} is not an MM/DD/YYYY date") from None
+        o, h, low, c = (_number(cells[i], named, day, _COLUMNS[i]) for i in range(1, 5))
         # Every field is checked above, so the record cannot fail its own validation.
         bars.append(Bar(symbol=symbol, time=when, open=o, high=h, low=low, close=c))
     if any(b.time <= a.time for a, b in pairwise(bars)):
-        raise BadPayload(f"{symbol}: dates are not strictly increasing")
+        raise BadPayload(f"{named}: dates are not strictly increasing")
     return bars
 
 
@@ -122,17 +126,20 @@ def cboe_quote(
     unit: str | None = None,
     currency: str | None = None,
     market: str | None = None,
+    vendor_symbol: str | None = None,
 ) -> Quote:
-    """The last close as a Quote, the close before it as prev_close, recent closes as sparkline.
+    """The last close as a Quote of instrument `symbol` (its id), the close before it as
+    prev_close, recent closes as sparkline. Errors name `vendor_symbol` (else `symbol`).
 
     as_of is 16:15 New York on the last row's date, or for a day in progress the time its value
     is known to be from (see `row_time`); a row dated after today in New York is BadPayload.
     """
+    named = vendor_symbol or symbol
     if not bars:
-        raise EmptyResult(f"{symbol}: no rows")
+        raise EmptyResult(f"{named}: no rows")
     day = bars[-1].time.date()
     if datetime.combine(day, time(), NEW_YORK) > now + MAX_FUTURE:
-        raise BadPayload(f"{symbol}: row dated {day} is in the future")
+        raise BadPayload(f"{named}: row dated {day} is in the future")
     price = bars[-1].close
     prev = bars[-2].close if len(bars) > 1 else None
     return Quote.from_prices(
@@ -165,18 +172,17 @@ class CboeProvider(Provider):
             raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
         except ProviderError as exc:
             raise type(exc)(f"{symbol}: {exc}") from exc
-        bars = parse_cboe_csv(answer.content, symbol=symbol, limit=SPARKLINE)
-        quote_ = cboe_quote(
+        bars = parse_cboe_csv(answer.content, symbol=inst.id, limit=SPARKLINE, vendor_symbol=symbol)
+        return cboe_quote(
             bars,
-            symbol=symbol,
+            symbol=inst.id,
             name=inst.name,  # the configured display name
             now=request.now,
             unit=inst.unit,
             currency=inst.currency,
             market=inst.market or request.market,
+            vendor_symbol=symbol,
         )
-        # Records carry the instrument's configured id, so scenes match them whatever the source.
-        return quote_.model_copy(update={"symbol": inst.id})
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped index; one failure becomes a problem, not an error."""

@@ -78,20 +78,23 @@ def coin_quote(
     currency: str | None = None,
     unit: str | None = None,
     market: str | None = None,
+    vendor_symbol: str | None = None,
 ) -> Quote:
-    """A Quote from one markets row: price, 24 h change and the row's last_updated time."""
+    """A Quote of instrument `symbol` (its id) from one markets row: price, 24 h change and the
+    row's last_updated time. Errors name `vendor_symbol`, CoinGecko's coin id (else `symbol`)."""
+    coin = vendor_symbol or symbol
     price = _number(row.get("current_price"))
     if price is None or price <= 0:
-        raise BadPayload(f"{symbol}: no usable current_price")
+        raise BadPayload(f"{coin}: no usable current_price")
     stamp = row.get("last_updated")
     try:
         as_of = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
     except ValueError:
         as_of = None
     if as_of is None or as_of.tzinfo is None:
-        raise BadPayload(f"{symbol}: no usable last_updated time")
+        raise BadPayload(f"{coin}: no usable last_updated time")
     if as_of > now + MAX_FUTURE:
-        raise BadPayload(f"{symbol}: last_updated {as_of:%Y-%m-%d %H:%M} UTC is in the future")
+        raise BadPayload(f"{coin}: last_updated {as_of:%Y-%m-%d %H:%M} UTC is in the future")
     change = _number(row.get("price_change_24h"))
     prev = None if change is None else price - change
     if prev is not None and prev <= 0:  # a change larger than the price is not a real change
@@ -168,15 +171,16 @@ class CoinGeckoProvider(Provider):
                         raise EmptyResult(f"{symbol}: not in CoinGecko's answer")
                     quote_ = coin_quote(
                         rows[symbol],
-                        symbol=symbol,
+                        symbol=inst.id,
                         name=inst.name,
                         now=request.now,
                         currency=inst.currency,
                         unit=inst.unit,
                         market=inst.market or request.market,
+                        vendor_symbol=symbol,
                     )
                 except ProviderError as exc:
                     errors.append(exc)
                     continue
-                records.append(quote_.model_copy(update={"symbol": inst.id}))
+                records.append(quote_)
         return batch_of(records, errors)

@@ -119,8 +119,10 @@ def pair_quote(
     currency: str | None = None,
     unit: str | None = None,
     market: str | None = None,
+    symbol: str | None = None,
 ) -> Quote:
-    """A Quote for one pair: the newest day's rate, the day before as prev_close.
+    """A Quote for one pair: the newest day's rate, the day before as prev_close. `symbol` is the
+    instrument id the quote carries (else the pair); errors name the pair.
 
     as_of is the rate's 14:15 Frankfurt snapshot; a rate dated after that is BadPayload.
     """
@@ -131,7 +133,7 @@ def pair_quote(
         raise BadPayload(f"{pair}: reference rate dated {day} is in the future")
     prev = series[1][1] if len(series) > 1 else None
     return Quote.from_prices(
-        symbol=pair,
+        symbol=symbol or pair,
         name=name,
         price=price,
         currency=currency,
@@ -173,10 +175,10 @@ class EcbProvider(Provider):
                     currency=inst.currency,
                     unit=inst.unit,
                     market=inst.market or request.market,
+                    symbol=inst.id,
                 )
             except ProviderError as exc:
                 errors.append(exc)  # its message starts with the pair
                 continue
-            # Records carry the instrument's configured id, so scenes match them by source.
-            records.append(quote_.model_copy(update={"symbol": inst.id}))
+            records.append(quote_)
         return batch_of(records, errors)

@@ -122,18 +122,21 @@ def series_quote(
     currency: str | None = None,
     unit: str | None = None,
     market: str | None = None,
+    vendor_symbol: str | None = None,
 ) -> Quote:
-    """A Quote from a series: the last observation, the one before as prev_close.
+    """A Quote of instrument `symbol` (its id) from a series: the last observation, the one
+    before as prev_close. Errors name `vendor_symbol`, the series key (else `symbol`).
 
     as_of is the observation's date at 00:00 UTC: the portal dates observations, not times.
     """
+    named = vendor_symbol or symbol
     day, value = points[-1]
     as_of = datetime.combine(day, time(0), tzinfo=UTC)
     if day > now.astimezone(UTC).date():
-        raise BadPayload(f"{symbol}: observation dated {day} is in the future")
+        raise BadPayload(f"{named}: observation dated {day} is in the future")
     # A rate may be zero or negative (the deposit rate was -0.50 % in 2019-2022); a price not.
     if value <= 0 and unit != "%":
-        raise BadPayload(f"{symbol}: value {value:g} on {day} cannot be shown as a price")
+        raise BadPayload(f"{named}: value {value:g} on {day} cannot be shown as a price")
     prev = points[-2][1] if len(points) > 1 else None
     prev = prev if prev is None or prev > 0 or unit == "%" else None
     return Quote.from_prices(
@@ -168,16 +171,16 @@ class EcbDataProvider(Provider):
             raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
         except ProviderError as exc:
             raise type(exc)(f"{symbol}: {exc}") from exc
-        quote_ = series_quote(
+        return series_quote(
             points,
-            symbol=symbol,
+            symbol=inst.id,
             name=inst.name,
             now=request.now,
             currency=inst.currency,
             unit=inst.unit,
             market=inst.market or request.market,
+            vendor_symbol=symbol,
         )
-        return quote_.model_copy(update={"symbol": inst.id})
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped series; one failure becomes a problem, not an error."""

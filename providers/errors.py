@@ -7,9 +7,31 @@ from __future__ import annotations
 
 
 class ProviderError(Exception):
-    """A provider could not produce records. `retryable` says whether trying again may help."""
+    """A provider could not produce records. `retryable` says whether trying again may help.
+
+    An error made from an upstream's HTTP answer (providers.http) also says what that answer
+    was, for a provider whose API gives it a meaning of its own (Binance's and FRED's 4xx
+    explain themselves in the body, Yahoo's in a chart document):
+    - `status`: the HTTP status;
+    - `body`: the start of a 4xx body (at most 4 KiB), for parsing, never for display;
+    - `retry_after_s`: the upstream's Retry-After in seconds (see RateLimited).
+    Each is None when the error did not come from an HTTP answer or the answer had none.
+    """
 
     retryable = False
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int | None = None,
+        body: bytes | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.retry_after_s = retry_after_s
 
 
 class Unavailable(ProviderError):
@@ -21,9 +43,15 @@ class Unavailable(ProviderError):
 class RateLimited(Unavailable):
     """The upstream asked us to slow down; `retry_after_s` is its own hint, when it gave one."""
 
-    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+    def __init__(
+        self,
+        message: str,
+        retry_after_s: float | None = None,
+        *,
+        status: int | None = None,
+        body: bytes | None = None,
+    ) -> None:
+        super().__init__(message, status=status, body=body, retry_after_s=retry_after_s)
 
 
 class DeadlineExceeded(Unavailable):

@@ -176,14 +176,13 @@ class FredProvider(Provider):
         except ProviderError as exc:
             # FRED answers 400 to a key it does not know or an id it does not have, explained
             # in a JSON body HttpClient keeps on the error; fred_error keeps the key out of it.
-            if getattr(exc, "status", None) == 400:
-                body = getattr(exc, "body", b"")
+            if exc.status == 400:
                 try:
-                    detail = json.loads(body).get("error_message") or "HTTP 400"
+                    detail = json.loads(exc.body or b"").get("error_message") or "HTTP 400"
                 except (ValueError, UnicodeDecodeError, AttributeError):
                     detail = "HTTP 400; check the key and id"
                 exc = fred_error(detail, 400, params.get("api_key"))
-            elif getattr(exc, "status", None) in (401, 403):  # the key, not the request
+            elif exc.status in (401, 403):  # the key, not the request
                 exc = NotConfigured("FRED refused the API key; check FRED_API_KEY")
             raise _named(symbol, exc) from None
 

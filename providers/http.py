@@ -190,34 +190,38 @@ class HttpClient:
             self._one_at_a_time.release()
 
     def _check_status(self, response: requests.Response, host: str) -> None:
-        status = response.status_code
-        if status >= 400:
+        if response.status_code >= 400:
             error = self._status_error(response, host)
-            error.status = status  # for providers whose API gives a status its own meaning
             if self.hold_on_retry_after and isinstance(error, RateLimited) and error.retry_after_s:
                 wait = min(error.retry_after_s, MAX_RETRY_AFTER_S)  # no request to it until then
                 self._not_before[host] = time.monotonic() + wait
             raise error
 
     def _status_error(self, response: requests.Response, host: str) -> ProviderError:
+        """The error of a 4xx/5xx answer, with its status (for providers whose API gives a
+        status its own meaning) and, for a 4xx not mapped here (BadPayload), its body's start."""
         status = response.status_code
         delay = retry_after_seconds(response.headers.get("Retry-After"))
         if status in (418, 429):  # 418: Binance's "IP banned for a while", a harder 429
-            return RateLimited(f"{host} answered {status} (rate limited)", delay)
+            return RateLimited(f"{host} answered {status} (rate limited)", delay, status=status)
         if status == 404:
-            return EmptyResult(f"{host} answered 404 (not found)")
+            return EmptyResult(f"{host} answered 404 (not found)", status=status)
         if status in (401, 403):
-            return NotConfigured(f"{host} refused the request (HTTP {status}: not authorised)")
+            return NotConfigured(
+                f"{host} refused the request (HTTP {status}: not authorised)", status=status
+            )
         if status >= 500:
             if status == 503 and delay:
-                return RateLimited(f"{host} answered 503 (unavailable)", delay)
-            return Unavailable(f"{host} answered HTTP {status}")
+                return RateLimited(f"{host} answered 503 (unavailable)", delay, status=status)
+            return Unavailable(f"{host} answered HTTP {status}", status=status)
         # Some APIs explain a client error in the body (Binance's {"code": -1121}); keep the
         # start of it on the error for the provider to read, never for display.
-        error = BadPayload(f"{host} answered HTTP {status}")
-        error.body = next(response.iter_content(**self._chunks), b"")[:4096]
-        error.retry_after_s = delay
-        return error
+        return BadPayload(
+            f"{host} answered HTTP {status}",
+            status=status,
+            body=next(response.iter_content(**self._chunks), b"")[:4096],
+            retry_after_s=delay,
+        )
 
     def _read_capped(self, response, host: str, timeout: float) -> bytes:
         cap_kib = self.max_bytes // 1024

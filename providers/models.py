@@ -3,11 +3,17 @@
 Every provider turns its vendor payload into these records, so pages and the cache never see a
 vendor field name. Units are stated in the field names or docstrings; every time is a tz-aware
 datetime in UTC (naive or non-UTC times are rejected or converted at the boundary).
+
+A record names its instrument by the id the configuration gives it (`symbol` of a Quote or Bar,
+e.g. "spx"), never by a vendor's symbol for it ("^GSPC" at Yahoo, "^spx" at Stooq): the vendor
+symbol stays inside its provider (its requests and error messages), so an instrument's records
+match whichever source delivered them (a fallback's, the previous snapshot's, a page's lookup).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -47,6 +53,7 @@ class Record(BaseModel):
 class Quote(Record):
     """A last price for one instrument.
 
+    `symbol` is the instrument's configured id ("spx"), not a vendor's symbol for it.
     `price` is in `currency` units (or in `unit` for levels such as index points or %);
     `change` is in the same units, `change_pct` in percent (1.25 means 1.25 %).
     """
@@ -87,7 +94,10 @@ class Quote(Record):
 
 
 class Bar(Record):
-    """One OHLCV bar; `time` is the bar's open time, `volume` in shares/contracts/units."""
+    """One OHLCV bar; `time` is the bar's open time, `volume` in shares/contracts/units.
+
+    `symbol` is the instrument's configured id ("spx"), not a vendor's symbol for it.
+    """
 
     kind: Literal["bar"] = "bar"
     symbol: str
@@ -134,6 +144,39 @@ class CalendarEvent(Record):
 AnyRecord = Annotated[
     Quote | Bar | CurvePoint | Headline | CalendarEvent, Field(discriminator="kind")
 ]
+
+
+def instrument_id(record: AnyRecord) -> str | None:
+    """The instrument a record is of: a quote's or bar's symbol (the configured id), a curve
+    point's tenor; None for headlines and calendar events."""
+    if record.kind in ("quote", "bar"):
+        return record.symbol
+    if record.kind == "curve":
+        return record.tenor
+    return None
+
+
+def record_time(record: AnyRecord) -> datetime | None:
+    """The time a record's value refers to: a quote's or curve point's `as_of`, a bar's `time`,
+    a headline's `published`; None for a calendar event (about the future by nature)."""
+    if record.kind in ("quote", "curve"):
+        return record.as_of
+    if record.kind == "bar":
+        return record.time
+    if record.kind == "headline":
+        return record.published
+    return None
+
+
+def data_time(records: Iterable[AnyRecord]) -> datetime | None:
+    """The time of a dataset's data (its snapshot's `as_of`): the newest record time, headlines
+    not counted; None when no record dates the data (then the data is as of its fetch).
+
+    A headline is timed by its publication, but a feed's newest headline does not date the feed:
+    a quiet feed fetched a minute ago is current, not hours old.
+    """
+    times = [t for r in records if r.kind != "headline" and (t := record_time(r)) is not None]
+    return max(times) if times else None
 
 
 class Status(StrEnum):

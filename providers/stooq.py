@@ -78,54 +78,59 @@ def _number(text: str, symbol: str, day: str, column: str, *, zero_ok: bool = Fa
     return value
 
 
-def parse_stooq_csv(content: bytes | str, *, symbol: str, limit: int | None = None) -> list[Bar]:
-    """Daily bars from a Stooq CSV, oldest first, `symbol` on each; only the last `limit` rows.
+def parse_stooq_csv(
+    content: bytes | str, *, symbol: str, limit: int | None = None, vendor_symbol: str | None = None
+) -> list[Bar]:
+    """Daily bars of instrument `symbol` (its id) from a Stooq CSV, oldest first; only the last
+    `limit` rows. Errors name `vendor_symbol`, Stooq's symbol (else `symbol`).
 
     Bar time is the row's date at 00:00 UTC: Stooq gives a date, not a session time. Rows before
     the window are not read, so a bad row from 1871 cannot blank today's quote.
     """
+    named = vendor_symbol or symbol
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise BadPayload(f"{symbol}: answer is not text") from None
+            raise BadPayload(f"{named}: answer is not text") from None
     lines = [line for line in content.removeprefix("\ufeff").splitlines() if line.strip()]
     if not lines:
-        raise BadPayload(f"{symbol}: empty answer")
+        raise BadPayload(f"{named}: empty answer")
     header = [name.strip().lower() for name in lines[0].split(",")]
     if header[0] not in ("date", "data"):
-        raise _not_csv(content, symbol)
+        raise _not_csv(content, named)
     where = {_COLUMNS[name]: i for i, name in enumerate(header) if name in _COLUMNS}
     if missing := [name for name in _REQUIRED if name not in where]:
-        raise BadPayload(f"{symbol}: CSV has no {', '.join(missing)} column")
+        raise BadPayload(f"{named}: CSV has no {', '.join(missing)} column")
     rows = lines[1:]
     if not rows:
-        raise EmptyResult(f"{symbol}: CSV has no rows")
+        raise EmptyResult(f"{named}: CSV has no rows")
     bars = []
     for line in rows[-limit:] if limit else rows:
         cells = [cell.strip() for cell in line.split(",")]
         day = cells[0][:10]
         if len(cells) != len(header):  # also what a body cut off mid-row looks like
-            raise BadPayload(f"{symbol}: {day}: {len(cells)} fields, header has {len(header)}")
+            raise BadPayload(f"{named}: {day}: {len(cells)} fields, header has {len(header)}")
         try:
             when = datetime.combine(date.fromisoformat(cells[where["date"]]), time(), UTC)
         except ValueError:
-            raise BadPayload(f"{symbol}: {day!r} is not a date") from None
-        o, h, low, c = (_number(cells[where[k]], symbol, day, k) for k in _REQUIRED[1:])
+            raise BadPayload(f"{named}: {day!r} is not a date") from None
+        o, h, low, c = (_number(cells[where[k]], named, day, k) for k in _REQUIRED[1:])
         volume = None  # an empty cell or no column: unknown, which is not the same as 0
         if "volume" in where and cells[where["volume"]]:
-            volume = _number(cells[where["volume"]], symbol, day, "volume", zero_ok=True)
+            volume = _number(cells[where["volume"]], named, day, "volume", zero_ok=True)
         # Every field is checked above, so the record cannot fail its own validation.
         bars.append(Bar(symbol=symbol, time=when, open=o, high=h, low=low, close=c, volume=volume))
     if any(b.time <= a.time for a, b in pairwise(bars)):
-        raise BadPayload(f"{symbol}: dates are not strictly increasing")
+        raise BadPayload(f"{named}: dates are not strictly increasing")
     return bars
 
 
 def last_session(
     bars: list[Bar], *, symbol: str, now: datetime, market: str | None
 ) -> tuple[datetime, datetime]:
-    """(open, close) of the last bar's session; BadPayload when that session starts after `now`.
+    """(open, close) of the last bar's session; BadPayload (naming `symbol`) when that session
+    starts after `now`.
 
     From the market's exchange calendar; for a market without one (24/7, 24/5, unknown) or a day
     outside the calendar (or not a session on it), both are the date at 00:00 UTC.
@@ -166,14 +171,17 @@ def stooq_quote(
     market: str | None = None,
     currency: str | None = None,
     unit: str | None = None,
+    vendor_symbol: str | None = None,
 ) -> Quote:
-    """The last close as a Quote, the close before it as prev_close, recent closes as sparkline.
+    """The last close as a Quote of instrument `symbol` (its id), the close before it as
+    prev_close, recent closes as sparkline. Errors name `vendor_symbol` (else `symbol`).
 
     as_of is the session close of the last row's date (see `quote_time`).
     """
+    named = vendor_symbol or symbol
     if not bars:
-        raise EmptyResult(f"{symbol}: no rows")
-    opens, closes = last_session(bars, symbol=symbol, now=now, market=market)
+        raise EmptyResult(f"{named}: no rows")
+    opens, closes = last_session(bars, symbol=named, now=now, market=market)
     price = bars[-1].close
     prev = bars[-2].close if len(bars) > 1 else None
     return Quote.from_prices(
@@ -215,21 +223,21 @@ class StooqProvider(Provider):
             raise type(exc)(f"{symbol}: {exc}") from exc
         market = inst.market or request.market
         limit = MAX_BARS if request.kind == RecordKind.BAR else SPARKLINE
-        bars = parse_stooq_csv(answer.content, symbol=symbol, limit=limit)
+        bars = parse_stooq_csv(answer.content, symbol=inst.id, limit=limit, vendor_symbol=symbol)
         if request.kind == RecordKind.BAR:
             last_session(bars, symbol=symbol, now=request.now, market=market)
-            # Records carry the instrument's configured id, so scenes match them by source.
-            return [bar.model_copy(update={"symbol": inst.id}) for bar in bars]
+            return bars
         quote = stooq_quote(
             bars,
-            symbol=symbol,
+            symbol=inst.id,
             name=inst.name,
             now=request.now,
             market=market,
             currency=inst.currency,
             unit=inst.unit,
+            vendor_symbol=symbol,
         )
-        return [quote.model_copy(update={"symbol": inst.id})]
+        return [quote]
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped instrument; one failure becomes a problem, not an error.

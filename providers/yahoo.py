@@ -139,19 +139,22 @@ def parse_chart_quote(
     currency: str | None = None,
     unit: str | None = None,
     market: str | None = None,
+    vendor_symbol: str | None = None,
 ) -> Quote:
-    """One Quote from a chart payload's meta, with today's closes as the sparkline."""
-    result = _result(payload, symbol)
+    """One Quote of instrument `symbol` (its id) from a chart payload's meta, with today's closes
+    as the sparkline. Errors name `vendor_symbol`, Yahoo's symbol (else `symbol`)."""
+    named = vendor_symbol or symbol
+    result = _result(payload, named)
     meta = result["meta"]
     price = _number(meta.get("regularMarketPrice"))
     if price is None or price <= 0:
-        raise BadPayload(f"{symbol}: no usable price")
+        raise BadPayload(f"{named}: no usable price")
     stamp = _number(meta.get("regularMarketTime"))
     if stamp is None or not 0 < stamp < _EPOCH_MAX:
-        raise BadPayload(f"{symbol}: no usable regularMarketTime")
+        raise BadPayload(f"{named}: no usable regularMarketTime")
     as_of = datetime.fromtimestamp(stamp, UTC)
     if as_of > now + MAX_FUTURE:
-        raise BadPayload(f"{symbol}: quote time {as_of:%Y-%m-%d %H:%M} UTC is in the future")
+        raise BadPayload(f"{named}: quote time {as_of:%Y-%m-%d %H:%M} UTC is in the future")
     # previousClose is the session before regularMarketTime; chartPreviousClose is the close
     # before the chart's first bar, which is the same for range=1d but not for dated requests.
     prev = _number(meta.get("previousClose")) or _number(meta.get("chartPreviousClose"))
@@ -162,7 +165,7 @@ def parse_chart_quote(
         currency = meta.get("currency") if isinstance(meta.get("currency"), str) else None
     column = _column(result, "close")
     if column:  # the sparkline follows the rows: they must be in time order
-        _times(result.get("timestamp"), len(column), symbol, "chart")
+        _times(result.get("timestamp"), len(column), named, "chart")
     closes = [c for c in map(_number, column) if c is not None]
     # Every field is checked above, so the record cannot fail its own validation.
     return Quote(
@@ -180,17 +183,19 @@ def parse_chart_quote(
     )
 
 
-def parse_chart_bars(payload: Any, *, symbol: str) -> list[Bar]:
-    """The OHLCV bars of a chart payload; rows with a missing price (holidays) are skipped."""
-    result = _result(payload, symbol)
+def parse_chart_bars(payload: Any, *, symbol: str, vendor_symbol: str | None = None) -> list[Bar]:
+    """The OHLCV bars of instrument `symbol` (its id) in a chart payload; rows with a missing
+    price (holidays) are skipped. Errors name `vendor_symbol`, Yahoo's symbol (else `symbol`)."""
+    named = vendor_symbol or symbol
+    result = _result(payload, named)
     stamps = result.get("timestamp")
     if not stamps:  # a weekend intraday request, or a symbol with no history
-        raise EmptyResult(f"{symbol}: no bars in the chart")
+        raise EmptyResult(f"{named}: no bars in the chart")
     cols = [_column(result, k) for k in ("open", "high", "low", "close")]
     volumes = _column(result, "volume")
     if not isinstance(stamps, list) or any(len(col) != len(stamps) for col in cols):
-        raise BadPayload(f"{symbol}: price columns and timestamps do not line up")
-    times = _times(stamps, len(stamps), symbol, "bar")
+        raise BadPayload(f"{named}: price columns and timestamps do not line up")
+    times = _times(stamps, len(stamps), named, "bar")
     bars = []
     try:
         for i, t in enumerate(times):
@@ -201,9 +206,9 @@ def parse_chart_bars(payload: Any, *, symbol: str) -> list[Bar]:
             when = datetime.fromtimestamp(t, UTC)
             bars.append(Bar(symbol=symbol, time=when, open=o, high=h, low=low, close=c, volume=v))
     except ValidationError as exc:
-        raise BadPayload(f"{symbol}: bar fails validation ({exc.error_count()} errors)") from None
+        raise BadPayload(f"{named}: bar fails validation ({exc.error_count()} errors)") from None
     if not bars:
-        raise EmptyResult(f"{symbol}: every bar lacks a price")
+        raise EmptyResult(f"{named}: every bar lacks a price")
     return bars
 
 
@@ -250,7 +255,7 @@ class YahooProvider(Provider):
         except BadPayload as exc:
             # The client keeps the start of a 4xx body: Yahoo explains a bad range there, in a
             # chart document whose error the parser turns into ours.
-            document = chart_document(getattr(exc, "body", None))
+            document = chart_document(exc.body)
             if document is None:
                 raise
             return document
@@ -272,20 +277,19 @@ class YahooProvider(Provider):
             raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
         except ProviderError as exc:
             raise type(exc)(f"{symbol}: {exc}") from exc
-        # Records carry the instrument's configured id, so scenes match them whatever the source.
         if request.kind == RecordKind.BAR:
-            bars = parse_chart_bars(payload, symbol=symbol)
-            return [bar.model_copy(update={"symbol": inst.id}) for bar in bars]
+            return parse_chart_bars(payload, symbol=inst.id, vendor_symbol=symbol)
         quote_ = parse_chart_quote(
             payload,
-            symbol=symbol,
+            symbol=inst.id,
             name=inst.name,  # the configured display name, not Yahoo's
             now=request.now,
             currency=inst.currency,
             unit=inst.unit,
             market=inst.market or request.market,
+            vendor_symbol=symbol,
         )
-        return [quote_.model_copy(update={"symbol": inst.id})]
+        return [quote_]
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped instrument; one failure becomes a problem, not an error.

@@ -12,9 +12,6 @@ import pytest
 from config import load_settings
 from config.schema import Settings
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
 _real_connect = socket.socket.connect
 _real_getaddrinfo = socket.getaddrinfo
 
@@ -75,28 +72,15 @@ def make_settings(tmp_path: Path):
 
 def pytest_setup_options():
     """Chromium flags for dash_duo: headless as root, no background traffic to the internet."""
-    from selenium.webdriver.chrome.options import Options
+    from tests.support.browser import chrome_options
 
-    options = Options()
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1920,1080",
-    ):
-        options.add_argument(flag)
-    return options
+    return chrome_options()
 
 
 @pytest.fixture
 def upstream():
-    """A fake upstream HTTP server on loopback (see tests/fakeupstream.py)."""
-    from tests.fakeupstream import FakeUpstream
+    """A fake upstream HTTP server on loopback (see tests/support/fakeupstream.py)."""
+    from tests.support.fakeupstream import FakeUpstream
 
     server = FakeUpstream().start()
     yield server
@@ -106,7 +90,7 @@ def upstream():
 @pytest.fixture
 def redis_server(tmp_path: Path):
     """A real redis-server on a free loopback port, stopped after the test."""
-    from tests.services import RedisServer
+    from tests.support.services import RedisServer
 
     server = RedisServer(tmp_path / "redis").start()
     yield server

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +11,7 @@ from app import create_app
 from providers.base import build_providers
 from providers.errors import Unavailable
 from providers.models import Status
-from tests.providers.fakes import ScriptedProvider
+from tests.support.fakes.providers import ScriptedProvider
 
 SCENES = [
     "overview",
@@ -264,7 +265,11 @@ def test_the_suite_cannot_reach_the_internet():
 
 
 def test_a_changed_tile_scene_gets_a_patch_of_what_changed(make_settings):
-    app = create_app(make_settings("demo"), start_refresher=False)
+    # The demo's prices step every 5 s: both refreshes fall in one step, so the spike is the
+    # only change (a refresh crossing a step moved every coin, and the patch with them).
+    start = datetime.fromtimestamp(datetime.now(UTC).timestamp() // 5 * 5, UTC)
+    clock = {"now": start}
+    app = create_app(make_settings("demo"), start_refresher=False, clock=lambda: clock["now"])
     board = app.server.extensions["wallboard"]
     board.refresher.refresh("crypto")
     client = app.server.test_client()
@@ -274,6 +279,7 @@ def test_a_changed_tile_scene_gets_a_patch_of_what_changed(make_settings):
     whole = json.dumps(first['{"scene":"crypto","type":"scene-body"}']["children"])
 
     board.refresher.providers["demo"].spike("btc", 12)  # one price moves
+    clock["now"] = start + timedelta(seconds=1)
     board.refresher.refresh("crypto")
     changed = scene_refresh(client, "crypto", shown)
     patch = changed['{"scene":"crypto","type":"scene-body"}']["children"]

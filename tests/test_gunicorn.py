@@ -15,7 +15,7 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
-from tests.services import free_port, poll
+from tests.support.services import free_port, poll
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_caching.backends import SimpleCache
@@ -18,41 +17,8 @@ from providers.errors import BadPayload
 from providers.http import HttpClient
 from providers.models import Status
 from providers.yahoo import YahooProvider
-from tests.conftest import FIXTURES
+from tests.support.openfake import PROVIDER_ROUTES, serve_everything
 
-ROUTES = {
-    # Yahoo: per-symbol recordings where they exist, the ^GSPC day for the other symbols
-    "/v8/finance/chart/EURUSD%3DX*": "yahoo/chart_EURUSDX_CURRENCY_1d_20200101-20200103.json",
-    "/v8/finance/chart/GC%3DF*": "yahoo/chart_GCF_FUTURE_1d_20200101-20200103.json",
-    "/v8/finance/chart/%5EGSPC?range=1y*": (
-        "yahoo/chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
-    ),
-    "/v8/finance/chart/*": "yahoo/chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json",
-    "/q/d/l/*": "stooq/spx_d_2024-01-02_to_2025-04-07_truncated.csv",
-    "/stats/eurofxref/eurofxref-hist-90d.xml": "ecb/eurofxref-hist-90d_2019-11-29.xml",
-    "/service/data/*": "ecb/sdmx_jsondata_EXR_D.USD.EUR.SP00.A_2024-06-03_2024-06-07.json",
-    "/resource-center/*": "treasury/daily_treasury_par_yield_curve_2024_to_2024-10-10.csv",
-    "/fred/series/observations*": "fred/series_observations_DFF_json_2023-01-01_2023-06-06.json",
-    "/api/v3/klines*": "binance/klines_BTCUSDT_1m_2021-10-22.json",
-    "/api/v3/coins/markets*": "coingecko/coins_markets_usd_top5_2023-01-02.json",
-    "/api/global/us_indices/daily_prices/*": (
-        "cboe/VIX_History_2016-01-04_to_2026-07-02_truncated.csv"
-    ),
-    "/feeds/*": "rss/news/guardian_us_2018-01-31.rss",
-}
-# Which routes each provider answers from, to fail one provider at a time.
-PROVIDER_ROUTES = {
-    "yahoo": [p for p in ROUTES if p.startswith("/v8/")],
-    "stooq": ["/q/d/l/*"],
-    "ecb": ["/stats/eurofxref/eurofxref-hist-90d.xml"],
-    "ecbdata": ["/service/data/*"],
-    "treasury": ["/resource-center/*"],
-    "fred": ["/fred/series/observations*", "/fred/release/dates*"],
-    "binance": ["/api/v3/klines*"],
-    "coingecko": ["/api/v3/coins/markets*"],
-    "cboe": ["/api/global/us_indices/daily_prices/*"],
-    "rss": ["/feeds/*"],
-}
 # A value each fallback must show, straight from its recording.
 FALLBACK_VALUES = {
     "indices": ("stooq", "spx", 5062.25),
@@ -65,18 +31,6 @@ FALLBACK_VALUES = {
     "sectors": ("stooq", "xlk", 5062.25),
     "history": ("stooq", "spx", 5062.25),
 }
-
-
-def release_dates(today: datetime) -> bytes:
-    """FRED /fred/release/dates in its documented shape (no recording of it exists)."""
-    days = [(today + timedelta(days=d)).date().isoformat() for d in (-3, 4, 11)]
-    return json.dumps({"release_dates": [{"release_id": 10, "date": d} for d in days]}).encode()
-
-
-def serve_everything(upstream) -> None:
-    for path, fixture in ROUTES.items():
-        upstream.route(path, body=(FIXTURES / fixture).read_bytes())
-    upstream.route("/fred/release/dates*", body=release_dates(datetime.now(UTC)))
 
 
 def fail(upstream, provider: str, **behaviour) -> None:

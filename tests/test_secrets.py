@@ -17,10 +17,10 @@ import pytest
 import requests
 import yaml
 
-from bench.dashreq import scene_refresh_body
 from config import DEFAULT_CONFIG
-from tests.services import AppInstance, free_port, wait_until
-from tests.test_open_edition import PROVIDER_ROUTES, serve_everything
+from tests.support.dashreq import scene_refresh_body
+from tests.support.openfake import PROVIDER_ROUTES, serve_everything
+from tests.support.services import AppInstance, free_port, wait_until
 
 FRED_KEY = "plantedfredkey5c1e9a7b3d2f4e6a8b"  # FRED keys are 32 lower-case alphanumerics
 STOOQ_KEY = "planted-stooq-key-3f9d1c"

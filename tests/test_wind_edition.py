@@ -11,7 +11,7 @@ import pytest
 
 from app import create_app
 from providers.base import REGISTRY
-from tests.fakes.windpy import make_module
+from tests.support.fakes.windpy import make_module
 from tests.test_app import NOWHERE, text_of
 
 

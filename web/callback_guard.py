@@ -3,13 +3,14 @@
 Dash 4.4 answers a callback request it cannot use with a 500 (and a traceback in the log): a body
 that is JSON but not an object, one without `output` or `inputs`, an output no server callback
 has, inputs or state that are not the callback's, a non-string URL for its page router. Browsers
-never send those; scanners and hand-written requests do. `guard(app)` checks the body of
-`POST /_dash-update-component` before Dash reads it: its size (413), media type (415), JSON (400),
-shape, and that its outputs, inputs, state and changed ids are those the renderer sends for the
-server callback Dash will run (400). What a callback then does with the values is the callback's
-business: it refuses one it cannot use with `refuse(reason)` (400), and any other exception is a
-bug of ours, a 500 in the log. A `/_dash-component-suites/` path that is no registered resource
-(`..` in it) is a 404 rather than Dash's DependencyException, a 500.
+never send those; scanners and hand-written requests do. A before-request hook (`callback_checker`,
+installed by web.hooks) checks the body of `POST /_dash-update-component` before Dash reads it:
+its size (413), media type (415), JSON (400), shape, and that its outputs, inputs, state and
+changed ids are those the renderer sends for the server callback Dash will run (400). What a
+callback then does with the values is the callback's business: it refuses one it cannot use with
+`refuse(reason)` (400), and any other exception is a bug of ours, a 500 in the log. A
+`/_dash-component-suites/` path that is no registered resource (`..` in it) is a 404 rather than
+Dash's DependencyException, a 500.
 
 What a request may look like is derived from the callback itself, never listed by hand. Dash runs
 `app.callback_map[body["output"]]` (dash.dash `_prepare_callback`; `dash.callback`s of the
@@ -35,6 +36,7 @@ this one). The renderer builds the rest from that same key and the callback's de
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -90,13 +92,13 @@ def refuse(reason: str) -> NoReturn:
     flask.abort(flask.make_response(flask.jsonify({"error": reason}), 400))
 
 
-def guard(app: Dash) -> None:
-    """Check callback requests before Dash reads them; 404 for unknown component-suite paths."""
-    server = app.server
+def callback_checker(app: Dash) -> Callable[[], tuple[flask.Response, int] | None]:
+    """The before-request hook that checks callback requests before Dash reads them: None to
+    let one through, else the 4xx answer. web.hooks installs it, in its place among the board's
+    hooks (after Dash's own, which fill the callback map it reads)."""
     route = app.config.routes_pathname_prefix + "_dash-update-component"
 
-    @server.before_request
-    def _check_callback_request() -> tuple[flask.Response, int] | None:
+    def check_callback_request() -> tuple[flask.Response, int] | None:
         request = flask.request
         if request.path != route or request.method != "POST":
             return None
@@ -115,9 +117,23 @@ def guard(app: Dash) -> None:
         problem = callback_problem(app.callback_map, raw)
         return _error(400, problem) if problem else None
 
-    @server.errorhandler(DependencyException)
+    return check_callback_request
+
+
+def refuse_unknown_resources(app: Dash) -> None:
+    """A `/_dash-component-suites/` path that is no registered resource: 404, not Dash's 500."""
+
+    @app.server.errorhandler(DependencyException)
     def _unknown_resource(_exc: DependencyException) -> tuple[flask.Response, int]:
         return _error(404, "no such resource")
+
+
+def guard(app: Dash) -> None:
+    """The guard on a bare Dash app of its own (the browser tests build such apps): the
+    callback check and the 404 for unknown resources. The board's app gets both from
+    web.hooks.install_hooks, the check in its place among the board's other hooks."""
+    app.server.before_request(callback_checker(app))
+    refuse_unknown_resources(app)
 
 
 def callback_problem(callback_map: dict[str, dict], raw: Any) -> str | None:

@@ -1,4 +1,5 @@
-"""The board's HTTP endpoints beside the Dash pages: health, status, snapshots, metrics, admin.
+"""The board's HTTP endpoints beside the Dash pages: health, status, snapshots, metrics, admin;
+and which paths are pages (the scene paths; web.hooks installs that check).
 
 Admin endpoints need `Authorization: Bearer <WALLBOARD_ADMIN_TOKEN>` (compared in constant time);
 without the variable they are disabled (404). None of them calls an upstream except a forced
@@ -7,24 +8,16 @@ refresh, which is the point of it.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import os
-import time
 from collections.abc import Callable
 
 import flask
 
 from config import ADMIN_ENV, ConfigError, Edition, Settings, load_settings
 from engine.board import Board
-from web.metrics import (
-    CALLBACK_SECONDS,
-    HTTP_SECONDS,
-    BoardCollector,
-    ScreenCounter,
-    exposition,
-)
+from web.metrics import BoardCollector, ScreenCounter, exposition
 
 log = logging.getLogger("wallboard.endpoints")
 
@@ -41,36 +34,38 @@ def admin_refusal() -> tuple[flask.Response, int] | None:
     return None
 
 
+def scene_paths_only(
+    scene_paths: list[str],
+) -> Callable[[], flask.Response | tuple[flask.Response, int] | None]:
+    """The before-request hook for Dash's page paths: "/" redirects to the first scene (keeping
+    the query), a path that is no enabled scene is a 404 naming the scenes; None lets the
+    request through."""
+
+    def only_scene_paths() -> flask.Response | tuple[flask.Response, int] | None:
+        path = flask.request.path
+        if path == "/":
+            query = flask.request.query_string.decode("latin-1")
+            return flask.redirect(scene_paths[0] + (f"?{query}" if query else ""), code=302)
+        # Dash answers every other path with its page shell; only scene paths are pages here.
+        rule = flask.request.url_rule
+        if rule is not None and rule.rule == "/<path:path>" and path not in scene_paths:
+            return flask.jsonify({"error": "unknown scene", "scenes": scene_paths}), 404
+        return None
+
+    return only_scene_paths
+
+
 def register_endpoints(
     server: flask.Flask,
     board: Board,
     *,
     check: Callable[[Settings], None],
     active_alerts: Callable[[], int],
+    screens: ScreenCounter,
 ) -> None:
-    """Health, status, latest, metrics and admin routes, plus request timing for /metrics."""
-    screens = ScreenCounter()
+    """Health, status, latest, metrics and admin routes. `screens` is the counter the request
+    timing (web.metrics.request_observer) feeds, for /metrics."""
     collector = BoardCollector(board, screens, active_alerts)
-
-    @server.before_request
-    def _start_timer() -> None:
-        flask.g.wallboard_started = time.perf_counter()
-
-    @server.after_request
-    def _observe(response: flask.Response) -> flask.Response:
-        started = getattr(flask.g, "wallboard_started", None)
-        if started is None:
-            return response
-        elapsed = time.perf_counter() - started
-        rule = flask.request.url_rule
-        route = rule.rule if rule is not None else "unmatched"
-        HTTP_SECONDS.labels(route, flask.request.method, str(response.status_code)).observe(elapsed)
-        if route.endswith("_dash-update-component") and response.status_code == 200:
-            body = flask.request.get_json(silent=True) or {}
-            CALLBACK_SECONDS.labels(str(body.get("output", "?"))[:200]).observe(elapsed)
-            client = f"{flask.request.remote_addr}|{flask.request.user_agent.string}"
-            screens.saw(hashlib.sha256(client.encode()).hexdigest()[:16])
-        return response
 
     @server.get("/healthz")
     def healthz() -> flask.Response:

@@ -2,21 +2,23 @@
 
 Two kinds:
 - Process metrics, counted where things happen: HTTP latency by route and callback latency by
-  callback (here), provider fetches / failures / latency by provider and dataset (in the
-  refresher that leads) and cache hits and misses (engine/metrics.py). Under gunicorn, set
-  PROMETHEUS_MULTIPROC_DIR to a folder shared by the workers and they are summed across
-  workers; otherwise each worker reports its own.
+  callback (here, timed by the request hooks web.hooks installs), provider fetches / failures /
+  latency by provider and dataset (in the refresher that leads) and cache hits and misses
+  (engine/metrics.py). Under gunicorn, set PROMETHEUS_MULTIPROC_DIR to a folder shared by the
+  workers and they are summed across workers; otherwise each worker reports its own.
 - Board metrics, read from the shared cache at scrape time, the same from every worker: data
   age, status, failures and fetch count per dataset, rejected records, active alerts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 
+import flask
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -65,6 +67,34 @@ class ScreenCounter:
             return len(self._seen)
 
 
+def start_timer() -> None:
+    """Before a request: note when it began (web.hooks runs this before any hook that may
+    refuse the request, so every request is timed)."""
+    flask.g.wallboard_started = time.perf_counter()
+
+
+def request_observer(screens: ScreenCounter) -> Callable[[flask.Response], flask.Response]:
+    """The after-request hook that times each answer (HTTP latency by route, method and status;
+    a callback's latency by its output) and counts the screens that poll."""
+
+    def observe_request(response: flask.Response) -> flask.Response:
+        started = getattr(flask.g, "wallboard_started", None)
+        if started is None:
+            return response
+        elapsed = time.perf_counter() - started
+        rule = flask.request.url_rule
+        route = rule.rule if rule is not None else "unmatched"
+        HTTP_SECONDS.labels(route, flask.request.method, str(response.status_code)).observe(elapsed)
+        if route.endswith("_dash-update-component") and response.status_code == 200:
+            body = flask.request.get_json(silent=True) or {}
+            CALLBACK_SECONDS.labels(str(body.get("output", "?"))[:200]).observe(elapsed)
+            client = f"{flask.request.remote_addr}|{flask.request.user_agent.string}"
+            screens.saw(hashlib.sha256(client.encode()).hexdigest()[:16])
+        return response
+
+    return observe_request
+
+
 class BoardCollector(Collector):
     """Dataset freshness and alert metrics computed from the cache when scraped."""
 
@@ -96,7 +126,7 @@ class BoardCollector(Collector):
             labels=["dataset"],
         )
         for name in self.board.settings.datasets:
-            snap = self.board.snapshot(name)
+            snap = self.board.snapshot(name, now)
             if snap.as_of is not None:
                 age.add_metric([name], snap.age_s(now) or 0.0)
             for state in Status:

@@ -87,14 +87,16 @@ def cors_headers(path: str, method: str, origin: str | None, allowed: Sequence[s
     return headers
 
 
-def install_security(app: Dash, settings: Callable[[], Settings]) -> None:
-    """Security headers and CORS on every response of the app's server.
+def security_headers(
+    app: Dash, settings: Callable[[], Settings]
+) -> Callable[[flask.Response], flask.Response]:
+    """The after-request hook that puts the security headers and CORS on a response (web.hooks
+    installs it so that it runs on every answer, refusals and errors included).
 
     `settings` is read per response, so a configuration reload changes them too.
     """
 
-    @app.server.after_request
-    def _secure(response: flask.Response) -> flask.Response:
+    def secure_response(response: flask.Response) -> flask.Response:
         config = settings().security
         ancestors = tuple(config.frame_ancestors)
         # Dash inlines the clientside callbacks it registers on the first request, so the hashes
@@ -113,3 +115,5 @@ def install_security(app: Dash, settings: Callable[[], Settings]) -> None:
                 cors_headers(request.path, request.method, origin, config.cors_origins)
             )
         return response
+
+    return secure_response

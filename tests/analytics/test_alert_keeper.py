@@ -14,7 +14,7 @@ from engine.leadership import Exclusive
 from engine.shared_cache import FleetCache, redis_client
 from engine.store import SnapshotStore
 from providers.models import Quote, Snapshot, Status
-from tests.providers.fakes import T0, settings_with
+from tests.support.fakes.providers import T0, settings_with
 
 
 def spiked(price: float) -> Snapshot:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,13 +18,9 @@ from ta.volatility import BollingerBands
 from analytics import indicators
 from providers.models import Bar
 from providers.yahoo import parse_chart_bars
+from tests.support import paths
 
-FIXTURE = (
-    Path(__file__).resolve().parent.parent
-    / "fixtures"
-    / "yahoo"
-    / "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
-)
+FIXTURE = paths.FIXTURES / "yahoo" / "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
 
 
 def series(*values: float) -> pd.Series:

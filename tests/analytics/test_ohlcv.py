@@ -14,7 +14,7 @@ from analytics import ohlcv
 from providers.binance import parse_klines
 from providers.models import Bar
 from providers.yahoo import parse_chart_bars
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 # Ten BTCUSDT 1-minute klines, 2021-10-22 23:03 .. 23:12 UTC; the 23:12 one was in progress
 # (7 trades, 0.047 BTC) when recorded.

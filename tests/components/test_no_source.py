@@ -19,7 +19,7 @@ from engine.board import Board
 from engine.store import SnapshotStore
 from providers.base import build_providers
 from providers.models import CalendarEvent, Quote, Snapshot, Status
-from tests.pages.helpers import prop, text_of, walk
+from tests.support.pages import prop, text_of, walk
 from tests.test_app import offline_settings, offline_yahoo
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday afternoon in London

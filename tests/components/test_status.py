@@ -23,14 +23,21 @@ class DegradedCache(SimpleCache):
             "error": "ConnectionError: Error 111 connecting to 10.0.0.5:6379. Connection refused.",
         }
 
+    def mirror(self) -> dict:
+        return {}
 
-def board_with(cache, make_settings) -> Board:
-    store = SnapshotStore(cache, namespace="open", persist_dir=None)
+    def reseed(self) -> list:
+        return []
+
+
+def board_with(cache, make_settings, fleet=None) -> Board:
+    store = SnapshotStore(cache, namespace="open", persist_dir=None, fleet=fleet)
     return Board(make_settings("open"), store, None, lambda: NOW)
 
 
 def test_a_degraded_cache_is_said_plainly(make_settings):
-    section = system_summary(board_with(DegradedCache(), make_settings))
+    cache = DegradedCache()
+    section = system_summary(board_with(cache, make_settings, fleet=cache))
     text = text_of(section)
     assert "Cache degraded" in text
     assert "since 14:58:30 UTC" in text and "last-good copy" in text

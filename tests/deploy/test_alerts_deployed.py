@@ -13,8 +13,8 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
-from tests.services import AppInstance, wait_until
-from tests.webhook_receiver import WebhookReceiver
+from tests.support.services import AppInstance, wait_until
+from tests.support.webhook_receiver import WebhookReceiver
 
 WINDOW_S = 8  # the crypto refreshes every second: several refreshes, one episode
 

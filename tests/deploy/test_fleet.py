@@ -17,9 +17,9 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
-from tests.conftest import FIXTURES
-from tests.deploy.nginx_server import NginxServer
-from tests.services import AppInstance, RedisServer, Seen, poll, wait_until
+from tests.support.nginx_server import NginxServer
+from tests.support.paths import FIXTURES
+from tests.support.services import AppInstance, RedisServer, Seen, poll, wait_until
 
 CADENCE_S = 1.0  # crypto
 LEADER_TTL_S = 3.0

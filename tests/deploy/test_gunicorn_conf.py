@@ -17,7 +17,7 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
-from tests.services import GUNICORN_CONF, AppInstance, wait_until
+from tests.support.services import GUNICORN_CONF, AppInstance, wait_until
 
 
 def cmdline(pid: int) -> str:

@@ -18,10 +18,10 @@ import pytest
 import requests
 import yaml
 
-from bench.dashreq import scene_refresh_body
 from config import DEFAULT_CONFIG
-from tests.deploy.nginx_server import NginxServer, free_port, nginx_binary
-from tests.services import AppInstance
+from tests.support.dashreq import scene_refresh_body
+from tests.support.nginx_server import NginxServer, free_port, nginx_binary
+from tests.support.services import AppInstance
 
 pytestmark = pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.services import free_port, wait_until
+from tests.support.services import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("app.py", "assets", "components", "config", "deploy", "pages", "providers")

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from tests.e2e.test_scenes import SCENES
-from tests.services import wait_until
+from tests.support.services import wait_until
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
-from tests.services import free_port
+from tests.support.services import free_port
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

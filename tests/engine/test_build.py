@@ -12,8 +12,8 @@ import pytest
 from config import ConfigError
 from engine.board import Board
 from engine.build import build_engine, check_settings
-from tests.providers.fakes import T0
-from tests.webhook_receiver import WebhookReceiver
+from tests.support.fakes.providers import T0
+from tests.support.webhook_receiver import WebhookReceiver
 from web.endpoints import reload_settings
 
 TINY_MOVE = {"rules": [{"kind": "move", "threshold_pct": 0.01, "datasets": ["crypto"]}]}

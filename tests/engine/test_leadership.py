@@ -13,7 +13,7 @@ from engine.leadership import FileLeadership, FleetLeadership, RedisFlight, Redi
 from engine.refresher import Refresher
 from engine.shared_cache import FleetCache, redis_client
 from engine.store import SnapshotStore
-from tests.providers.fakes import ScriptedProvider, quotes_for, settings_with
+from tests.support.fakes.providers import ScriptedProvider, quotes_for, settings_with
 
 
 def fleet_cache(redis_server, tmp_path, host: str) -> FleetCache:
@@ -90,7 +90,7 @@ def test_single_flight_across_processes_shares_the_running_refresh(redis_server,
     refreshers = []
     for host in ("a", "b"):
         cache = fleet_cache(redis_server, tmp_path, host)
-        store = SnapshotStore(cache, namespace="open", persist_dir=None)
+        store = SnapshotStore(cache, namespace="open", persist_dir=None, fleet=cache)
         flight = RedisFlight(cache, "open")
         refreshers.append(Refresher(settings, {"a": provider}, store, flight=flight))
     results = [None, None]
@@ -115,7 +115,8 @@ def test_two_hosts_fetch_once_per_cadence_and_the_follower_keeps_a_copy(redis_se
     refreshers = []
     for host in ("a", "b"):
         cache = fleet_cache(redis_server, tmp_path, host)
-        store = SnapshotStore(cache, namespace="open", persist_dir=tmp_path / host / "snaps")
+        snaps = tmp_path / host / "snaps"
+        store = SnapshotStore(cache, namespace="open", persist_dir=snaps, fleet=cache)
         leadership = FleetLeadership(
             FileLeadership(tmp_path / host / "lock"), RedisLock(cache, "wb:open:leader", 1)
         )

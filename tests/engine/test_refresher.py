@@ -19,7 +19,7 @@ from engine.validation import validate
 from providers.base import Batch
 from providers.errors import BadPayload, EmptyResult, RateLimited, Unavailable
 from providers.models import Bar, Quote, Status
-from tests.providers.fakes import (
+from tests.support.fakes.providers import (
     T0,
     HangingProvider,
     ScriptedProvider,

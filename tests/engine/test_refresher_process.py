@@ -14,8 +14,8 @@ from engine import refresher_process as service
 from engine.refresher import utc_now
 from engine.store import SnapshotStore
 from providers.models import Snapshot
-from tests.services import wait_until
-from tests.webhook_receiver import WebhookReceiver
+from tests.support.services import wait_until
+from tests.support.webhook_receiver import WebhookReceiver
 
 
 def write_config(tmp_path, **changes):

@@ -66,26 +66,23 @@ def test_an_outage_serves_the_local_copy_and_heals_by_itself(redis_server, tmp_p
 
 
 def test_a_lost_redis_at_start_still_serves(tmp_path):
-    from tests.services import free_port
+    from tests.support.services import free_port
 
     shared = RedisCache(
         host=redis_client(f"redis://127.0.0.1:{free_port()}/0", timeout_s=0.5), default_timeout=0
     )
     local = FileSystemCache(str(tmp_path / "host"), default_timeout=0)
     cache = FleetCache(shared, local, retry_s=RETRY_S, clock=lambda: datetime.now(UTC))
-    store = SnapshotStore(cache, namespace="open", persist_dir=tmp_path / "snaps")
+    store = SnapshotStore(cache, namespace="open", persist_dir=tmp_path / "snaps", fleet=cache)
     store.write(snapshot(3), persist=True)
     assert store.read("fx").fetch_count == 3
     assert store.health()["state"] == "degraded"
 
 
 def test_the_store_mirrors_snapshots_to_the_host_and_its_disk(redis_server, tmp_path):
-    leader = SnapshotStore(
-        make_cache(redis_server, tmp_path, "a"), namespace="open", persist_dir=None
-    )
-    follower = SnapshotStore(
-        make_cache(redis_server, tmp_path, "b"), namespace="open", persist_dir=tmp_path / "snaps"
-    )
+    ours, theirs = make_cache(redis_server, tmp_path, "a"), make_cache(redis_server, tmp_path, "b")
+    leader = SnapshotStore(ours, namespace="open", persist_dir=None, fleet=ours)
+    follower = SnapshotStore(theirs, namespace="open", persist_dir=tmp_path / "snaps", fleet=theirs)
     leader.write(snapshot(1).model_copy(update={"records": ()}), persist=False)
     assert follower.mirror(["fx"]) == 0  # nothing worth keeping as last good (no records)
 

@@ -6,7 +6,7 @@ from flask_caching.backends import FileSystemCache, SimpleCache
 
 from engine.store import SnapshotStore
 from providers.models import Quote, Snapshot, Status
-from tests.providers.fakes import T0
+from tests.support.fakes.providers import T0
 
 
 def good(dataset: str = "fx", price: float = 1.0842, at=T0) -> Snapshot:
@@ -96,3 +96,40 @@ def test_a_failing_cache_reads_as_pending():
         SnapshotStore(Broken(), namespace="open", persist_dir=None).read("fx").status
         is Status.EMPTY
     )
+
+
+def test_a_host_only_cache_is_never_degraded_and_has_nothing_to_copy(tmp_path):
+    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=tmp_path)
+    store.write(good(), persist=False)
+    assert store.health() == {"backend": "SimpleCache", "state": "ok", "since": None, "error": None}
+    assert (store.mirror(["fx"]), store.reseed(["fx"])) == (0, [])
+    assert not (tmp_path / "open").exists()  # nothing mirrored, so nothing persisted
+
+
+def test_the_fleet_side_is_what_the_builder_says_it_is():
+    class Fleet:
+        """A fleet side whose shared cache is down and lost the fx snapshot."""
+
+        def __init__(self) -> None:
+            self.asked: list[tuple[str, list[str]]] = []
+
+        def health(self) -> dict:
+            return {"backend": "redis", "state": "degraded", "since": None, "error": "down"}
+
+        def mirror(self, keys: list[str]) -> dict:
+            self.asked.append(("mirror", keys))
+            return {}
+
+        def reseed(self, keys: list[str]) -> list[str]:
+            self.asked.append(("reseed", keys))
+            return keys[:1]
+
+    fleet = Fleet()
+    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=None, fleet=fleet)
+    assert store.health()["state"] == "degraded"
+    assert store.mirror(["fx"]) == 0
+    assert store.reseed(["fx"]) == [store.key("fx")]
+    assert fleet.asked == [
+        ("mirror", [store.key("fx"), store.alerts_key]),
+        ("reseed", [store.key("fx"), store.alerts_key, store.heartbeat_key]),
+    ]

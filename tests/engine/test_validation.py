@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -22,8 +21,8 @@ from engine.validation import (
 from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
 from providers.stooq import parse_stooq_csv
 from providers.yahoo import parse_chart_bars
+from tests.support.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 GSPC = FIXTURES / "yahoo" / "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
 SPX = FIXTURES / "stooq" / "spx_d_2024-01-02_to_2025-04-07_truncated.csv"
 

@@ -13,7 +13,7 @@ from pages import calendar
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import CalendarEvent, Snapshot, Status
-from tests.pages.helpers import text_of, with_class
+from tests.support.pages import text_of, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)  # a Wednesday; its ISO week ends Sun 9 March
 

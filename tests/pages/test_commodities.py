@@ -13,7 +13,7 @@ from pages import commodities
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Snapshot, Status
-from tests.pages.helpers import prop, text_of, with_class
+from tests.support.pages import prop, text_of, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 

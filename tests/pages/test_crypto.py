@@ -14,8 +14,8 @@ from providers.base import Request
 from providers.binance import klines_quote
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
-from tests.conftest import FIXTURES
-from tests.pages.helpers import prop, text_of, with_class
+from tests.support.pages import prop, text_of, with_class
+from tests.support.paths import FIXTURES
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 BTC = Instrument(id="btc", name="Bitcoin", currency="USD")

@@ -16,8 +16,8 @@ from providers.base import Request
 from providers.demo import DemoProvider
 from providers.ecb_fx import pair_quote, parse_eurofxref
 from providers.models import Quote, Snapshot, Status
-from tests.conftest import FIXTURES
-from tests.pages.helpers import text_of, walk, with_class
+from tests.support.pages import text_of, walk, with_class
+from tests.support.paths import FIXTURES
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 T = datetime(2024, 6, 7, 16, 0, tzinfo=UTC)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,10 +14,11 @@ from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Headline, Snapshot, Status
 from providers.rss import parse_feed
-from tests.pages.helpers import text_of, walk, with_class
+from tests.support import paths
+from tests.support.pages import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
-GUARDIAN = Path(__file__).resolve().parent.parent / "fixtures" / "rss" / "news"
+GUARDIAN = paths.FIXTURES / "rss" / "news"
 GUARDIAN_FEED = GUARDIAN / "guardian_us_2018-01-31.rss"
 
 

@@ -13,7 +13,7 @@ from pages import overview
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Snapshot, Status
-from tests.pages.helpers import text_of, with_class
+from tests.support.pages import text_of, with_class
 
 # Wednesday 5 March 2025 15:00 UTC: New York, Frankfurt and London trade; Tokyo is at
 # midnight (Thursday's session to come), Hong Kong and Shanghai closed at their day's end.

@@ -15,8 +15,8 @@ from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import CurvePoint, Quote, Snapshot, Status
 from providers.treasury import curve_points, parse_curve_csv
-from tests.conftest import FIXTURES
-from tests.pages.helpers import prop, text_of, walk, with_class
+from tests.support.pages import prop, text_of, walk, with_class
+from tests.support.paths import FIXTURES
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 TREASURY_NOW = datetime(2024, 10, 11, 12, 0, tzinfo=UTC)  # the morning after the last row
@@ -464,3 +464,12 @@ def test_two_meetings_in_one_month_are_explained_not_priced(settings):
     board = with_fomc(settings, ["2026-12-09", "2026-12-16"])
     text = text_of(path_of(board, fed_funds_futures=futures(), policy_rates=policy(4.40)))
     assert "meeting dates cannot be priced" in text and "two meetings in Dec 2026" in text
+
+
+def test_a_scene_configured_without_futures_draws_the_rest(settings, demo):
+    scene = settings.scenes["rates"].model_copy(update={"datasets": ["rates", "policy_rates"]})
+    trimmed = settings.model_copy(update={"scenes": {**settings.scenes, "rates": scene}})
+    body = rates.render(view_of(trimmed, **demo))
+    assert [n for n in walk(body) if isinstance(n, dcc.Graph)], "the curve is drawn"
+    assert len(with_class(body, "wb-tile")) == 2  # the policy rates
+    assert "Next FOMC meetings" not in text_of(body)  # no path panel without futures

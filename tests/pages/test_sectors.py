@@ -15,7 +15,7 @@ from pages import sectors
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
-from tests.pages.helpers import text_of, walk, with_class
+from tests.support.pages import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 ORANGE, GREY, PURPLE = "rgb(166, 97, 26)", "rgb(58, 70, 86)", "rgb(1, 133, 113)"  # DIVERGING ends

@@ -8,7 +8,7 @@ from components.status import NO_SOURCE_REACHED
 from pages import status
 from providers.models import Snapshot, Status
 from tests.components.test_no_source import board_of, errored, fomc_from_config, with_data
-from tests.pages.helpers import text_of, with_class
+from tests.support.pages import text_of, with_class
 
 
 def system_section(body: list):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -21,15 +20,11 @@ from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Bar, Snapshot, Status
 from providers.yahoo import parse_chart_bars
-from tests.pages.helpers import text_of, walk, with_class
+from tests.support import paths
+from tests.support.pages import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
-GSPC = (
-    Path(__file__).resolve().parent.parent
-    / "fixtures"
-    / "yahoo"
-    / "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
-)
+GSPC = paths.FIXTURES / "yahoo" / "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
 
 
 def of_type(node, kind) -> list:

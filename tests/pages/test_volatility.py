@@ -16,7 +16,7 @@ from pages import volatility
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
-from tests.pages.helpers import text_of, walk, with_class
+from tests.support.pages import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 

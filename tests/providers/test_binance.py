@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,9 @@ from providers.binance import (
     parse_klines,
 )
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "binance"
+FIXTURES = paths.FIXTURES / "binance"
 # Ten 1-minute BTCUSDT klines, 2021-10-22 23:03 .. 23:12 UTC; the last one still in progress.
 KLINES = (FIXTURES / "klines_BTCUSDT_1m_2021-10-22.json").read_bytes()
 NOW = datetime(2021, 10, 23, tzinfo=UTC)
@@ -209,9 +209,7 @@ def test_load_reads_binances_error_body_when_the_client_passes_it_on(monkeypatch
     provider = BinanceProvider(load_settings(env={}))
 
     def get(path, params):
-        error = BadPayload("api.binance.com answered HTTP 400")
-        error.status, error.body = 400, INVALID_SYMBOL
-        raise error
+        raise BadPayload("api.binance.com answered HTTP 400", status=400, body=INVALID_SYMBOL)
 
     monkeypatch.setattr(provider.http, "get", get)
     odd = Instrument(id="xxx", name="Nothing", symbols={"binance": "XXXUSDT"})

@@ -9,7 +9,6 @@ import threading
 import time
 from datetime import UTC, datetime
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
@@ -25,9 +24,9 @@ from providers.cboe import (
     parse_cboe_csv,
 )
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
-from tests import fakeupstream
+from tests.support import fakeupstream, paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cboe"
+FIXTURES = paths.FIXTURES / "cboe"
 VIX = (FIXTURES / "VIX_History_2016-01-04_to_2026-07-02_truncated.csv").read_text(encoding="utf-8")
 HEAD_1990 = (FIXTURES / "VIX_History_head_1990.csv").read_text(encoding="utf-8")
 NOW = datetime(2026, 7, 3, 12, tzinfo=UTC)  # the morning after the last row (2026-07-02)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,9 @@ from providers.coingecko import (
     parse_simple_price,
 )
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "coingecko"
+FIXTURES = paths.FIXTURES / "coingecko"
 # The top 5 coins in USD on 2023-01-02 (no sparkline asked for, so none in the rows).
 MARKETS = (FIXTURES / "coins_markets_usd_top5_2023-01-02.json").read_bytes()
 PATH = "/api/v3/coins/markets"

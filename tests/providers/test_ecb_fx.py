@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from config.schema import Instrument, RecordKind, Settings
 from providers.base import Request
 from providers.ecb_fx import PATH, EcbProvider, eurofxref_request, pair_quote, parse_eurofxref
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ecb"
+FIXTURES = paths.FIXTURES / "ecb"
 HIST_90D = (FIXTURES / "eurofxref-hist-90d_2019-11-29.xml").read_bytes()
 DAILY = (FIXTURES / "eurofxref-daily_2015-01-07.xml").read_bytes()
 NOW = datetime(2019, 12, 2, 9, 0, tzinfo=UTC)  # the Monday after the file's last day

@@ -7,7 +7,6 @@ import copy
 import json
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,9 @@ from config.schema import Instrument, RecordKind, Settings
 from providers.base import Request
 from providers.ecb_policy import EcbDataProvider, parse_sdmx_json, series_quote, series_request
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ecb"
+FIXTURES = paths.FIXTURES / "ecb"
 # The daily USD per EUR reference rate, 2024-06-03 .. 2024-06-07 (detail=full: same shape).
 EXR = (FIXTURES / "sdmx_jsondata_EXR_D.USD.EUR.SP00.A_2024-06-03_2024-06-07.json").read_bytes()
 EXR_SYMBOL = "EXR/D.USD.EUR.SP00.A"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -37,8 +36,9 @@ from providers.fred import (
     release_dates_request,
     release_events,
 )
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fred"
+FIXTURES = paths.FIXTURES / "fred"
 DFF = (FIXTURES / "series_observations_DFF_json_2023-01-01_2023-06-06.json").read_bytes()
 SP500 = (FIXTURES / "series_observations_SP500_xml_2014-09-02_2014-09-05.xml").read_bytes()
 FAKE_KEY = "abcdefghij0123456789klmnopqrst01"  # shaped like a real key: 32 lower-case alnum
@@ -56,7 +56,7 @@ KEY_ERROR = {
 @pytest.fixture(scope="module")
 def server():
     """One loopback server for the module: stopping one takes 0.5 s (serve_forever's poll)."""
-    from tests.fakeupstream import FakeUpstream
+    from tests.support.fakeupstream import FakeUpstream
 
     fake = FakeUpstream().start()
     yield fake

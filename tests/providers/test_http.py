@@ -14,7 +14,14 @@ import time
 import pytest
 from curl_cffi import requests as curl
 
-from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
+from providers.errors import (
+    BadPayload,
+    EmptyResult,
+    NotConfigured,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
 from providers.http import MAX_RETRY_AFTER_S, HttpClient, retry_after_seconds
 
 
@@ -101,6 +108,21 @@ def test_http_errors_are_mapped(upstream, status, error, words):
     upstream.route("/x", status=status, body=b"nope")
     with pytest.raises(error, match=words):
         client(upstream).get("/x")
+
+
+@pytest.mark.parametrize("status", [500, 503, 404, 403, 429, 418, 400, 422])
+def test_every_http_error_carries_its_status_and_a_client_errors_body(upstream, status):
+    upstream.route("/x", status=status, body=b"nope")
+    with pytest.raises(ProviderError) as caught:
+        client(upstream).get("/x")
+    body = b"nope" if isinstance(caught.value, BadPayload) else None
+    assert (caught.value.status, caught.value.body) == (status, body)
+
+
+def test_an_error_not_made_from_an_answer_has_no_status_or_body():
+    with pytest.raises(Unavailable) as caught:
+        HttpClient("t", "http://127.0.0.1:9", timeout_s=1).get("/x")
+    assert (caught.value.status, caught.value.body, caught.value.retry_after_s) == (None,) * 3
 
 
 def test_429_carries_retry_after_in_seconds_or_as_a_date(upstream):

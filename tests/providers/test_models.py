@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from providers.models import Bar, Headline, Quote
+from providers.models import (
+    Bar,
+    CalendarEvent,
+    CurvePoint,
+    Headline,
+    Quote,
+    data_time,
+    instrument_id,
+    record_time,
+)
 
 T = datetime(2024, 6, 7, 14, 0, tzinfo=UTC)
 
@@ -39,3 +48,23 @@ def test_bars_and_headlines_validate_their_fields():
         Headline(title="", source="x", published=T)
     with pytest.raises(ValidationError):
         Headline(title="ok", source="x", link="javascript:alert(1)", published=T)
+
+
+def test_a_record_is_timed_and_named_in_one_way():
+    quote = Quote(symbol="spx", name="S&P 500", price=1.0, as_of=T)
+    bar = Bar(symbol="spx", time=T - timedelta(days=1), open=1, high=2, low=1, close=1)
+    point = CurvePoint(tenor="10Y", years=10, yield_pct=4.2, as_of=T - timedelta(hours=1))
+    headline = Headline(title="Fed holds", source="x", published=T + timedelta(hours=1))
+    event = CalendarEvent(time=T + timedelta(days=3), country="US", name="CPI")
+    records = [quote, bar, point, headline, event]
+    assert [record_time(r) for r in records] == [
+        T,
+        T - timedelta(days=1),
+        T - timedelta(hours=1),
+        T + timedelta(hours=1),  # a headline's time is its publication
+        None,  # an event is about the future
+    ]
+    assert [instrument_id(r) for r in records] == ["spx", "spx", "10Y", None, None]
+    # The data's time (a snapshot's as_of) does not count headlines: a quiet feed is current.
+    assert data_time(records) == T
+    assert data_time([headline, event]) is None

@@ -8,7 +8,6 @@ import io
 import re
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import feedparser
 import pytest
@@ -27,8 +26,9 @@ from providers.rss import (
     read_feed,
     safe_link,
 )
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rss"
+FIXTURES = paths.FIXTURES / "rss"
 GUARDIAN = (FIXTURES / "news" / "guardian_us_2018-01-31.rss").read_bytes()
 HOSTILE = FIXTURES / "feedparser"
 LARGE_ATOM = "large_atom_feed_that_needs_css_sanitisation.xml"

@@ -9,7 +9,6 @@ import threading
 import time
 from datetime import UTC, datetime
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
@@ -25,9 +24,9 @@ from providers.stooq import (
     stooq_quote,
     stooq_request,
 )
-from tests import fakeupstream
+from tests.support import fakeupstream, paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stooq"
+FIXTURES = paths.FIXTURES / "stooq"
 SPX = (FIXTURES / "spx_d_2024-01-02_to_2025-04-07_truncated.csv").read_text(encoding="utf-8")
 HEAD_1789 = (FIXTURES / "spx_d_head_1789.csv").read_text(encoding="utf-8")
 NOW = datetime(2025, 4, 8, 12, tzinfo=UTC)  # the morning after the last row (2025-04-07)

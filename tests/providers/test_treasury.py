@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,9 @@ from providers.treasury import (
     parse_curve_csv,
     tenor_years,
 )
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "treasury"
+FIXTURES = paths.FIXTURES / "treasury"
 CSV_2022 = (FIXTURES / "daily_treasury_par_yield_curve_2022.csv").read_bytes()
 CSV_2024 = (FIXTURES / "daily_treasury_par_yield_curve_2024_to_2024-10-10.csv").read_bytes()
 HEADER = CSV_2022.split(b"\n")[0] + b"\n"  # what a year with no rows yet looks like
@@ -38,7 +38,7 @@ ALL = {i.id: i.symbols["treasury"] for i in RATES}
 @pytest.fixture(scope="module")
 def server():
     """One loopback server for the module: stopping one takes 0.5 s (serve_forever's poll)."""
-    from tests.fakeupstream import FakeUpstream
+    from tests.support.fakeupstream import FakeUpstream
 
     fake = FakeUpstream().start()
     yield fake

@@ -1,5 +1,6 @@
-"""Wind provider against the fake WindPy (tests/fakes/windpy.py): parsing every orientation,
-errors, the session's reconnect backoff and health, and a hybrid chain through the refresher.
+"""Wind provider against the fake WindPy (tests/support/fakes/windpy.py): parsing every
+orientation, errors, the session's reconnect backoff and health, and a hybrid chain through
+the refresher.
 
 WindPy cannot be installed here; the fake follows /work/shared/WINDPY.md. Prices are the fake's
 tables (SPX.GI 5950.12, previous close 5930.00 at 10:00 New York on 2026-11-18, ...).
@@ -24,8 +25,8 @@ from providers.errors import BadPayload, EmptyResult, NotConfigured, Unavailable
 from providers.models import Status
 from providers.wind import WindProvider
 from providers.wind.data import parse_quotes, table, wind_error
-from tests.fakes.windpy import Scenario, make_module
-from tests.providers.fakes import ScriptedProvider, quotes_for
+from tests.support.fakes.providers import ScriptedProvider, quotes_for
+from tests.support.fakes.windpy import Scenario, make_module
 
 NOW = datetime(2026, 11, 18, 15, 2, tzinfo=UTC)  # a Wednesday; every fake quote is before it
 SPX = Instrument(id="spx", name="S&P 500", market="XNYS", symbols={"wind": "SPX.GI"})

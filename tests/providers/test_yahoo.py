@@ -36,8 +36,9 @@ from providers.yahoo import (
     parse_chart_quote,
 )
 from tests.providers.test_http import EndlessBody
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "yahoo"
+FIXTURES = paths.FIXTURES / "yahoo"
 GSPC_1D = "chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json"
 GSPC_BARS = "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
 AAPL_WEEKEND = "chart_AAPL_1m_20250201_weekend_no_timestamp.json"
@@ -222,6 +223,18 @@ def test_no_result_and_no_error_is_empty(result):
 
 
 # --- parse: bars ----------------------------------------------------------------------------
+
+
+def test_records_carry_the_instrument_id_and_errors_name_yahoos_symbol():
+    quote = parse_chart_quote(
+        fixture(GSPC_1D), symbol="spx", vendor_symbol="^GSPC", name="S&P 500", now=NOW
+    )
+    bars = parse_chart_bars(fixture(GSPC_BARS), symbol="spx", vendor_symbol="^GSPC")
+    assert {quote.symbol} | {bar.symbol for bar in bars} == {"spx"}
+    with pytest.raises(EmptyResult, match=r"^MDLY: symbol not found"):
+        parse_chart_quote(fixture(MDLY_404), symbol="mdly", vendor_symbol="MDLY", name="M", now=NOW)
+    with pytest.raises(EmptyResult, match=r"^MDLY: symbol not found"):
+        parse_chart_bars(fixture(MDLY_404), symbol="mdly", vendor_symbol="MDLY")
 
 
 def test_daily_bars_from_the_gspc_recording():

@@ -25,12 +25,12 @@ import pytest
 import requests
 import yaml
 
-from bench.dashreq import scene_refresh_body
 from config import DEFAULT_CONFIG
 from providers import markets
-from tests.conftest import FIXTURES
-from tests.fakeupstream import FakeUpstream
-from tests.services import AppInstance, RedisServer, wait_until
+from tests.support.dashreq import scene_refresh_body
+from tests.support.fakeupstream import FakeUpstream
+from tests.support.paths import FIXTURES
+from tests.support.services import AppInstance, RedisServer, wait_until
 
 FAKE_DNS = Path(__file__).parent / "fakedns"
 CRYPTO_HOST = "coingecko.test"

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.dashreq import scene_refresh_body
 from components.shell import HEALTH_POLL_MS, TICKER_POLL_MS
 from config import DEFAULT_CONFIG
-from tests.services import GUNICORN_CONF, AppInstance
+from tests.support.dashreq import scene_refresh_body
+from tests.support.services import GUNICORN_CONF, AppInstance
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 20

@@ -31,7 +31,7 @@ from tests.reliability.conftest import (
     stooq_csv,
     vix_csv,
 )
-from tests.services import wait_until
+from tests.support.services import wait_until
 
 TEN_MB = 10 * 1024 * 1024
 CAPTIVE_PORTAL = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Wi-Fi</body>"

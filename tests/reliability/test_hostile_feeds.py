@@ -3,7 +3,7 @@ feeds are refused with a clear error while memory stays bounded, broken encoding
 or a clear refusal, and the other feeds are still merged.
 
 Every planted payload, if it ran, would add its case to `window.__pwned` and request
-/canary/<case> from the fake upstream (tests/reliability/hostile_feeds.py). The browser test
+/canary/<case> from the fake upstream (tests/support/hostile_feeds.py). The browser test
 first plants the same payloads as live HTML, to show both signals fire when markup does run.
 """
 
@@ -28,8 +28,8 @@ from providers.base import Request
 from providers.errors import BadPayload
 from providers.models import Status
 from providers.rss import RssProvider
-from tests.reliability import hostile_feeds as hf
-from tests.services import wait_until
+from tests.support import hostile_feeds as hf
+from tests.support.services import wait_until
 
 NOW = datetime(2018, 2, 1, tzinfo=UTC)  # the hostile items are dated 31 January 2018
 ENTITIES_REFUSED = "feed declares XML entities; refused"

@@ -23,10 +23,9 @@ import requests
 from dash import ALL, MATCH
 
 from app import create_app
-from bench.dashreq import scene_refresh_body
-from tests.conftest import FIXTURES
-from tests.fakeupstream import FakeUpstream
-from tests.reliability.hostile_requests import (
+from tests.support.dashreq import scene_refresh_body
+from tests.support.fakeupstream import FakeUpstream
+from tests.support.hostile_requests import (
     HISTORY_FIXTURE,
     SCENES,
     STOOQ,
@@ -41,7 +40,8 @@ from tests.reliability.hostile_requests import (
     raw_get,
     where_echoed,
 )
-from tests.services import AppInstance, wait_until
+from tests.support.paths import FIXTURES
+from tests.support.services import AppInstance, wait_until
 from web import callback_guard as dashguard
 
 UPDATE = "/_dash-update-component"

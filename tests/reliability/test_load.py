@@ -1,5 +1,5 @@
 """Load: 200 wall screens polling their scenes through gunicorn for 60 s on loopback, with no
-error (bench/load.py has the client; `python -m bench load` reports the same run).
+error (tests/support/load.py has the client; `python -m bench load` reports the same run).
 
 The figures (requests, errors, p50/p95/p99) go to the test's output, to the junit properties
 and to load.json in the test's tmp dir. Latency is reported, never asserted: the machine is
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from bench.load import GRACE_S, run_load
+from tests.support.load import GRACE_S, run_load
 
 CLIENTS = 200
 DURATION_S = 60.0

@@ -1,5 +1,5 @@
 """Soak, CI length: a kiosk rotating every scene at a 2 s dwell for 3 minutes while the fake
-upstream cycles its sources through every fault (bench/soak.py; the 30-minute version is
+upstream cycles its sources through every fault (tests/support/soak.py; the 30-minute version is
 `python -m bench soak --minutes 30`).
 
 Heap bound: the last quarter's median JS heap within 10 % of the second quarter's. Measured on
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from bench.soak import FAULTS, HEAP_GROWTH_PCT, NODE_SLACK, UNDO_HISTORY_MAX, report, soak
+from tests.support.soak import FAULTS, HEAP_GROWTH_PCT, NODE_SLACK, UNDO_HISTORY_MAX, describe, soak
 
 MINUTES = 3.0
 
@@ -26,7 +26,7 @@ def test_a_kiosk_stays_clean_while_the_upstream_cycles_through_faults(tmp_path, 
     (tmp_path / "soak.json").write_text(json.dumps(summary, indent=1))
     for key in ("scene_changes", "console_errors", "stuck", "heap_growth_pct", "nodes_growth_pct"):
         record_property(key, summary[key])
-    print("\n" + report(result).body)
+    print("\n" + describe(result))
     watch = result.watch
 
     assert not watch.aborted, watch.aborted

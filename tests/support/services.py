@@ -2,7 +2,7 @@
 
 Each runs as a background process on a free port, in its own process group, and is stopped
 (or killed, when a test says so) by the test that started it. nginx lives in
-tests/deploy/nginx_server.py.
+nginx_server.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from pathlib import Path
 import redis
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
+
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 
 

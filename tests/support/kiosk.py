@@ -1,4 +1,4 @@
-"""A kiosk under watch, for the long browser runs (bench/endurance.py, bench/soak.py): headless
+"""A kiosk under watch, for the long browser runs (the soak, bench/endurance.py): headless
 Chromium in --kiosk mode on `/?kiosk=1`, its JS heap and DOM sampled after a forced garbage
 collection, its console drained of errors, and the carousel followed from `location.pathname`
 so that a scene shown too long (a stuck carousel) is noticed.
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.services import AppInstance
+from tests.support.browser import chrome_options
+from tests.support.services import AppInstance
 
 POLL_S = 0.1  # how often the loops read where the kiosk is
 FIRST_SCENE_S = 20.0  # a first load that draws no scene in this time is broken
@@ -33,13 +34,11 @@ HISTORY_JS = """(function () {
 
 
 def kiosk_browser():
-    """Headless Chromium with the tests' flags (tests/conftest.py) plus --kiosk, logging the
-    console, with the Performance domain on."""
+    """Headless Chromium with the tests' flags (browser.chrome_options) plus --kiosk, logging
+    the console, with the Performance domain on."""
     from selenium import webdriver
 
-    from tests.conftest import pytest_setup_options
-
-    options = pytest_setup_options()
+    options = chrome_options()
     options.add_argument("--kiosk")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options)

@@ -1,4 +1,4 @@
-"""What a gunicorn instance's logs say (tests/services.AppInstance): the errors and tracebacks
+"""What a gunicorn instance's logs say (services.AppInstance): the errors and tracebacks
 in its error log (the app's JSON lines and gunicorn's own), and the statuses of its access log
 (deploy/gunicorn.conf.py writes one JSON object per request)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from tests.services import AppInstance
+from tests.support.services import AppInstance
 
 
 def _read(path, since: int = 0) -> str:

@@ -1,9 +1,12 @@
-"""The bodies a browser posts to /_dash-update-component: a scene's refresh tick, and the page
-content Dash pages asks for when the URL changes."""
+"""The bodies a browser posts to /_dash-update-component (CALLBACK): a scene's refresh tick, and
+the page content Dash pages asks for when the URL changes; and the version a refresh answer
+carries."""
 
 from __future__ import annotations
 
 import json
+
+CALLBACK = "/_dash-update-component"
 
 
 def scene_refresh_body(
@@ -64,6 +67,14 @@ def page_body(dependencies: list[dict], pathname: str, search: str = "") -> dict
         "state": [],
         "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
     }
+
+
+def version_of(answer: dict) -> str | None:
+    """The scene's version in a refresh callback's answer (None when not sent)."""
+    for component, props in answer.get("response", {}).items():
+        if "scene-version" in component:
+            return props.get("data")
+    return None
 
 
 def _outputs(dependency: dict) -> list[tuple[str, str]]:

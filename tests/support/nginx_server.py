@@ -17,9 +17,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.services import free_port
+from tests.support.paths import ROOT
+from tests.support.services import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 NGINX_DIR = ROOT / "deploy" / "nginx"
 SITE = NGINX_DIR / "wallboard.conf"
 UPSTREAM = NGINX_DIR / "upstream.conf"

@@ -17,7 +17,6 @@ import yaml
 
 from config import DEFAULT_CONFIG
 
-ROOT = Path(__file__).resolve().parents[2]
 STOOQ = "/q/d/l/"  # the history dataset's only source here
 HISTORY_FIXTURE = "stooq/spx_d_2024-01-02_to_2025-04-07_truncated.csv"
 SCENES = ("technicals", "status")

@@ -1,1 +1,0 @@
-"""Fakes of vendor SDKs that cannot be installed here (WindPy ships with the Wind terminal)."""

@@ -1,0 +1,43 @@
+"""The demo edition as the load runs and the benchmarks start it: its configuration (with state in
+a work dir), its enabled scenes, and whether every dataset has been fetched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import requests
+import yaml
+
+from config import DEFAULT_CONFIG
+
+WORKERS = 2 * (os.cpu_count() or 1)  # what deploy/gunicorn.conf.py runs by default
+
+
+def demo_config(workdir: Path, *, frozen: bool = False, **changes) -> Path:
+    """The shipped configuration in the demo edition with state in `workdir`. `frozen`: every
+    dataset fetched once at start and then not again for an hour (and never stale meanwhile),
+    so what the benchmark measures does not move under it."""
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config.update(edition="demo", state_dir=str(workdir / "state"), **changes)
+    config["cache"]["dir"] = str(workdir / "cache")
+    if frozen:
+        for dataset in config["datasets"].values():
+            dataset.update(refresh_s=3600, stale_after_s=7200)
+        config["alerts"]["rules"] = [r for r in config["alerts"]["rules"] if r["kind"] != "stale"]
+    path = workdir / "wallboard.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def all_fetched(url: str) -> bool:
+    """Every dataset has been fetched at least once."""
+    datasets = requests.get(f"{url}/api/status", timeout=5).json()["datasets"]
+    return all(d["fetch_count"] >= 1 for d in datasets.values())
+
+
+def enabled_scenes(config: Path) -> list[tuple[str, dict]]:
+    """(name, scene) of the enabled scenes, in carousel order."""
+    scenes = yaml.safe_load(config.read_text())["scenes"]
+    chosen = [(n, s) for n, s in scenes.items() if s.get("enabled", True)]
+    return sorted(chosen, key=lambda pair: pair[1].get("order", 0))
