@@ -136,6 +136,17 @@ def http_client(settings: Settings, name: str, default_base_url: str) -> HttpCli
     )
 
 
+class HttpProvider(Provider):
+    """A source read over HTTP through its own shared client (`http_client`): subclasses set
+    `name`, `kinds` and `default_base_url`, and fetch with `self.http`."""
+
+    default_base_url: str = ""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.http = http_client(settings, self.name, self.default_base_url)
+
+
 def known_providers() -> list[str]:
     """Names that may appear in a provider chain."""
     return sorted(REGISTRY)

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client
+from config.schema import Instrument, RecordKind
+from providers.base import Batch, HttpProvider, Request
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -155,15 +155,12 @@ def klines_quote(
     )
 
 
-class BinanceProvider(Provider):
+class BinanceProvider(HttpProvider):
     """Crypto quotes from Binance spot klines, one request per symbol."""
 
     name = NAME
     kinds = frozenset({RecordKind.QUOTE})
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+    default_base_url = DEFAULT_BASE_URL
 
     def _fetch(self, symbol: str) -> bytes:
         path, params = klines_request(symbol)

@@ -14,8 +14,8 @@ from itertools import pairwise
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client
+from config.schema import Instrument, RecordKind
+from providers.base import Batch, HttpProvider, Request
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -155,15 +155,12 @@ def cboe_quote(
     )
 
 
-class CboeProvider(Provider):
+class CboeProvider(HttpProvider):
     """Index levels (VIX term structure) from the daily history files on CBOE's CDN; no key."""
 
     name = NAME
     kinds = frozenset({RecordKind.QUOTE})
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+    default_base_url = DEFAULT_BASE_URL
 
     def _quote(self, inst: Instrument, symbol: str, request: Request) -> Quote:
         try:

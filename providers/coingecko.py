@@ -13,8 +13,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from config.schema import RecordKind, Settings
-from providers.base import Batch, Provider, Request, batch_of, http_client
+from config.schema import RecordKind
+from providers.base import Batch, HttpProvider, Request, batch_of
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -140,15 +140,12 @@ def parse_simple_price(raw: bytes) -> dict[str, dict[str, float]]:
     return out
 
 
-class CoinGeckoProvider(Provider):
+class CoinGeckoProvider(HttpProvider):
     """Crypto quotes in USD from CoinGecko, every coin in one batched request."""
 
     name = NAME
     kinds = frozenset({RecordKind.QUOTE})
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+    default_base_url = DEFAULT_BASE_URL
 
     def load(self, request: Request) -> Batch:
         """Fetch every mapped coin at once; a coin missing or broken is a problem of its own."""

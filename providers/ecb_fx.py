@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from config.schema import RecordKind, Settings
-from providers.base import Batch, Provider, Request, batch_of, http_client
+from config.schema import RecordKind
+from providers.base import Batch, HttpProvider, Request, batch_of
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -145,15 +145,12 @@ def pair_quote(
     )
 
 
-class EcbProvider(Provider):
+class EcbProvider(HttpProvider):
     """Daily ECB reference rates as FX quotes: one file for every configured pair."""
 
     name = NAME
     kinds = frozenset({RecordKind.QUOTE})
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+    default_base_url = DEFAULT_BASE_URL
 
     def load(self, request: Request) -> Batch:
         """Fetch the 90-day file once and derive each mapped pair; a missing currency is a

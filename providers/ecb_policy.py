@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time
 from itertools import pairwise
 from typing import Any
 
-from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client
+from config.schema import Instrument, RecordKind
+from providers.base import Batch, HttpProvider, Request
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -152,15 +152,12 @@ def series_quote(
     )
 
 
-class EcbDataProvider(Provider):
+class EcbDataProvider(HttpProvider):
     """Series from the ECB data portal (policy rates, reference rates) as quotes."""
 
     name = NAME
     kinds = frozenset({RecordKind.QUOTE})
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+    default_base_url = DEFAULT_BASE_URL
 
     def _quote(self, inst: Instrument, symbol: str, request: Request) -> Quote:
         path, params = series_request(symbol)

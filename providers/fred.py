@@ -16,8 +16,8 @@ from typing import Any
 
 import defusedxml.ElementTree as SafeET
 
-from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client, most_telling
+from config.schema import Instrument, RecordKind
+from providers.base import Batch, HttpProvider, Request, most_telling
 from providers.configured_events import AHEAD, BEHIND, scheduled_events
 from providers.errors import (
     BadPayload,
@@ -159,15 +159,12 @@ def release_events(days: list[date], name: str, now: datetime) -> list[CalendarE
     return [CalendarEvent(time=t, country="US", name=name) for t in window]
 
 
-class FredProvider(Provider):
+class FredProvider(HttpProvider):
     """Yield curves (DGS*), policy rates (DFF) and release dates from the FRED API."""
 
     name = NAME
     kinds = frozenset({RecordKind.CURVE, RecordKind.QUOTE, RecordKind.EVENT})
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+    default_base_url = DEFAULT_BASE_URL
 
     def _fetch(self, symbol: str, path: str, params: dict, parse: Any) -> Any:
         """GET and parse one series or release; every error names the FRED symbol."""

@@ -29,7 +29,7 @@ from feedparser.encodings import convert_to_utf8
 from pydantic import HttpUrl, TypeAdapter
 
 from config.schema import Instrument, RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client, most_telling
+from providers.base import Batch, HttpProvider, Request, most_telling
 from providers.errors import (
     BadPayload,
     DeadlineExceeded,
@@ -231,15 +231,15 @@ def read_feed(data: bytes, *, source: str, now: datetime, limit: int = PER_FEED)
     return Feed(newest_unique(headlines, limit), malformed)
 
 
-class RssProvider(Provider):
+class RssProvider(HttpProvider):
     """Headlines from each configured feed, merged newest first."""
 
     name = NAME
     kinds = frozenset({RecordKind.HEADLINE})
+    default_base_url = DEFAULT_BASE_URL
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+        super().__init__(settings)
         self._lock = Lock()
         self._running: set[str] = set()  # feed URLs being fetched, maybe by an abandoned thread
 

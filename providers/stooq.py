@@ -12,9 +12,9 @@ import math
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
-from config.schema import Instrument, RecordKind, Settings
+from config.schema import Instrument, RecordKind
 from providers import markets
-from providers.base import Batch, Provider, Request, http_client
+from providers.base import Batch, HttpProvider, Request
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -197,15 +197,12 @@ def stooq_quote(
     )
 
 
-class StooqProvider(Provider):
+class StooqProvider(HttpProvider):
     """Quotes (last daily close) and daily bars from Stooq's history CSV; no key needed."""
 
     name = NAME
     kinds = frozenset({RecordKind.QUOTE, RecordKind.BAR})
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+    default_base_url = DEFAULT_BASE_URL
 
     def _records(self, inst: Instrument, symbol: str, request: Request) -> list[AnyRecord]:
         days = 60 if request.kind == RecordKind.QUOTE else 600  # enough for 30 / 400 sessions

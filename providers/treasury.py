@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from config.schema import RecordKind, Settings
-from providers.base import Batch, Provider, Request, http_client
+from config.schema import RecordKind
+from providers.base import Batch, HttpProvider, Request
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -154,15 +154,12 @@ def curve_points(
     return points, problems
 
 
-class TreasuryProvider(Provider):
+class TreasuryProvider(HttpProvider):
     """The latest Treasury par yield curve, with the curves of a week and a month before."""
 
     name = NAME
     kinds = frozenset({RecordKind.CURVE})
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.http = http_client(settings, NAME, DEFAULT_BASE_URL)
+    default_base_url = DEFAULT_BASE_URL
 
     def _year(self, year: int) -> tuple[list[str], Rows]:
         try:
