@@ -21,7 +21,6 @@ from web.boards import current_board
 
 HEALTH_POLL_MS = 10_000
 TICKER_POLL_MS = 30_000
-TICKER_QUOTES = ("indices", "fx", "commodities", "crypto")
 TICKER_HEADLINES = 8
 
 
@@ -124,24 +123,24 @@ def no_source_banner(stranded: bool) -> list:
 
 
 def ticker_items(board: Board) -> list[str]:
-    """The tape's items: key quotes, then the latest headlines, as plain text."""
+    """The tape's items, from the datasets configured `ticker: true` in their order: key quotes,
+    then the latest headlines, as plain text."""
     items: list[str] = []
-    for name in TICKER_QUOTES:
-        if name not in board.settings.datasets:
+    headlines: list[Headline] = []
+    for name, dataset in board.settings.datasets.items():
+        if not dataset.ticker:
             continue
-        dataset = board.settings.datasets[name]
-        quotes = {r.symbol: r for r in board.snapshot(name).records if isinstance(r, Quote)}
+        records = board.snapshot(name).records
+        headlines += [r for r in records if isinstance(r, Headline)]
+        quotes = {r.symbol: r for r in records if isinstance(r, Quote)}
         for instrument in dataset.instruments:
             quote = quotes.get(instrument.id)
             if quote is not None:
                 price = format_price(quote.price, instrument)
                 move = format_change(quote.change, quote.change_pct, quote.price, instrument)
                 items.append(f"{instrument.name} {price} {move}")
-    if "news" in board.settings.datasets:
-        news = [r for r in board.snapshot("news").records if isinstance(r, Headline)]
-        news.sort(key=lambda h: h.published, reverse=True)
-        items += [f"{h.source}: {h.title}" for h in news[:TICKER_HEADLINES]]
-    return items
+    headlines.sort(key=lambda h: h.published, reverse=True)
+    return items + [f"{h.source}: {h.title}" for h in headlines[:TICKER_HEADLINES]]
 
 
 def ticker(items: list[str]) -> list:

@@ -105,10 +105,13 @@ class Dataset(Strict):
     deadline_s: Annotated[float, Field(gt=0, le=120)] | None = None
     market: str = "24/7"
     validation: Validation = Validation()
+    ticker: bool = False  # its quotes, or its latest headlines, run along the ticker tape
     instruments: Annotated[list[Instrument], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _checks(self) -> Dataset:
+        if self.ticker and self.kind not in (RecordKind.QUOTE, RecordKind.HEADLINE):
+            raise ValueError(f"ticker: only quotes and headlines run on the tape, not {self.kind}")
         if self.stale_after_s < self.refresh_s:
             raise ValueError(
                 f"stale_after_s ({self.stale_after_s:g}) must be at least refresh_s "

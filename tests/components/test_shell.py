@@ -1,0 +1,85 @@
+"""The ticker tape: what runs along it comes from the configuration (`ticker: true`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask_caching.backends import SimpleCache
+
+from components.shell import ticker_items
+from config.schema import Settings
+from engine.board import Board
+from engine.store import SnapshotStore
+from providers.models import Headline, Quote, Snapshot, Status
+
+NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+
+
+def board_of(settings: Settings, records: dict[str, list]) -> Board:
+    store = SnapshotStore(SimpleCache(), namespace=settings.edition.value, persist_dir=None)
+    for name, rows in records.items():
+        store.write(
+            Snapshot(
+                dataset=name,
+                records=tuple(rows),
+                as_of=NOW,
+                fetched_at=NOW,
+                source="demo",
+                status=Status.OK,
+            ),
+            persist=False,
+        )
+    return Board(settings, store, None, lambda: NOW)
+
+
+def quote(instrument_id: str, price: float) -> Quote:
+    return Quote(symbol=instrument_id, name=instrument_id, price=price, change=1.0, as_of=NOW)
+
+
+def headline(title: str, minutes_ago: int) -> Headline:
+    published = NOW.replace(minute=59 - minutes_ago, hour=14)
+    return Headline(title=title, source="Wire", published=published)
+
+
+def test_the_tape_runs_what_the_configuration_marks_in_its_order(make_settings):
+    settings = make_settings("demo")
+    marked = [name for name, dataset in settings.datasets.items() if dataset.ticker]
+    assert marked == ["indices", "fx", "commodities", "crypto", "news"]
+    btc = settings.datasets["crypto"].instruments[0]
+    vix = settings.datasets["volatility"].instruments[0]
+    board = board_of(
+        settings,
+        {
+            "crypto": [quote(btc.id, 97_000.0)],
+            "volatility": [quote(vix.id, 15.4)],  # not marked: not on the tape
+            "news": [headline("Older", 30), headline("Newer", 5)],
+        },
+    )
+    items = ticker_items(board)
+    assert [i.split(" ")[0] for i in items[:1]] == [btc.name.split(" ")[0]]
+    assert not any(vix.name in item for item in items)
+    assert items[1:] == ["Wire: Newer", "Wire: Older"]
+
+
+def test_a_renamed_dataset_marked_for_the_tape_runs_on_it(make_settings):
+    settings = make_settings("demo")
+    datasets = dict(settings.datasets)
+    datasets["coins"] = datasets.pop("crypto")
+    scenes = {
+        name: scene.model_copy(
+            update={"datasets": ["coins" if d == "crypto" else d for d in scene.datasets]}
+        )
+        for name, scene in settings.scenes.items()
+    }
+    renamed = settings.model_copy(update={"datasets": datasets, "scenes": scenes})
+    btc = datasets["coins"].instruments[0]
+    items = ticker_items(board_of(renamed, {"coins": [quote(btc.id, 97_000.0)]}))
+    assert len(items) == 1 and items[0].startswith(btc.name)
+
+
+def test_only_quotes_and_headlines_can_run_on_the_tape(make_settings):
+    raw = make_settings("demo").model_dump(mode="json")
+    raw["datasets"]["rates"]["ticker"] = True
+    with pytest.raises(ValueError, match="ticker: only quotes and headlines"):
+        Settings.model_validate(raw)
