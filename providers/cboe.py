@@ -140,16 +140,13 @@ def cboe_quote(
     day = bars[-1].time.date()
     if datetime.combine(day, time(), NEW_YORK) > now + MAX_FUTURE:
         raise BadPayload(f"{named}: row dated {day} is in the future")
-    price = bars[-1].close
-    prev = bars[-2].close if len(bars) > 1 else None
-    return Quote.from_prices(
+    return Quote.from_daily_bars(
+        bars,
+        sparkline=SPARKLINE,
         symbol=symbol,
         name=name,
-        price=price,
         currency=currency,
         unit=unit,
-        prev_close=prev,
-        sparkline=tuple(bar.close for bar in bars[-SPARKLINE:]),
         market=market,
         as_of=row_time(day, now),
     )

@@ -13,7 +13,7 @@ match whichever source delivered them (a fallback's, the previous snapshot's, a 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -81,6 +81,17 @@ class Quote(Record):
         # A % change is meaningless from a zero or negative base (a rate of -0.50 %).
         pct = None if change is None or prev_close <= 0 else change / prev_close * 100
         return cls(price=price, prev_close=prev_close, change=change, change_pct=pct, **fields)
+
+    @classmethod
+    def from_daily_bars(cls, bars: Sequence[Bar], *, sparkline: int, **fields: object) -> Quote:
+        """A daily source's quote: the last close, the close before it as prev_close, and the
+        last `sparkline` closes; `fields` give the rest (symbol, name, as_of...)."""
+        return cls.from_prices(
+            price=bars[-1].close,
+            prev_close=bars[-2].close if len(bars) > 1 else None,
+            sparkline=tuple(bar.close for bar in bars[-sparkline:]),
+            **fields,
+        )
 
     @model_validator(mode="after")
     def _prices_above_zero_unless_a_rate(self) -> Quote:

@@ -182,16 +182,13 @@ def stooq_quote(
     if not bars:
         raise EmptyResult(f"{named}: no rows")
     opens, closes = last_session(bars, symbol=named, now=now, market=market)
-    price = bars[-1].close
-    prev = bars[-2].close if len(bars) > 1 else None
-    return Quote.from_prices(
+    return Quote.from_daily_bars(
+        bars,
+        sparkline=SPARKLINE,
         symbol=symbol,
         name=name,
-        price=price,
         currency=currency,
         unit=unit,
-        prev_close=prev,
-        sparkline=tuple(bar.close for bar in bars[-SPARKLINE:]),
         market=market,
         as_of=quote_time(opens, closes, now),
     )
