@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import CODE_FOLDERS
+
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = ["providers", "engine", "analytics", "web", "components", "pages", "config"]
 
 
 def test_the_import_contracts_are_kept():
@@ -23,7 +24,7 @@ def test_the_import_contracts_are_kept():
     assert "0 broken" in result.stdout
 
 
-@pytest.mark.parametrize("folder", FOLDERS)
+@pytest.mark.parametrize("folder", CODE_FOLDERS)
 def test_each_folder_says_what_lives_there_and_what_it_may_import(folder):
     docstring = ast.get_docstring(ast.parse((ROOT / folder / "__init__.py").read_text()))
     assert docstring and "import" in docstring.lower(), f"{folder}/__init__.py"

@@ -17,10 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.paths import BOARD_FILES, ROOT
 from tests.support.services import free_port, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("app.py", "assets", "components", "config", "deploy", "pages", "providers")
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -37,7 +35,7 @@ def checkout(tmp_path) -> Path:
     """A copy of the code the board runs (no var/, no bytecode)."""
     copy = tmp_path / "checkout"
     copy.mkdir()
-    for name in SOURCES:
+    for name in BOARD_FILES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -6,3 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
+# The folders of code (each a package whose __init__ says what it may import), and everything a
+# board needs to run from a copy of the checkout.
+CODE_FOLDERS = ("providers", "engine", "analytics", "web", "components", "pages", "config")
+BOARD_FILES = ("app.py", "assets", "deploy", *CODE_FOLDERS)
