@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from selenium.common.exceptions import TimeoutException
 
 from config import DEFAULT_CONFIG
 from tests.support.services import free_port
@@ -39,6 +40,16 @@ def serve(config: Path, port: int, log: Path) -> subprocess.Popen:
     raise AssertionError("server did not start: " + log.read_text()[-2000:])
 
 
+def first_render(dash_br, log: Path) -> None:
+    """The scene's first render: a cold server on a busy 2-core CI machine builds its first
+    page slowly, so the wait is generous and a failure says what the browser and server saw."""
+    try:
+        dash_br.wait_for_element('[data-scene="crypto"]', timeout=45)
+    except TimeoutException as error:
+        page = dash_br.driver.page_source[-1500:]
+        raise AssertionError(f"no crypto scene: {page}\n{log.read_text()[-2000:]}") from error
+
+
 def test_offline_banner_then_recovery_without_a_person(dash_br, tmp_path):
     config = yaml.safe_load(DEFAULT_CONFIG.read_text())
     config.update(edition="demo", state_dir=str(tmp_path / "state"))
@@ -49,7 +60,7 @@ def test_offline_banner_then_recovery_without_a_person(dash_br, tmp_path):
     server = serve(path, port, log)
     try:
         dash_br.driver.get(f"http://127.0.0.1:{port}/crypto?kiosk=1")
-        dash_br.wait_for_element('[data-scene="crypto"]', timeout=15)
+        first_render(dash_br, log)
         dash_br.wait_for_element("#wb-offline[hidden]", timeout=5)
 
         server.kill()
@@ -61,7 +72,7 @@ def test_offline_banner_then_recovery_without_a_person(dash_br, tmp_path):
 
         server = serve(path, port, log)
         dash_br.wait_for_element("#wb-offline[hidden]", timeout=30)
-        dash_br.wait_for_element("[data-scene]", timeout=15)
+        dash_br.wait_for_element("[data-scene]", timeout=45)
         assert "kiosk=1" in dash_br.driver.current_url
         assert "wb-kiosk" in dash_br.find_element("body").get_attribute("class")
     finally:
