@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.paths import CODE_FOLDERS
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import CODE_FOLDERS, ROOT
 
 
 def test_the_import_contracts_are_kept():

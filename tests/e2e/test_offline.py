@@ -15,10 +15,10 @@ import yaml
 from selenium.common.exceptions import TimeoutException
 
 from config import DEFAULT_CONFIG
+from tests.support.paths import ROOT
 from tests.support.services import free_port
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def serve(config: Path, port: int, log: Path) -> subprocess.Popen:
