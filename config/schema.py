@@ -85,8 +85,36 @@ class Chains(Strict):
         return chain
 
 
+class Range(Strict):
+    """A plausible range of values; `low_open` excludes `low` itself ((0, 100] for futures)."""
+
+    low: float
+    high: float
+    low_open: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low >= self.high:
+            raise ValueError(f"range low ({self.low:g}) must be below high ({self.high:g})")
+        return self
+
+    def holds(self, value: float) -> bool:
+        """Whether `value` lies in the range."""
+        above = value > self.low if self.low_open else value >= self.low
+        return above and value <= self.high
+
+    def __str__(self) -> str:
+        return f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+
+
 class Validation(Strict):
     """Quality checks run on every refresh, beyond the core ones (NaN, <= 0, time order)."""
+
+    # Outside it a value is refused (a core finding), never shown as real: fed funds futures
+    # (0, 100], yields [-5, 30] %.
+    plausible: Range | None = None
+    # A value further than this from the instrument's previous one is refused (FX rates).
+    max_move_pct: Annotated[float, Field(gt=0, le=1000)] | None = None
 
     max_jump_pct: Annotated[float, Field(gt=0, le=1000)] = 25.0  # vs the previous snapshot
     cross_check_every: Annotated[int, Field(ge=0, le=1000)] = 0  # 0: never ask the fallback
@@ -104,6 +132,8 @@ class Dataset(Strict):
     stale_after_s: PositiveSeconds = 300
     deadline_s: Annotated[float, Field(gt=0, le=120)] | None = None
     market: str = "24/7"
+    # Bar datasets: the bars a chart shows; providers fetch enough more to warm indicators.
+    history_bars: Annotated[int, Field(ge=20, le=2000)] = 250
     validation: Validation = Validation()
     ticker: bool = False  # its quotes, or its latest headlines, run along the ticker tape
     instruments: Annotated[list[Instrument], Field(min_length=1)]
@@ -171,6 +201,10 @@ class AlertRule(Strict):
     bar's volume >= multiple x the average of the previous `window` bars), `rsi` (RSI(14) of
     daily closes above `above` or below `below`), `stale` (data older than max_age_s while any
     of the dataset's markets is open).
+
+    move, volume and rsi fire only on data the wall shows as current (a quote or bar within its
+    dataset's stale_after_s, or of its market's latest session while that market is closed):
+    an RSI extreme from last year is not news. `max_data_age_s` narrows that window further.
     """
 
     kind: Literal["move", "volume", "rsi", "stale"]
@@ -181,7 +215,18 @@ class AlertRule(Strict):
     above: Annotated[float, Field(gt=50, lt=100)] = 70.0
     below: Annotated[float, Field(gt=0, lt=50)] = 30.0
     max_age_s: Annotated[float, Field(gt=0, le=86_400 * 7)] = 30.0
+    # move, volume, rsi: never fire on data older than this (unset: the wall's own window above)
+    max_data_age_s: Annotated[float, Field(gt=0, le=86_400 * 30)] | None = None
     cooldown_s: Annotated[float, Field(ge=0, le=86_400)] | None = None
+
+    @model_validator(mode="after")
+    def _data_age_not_for_stale(self) -> AlertRule:
+        if self.kind == "stale" and self.max_data_age_s is not None:
+            raise ValueError(
+                "max_data_age_s does not apply to a stale rule (it fires on old data): "
+                "its limit is max_age_s"
+            )
+        return self
 
 
 class Alerts(Strict):
@@ -314,6 +359,7 @@ class Settings(Strict):
     carousel: Carousel = Carousel()
     alerts: Alerts = Alerts()
     security: Security = Security()
+    wall_tz: TimeZone = "UTC"  # the wall's own time zone: header date, calendar times
     clocks: list[Clock] = [
         Clock(label="New York", tz="America/New_York"),
         Clock(label="London", tz="Europe/London"),

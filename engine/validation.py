@@ -15,6 +15,16 @@ Core rules (failing records are removed; `Finding.rejected` is True):
   (`since`, see engine.refresher), so that a primary source coming back takes its dataset
   back from a fallback whose value was newer. When every record goes back, the refresh fails
   and the last good values stay, with a stale badge.
+- `implausible`: a value outside the dataset's `validation.plausible` range (a Range: fed funds
+  futures (0, 100], yields [-5, 30] %): a quote's price or previous close, a curve point's
+  yield. The record is refused, never shown as real: a source answering another instrument
+  (^GSPC's 5,085 as a fed funds future) or a broken scale shows as a refusal, not as an implied
+  rate thousands of percent below zero. Bars are not checked (no dataset sets a range for them).
+- `implausible_move`: a quote further than `validation.max_move_pct` % from the same
+  instrument's price in the previous snapshot (FX rates: 10 %; a rate in % moves as in
+  `move_pct`). The quote is refused and the refresher keeps the value shown, marked `kept`
+  (stale). A first value (no previous one) is not checked. The bound is against the value
+  shown, so a true move beyond it stays refused until an operator widens the bound.
 
 Already impossible, so not checked again here: NaN or infinite values, prices <= 0 (except
 rates in %) and naive times. `providers.models` refuses them when a provider builds a record.
@@ -43,12 +53,13 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from config.schema import Dataset
+from config.schema import Dataset, Range
 from engine import freshness
 from providers import markets
 from providers.models import (
     AnyRecord,
     Bar,
+    CurvePoint,
     Finding,
     Quote,
     Snapshot,
@@ -88,6 +99,11 @@ def _finding(tier: str, rule: str, symbol: str | None, detail: str) -> Finding:
 
 def _stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _number(value: float) -> str:
+    """A value as a finding names it: six significant digits, thousands separated (5,085.06)."""
+    return f"{value:,.6g}"
 
 
 Key = tuple[str, str]  # (record kind, symbol or tenor): one instrument of a dataset
@@ -178,6 +194,62 @@ def _drop_disordered_bars(records: list[AnyRecord]) -> tuple[list[AnyRecord], li
     return kept, findings
 
 
+def _implausible(record: AnyRecord, plausible: Range) -> str | None:
+    """What in a record lies outside `plausible` (for the finding), or None when nothing does."""
+    if isinstance(record, Quote):
+        unit = "%" if record.unit == "%" else ""
+        for what, value in (("", record.price), (" previous close", record.prev_close)):
+            if value is not None and not plausible.holds(value):
+                return f"{record.name}{what} {_number(value)}{unit} outside {plausible}"
+    elif isinstance(record, CurvePoint) and not plausible.holds(record.yield_pct):
+        return f"{record.tenor} yield {_number(record.yield_pct)}% outside {plausible}"
+    return None
+
+
+def _drop_implausible(
+    records: list[AnyRecord], dataset: Dataset
+) -> tuple[list[AnyRecord], list[Finding]]:
+    plausible = dataset.validation.plausible
+    if plausible is None:
+        return records, []
+    kept: list[AnyRecord] = []
+    findings: list[Finding] = []
+    for record in records:
+        why = _implausible(record, plausible)
+        if why is None:
+            kept.append(record)
+        else:
+            findings.append(_finding("core", "implausible", instrument_id(record), why))
+    return kept, findings
+
+
+def _drop_moves(
+    records: list[AnyRecord], dataset: Dataset, previous: Snapshot | None
+) -> tuple[list[AnyRecord], list[Finding]]:
+    limit = dataset.validation.max_move_pct
+    if limit is None or previous is None:
+        return records, []
+    before = {r.symbol: r for r in previous.records if isinstance(r, Quote)}
+    kept: list[AnyRecord] = []
+    findings: list[Finding] = []
+    for record in records:
+        old = before.get(record.symbol) if isinstance(record, Quote) else None
+        pct = None if old is None else move_pct(record.price, old.price, unit=record.unit)
+        if pct is None or abs(pct) <= limit:
+            kept.append(record)
+            continue
+        findings.append(
+            _finding(
+                "core",
+                "implausible_move",
+                record.symbol,
+                f"{record.name} {_number(record.price)} is {pct:+.1f}% from the "
+                f"{_number(old.price)} shown before (limit {limit:g}%)",
+            )
+        )
+    return kept, findings
+
+
 def session_close(when: datetime, market: str) -> datetime:
     """The close of the session a daily bar timed `when` belongs to: the first one closing at
     or after it (as in `missing_sessions`, which places every source's daily time stamp);
@@ -249,7 +321,7 @@ def _jumps(records: Iterable[AnyRecord], dataset: Dataset, previous: Snapshot) -
                     "jump",
                     quote.symbol,
                     f"{quote.name}: {quote.price:g} after {old.price:g} in the previous "
-                    f"snapshot ({pct:+.1f} %, limit {limit:g} %)",
+                    f"snapshot ({pct:+.1f}%, limit {limit:g}%)",
                 )
             )
     return findings
@@ -367,9 +439,11 @@ def validate(
     """
     kept, future = _drop_future(records, now)
     kept, disorder = _drop_disordered_bars(kept)
-    findings = [*future, *disorder]
+    kept, implausible = _drop_implausible(kept, dataset)
+    findings = [*future, *disorder, *implausible]
     kept, back = _drop_went_back(kept, shown_times(previous) if since is None else since, dataset)
-    findings += back
+    kept, moves = _drop_moves(kept, dataset, previous)
+    findings += [*back, *moves]
     if previous is not None and previous.records:
         findings += _jumps(kept, dataset, previous)
     findings += _gaps(kept, dataset)
@@ -410,7 +484,7 @@ def cross_check(
                     "disagrees",
                     quote.symbol,
                     f"{quote.name}: {quote.price:g} here, {other.price:g} at {source} "
-                    f"({pct:+.2f} %, tolerance {tolerance_pct:g} %)",
+                    f"({pct:+.2f}%, tolerance {tolerance_pct:g}%)",
                 )
             )
     return findings

@@ -2,8 +2,10 @@
 
 The 24 h ticker would be one call too, but no recorded answer of it exists to test against, so
 the quote is derived from the last 25 hourly candles. `klines_request` builds the request
-(pure), `BinanceProvider.load` fetches one symbol at a time (the only I/O), `parse_klines`
-and `klines_quote` turn the answer into records (pure).
+(pure), `BinanceProvider.load` fetches one symbol at a time (the only I/O), `check_klines`
+refuses klines of another interval than asked (1-minute klines for an hourly request make
+"24 h" a 24-minute change), `parse_klines` and `klines_quote` turn the answer into records
+(pure).
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ DAY_BARS = 24
 MAX_FUTURE = timedelta(minutes=5)
 _EPOCH_MS_MAX = 1e13  # epoch milliseconds in the year 2286: anything beyond is not a time
 _SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
+_MINUTE, _HOUR, _DAY = 60_000, 3_600_000, 86_400_000
+# Binance's fixed kline intervals, in milliseconds ("1M", a calendar month, has no fixed length).
+INTERVAL_MS = {
+    "1s": 1_000,
+    **{f"{n}m": n * _MINUTE for n in (1, 3, 5, 15, 30)},
+    **{f"{n}h": n * _HOUR for n in (1, 2, 4, 6, 8, 12)},
+    "1d": _DAY,
+    "3d": 3 * _DAY,
+    "1w": 7 * _DAY,
+}
 
 
 def klines_request(symbol: str) -> tuple[str, dict[str, str | int]]:
@@ -111,6 +123,31 @@ def _klines(raw: bytes, symbol: str) -> list[tuple[Bar, datetime]]:
     return out
 
 
+def _interval_name(ms: float) -> str:
+    names = {length: name for name, length in INTERVAL_MS.items()}
+    return names.get(ms) or f"{ms / 1000:g} s"
+
+
+def check_klines(raw: bytes, interval: str) -> None:
+    """Refuse klines that are not `interval` klines (BadPayload naming what was asked and what
+    came): each kline must last the interval (Binance's close time is its open time plus the
+    interval less 1 ms, also for the kline in progress) and each must open one interval after
+    the one before. A broken answer raises as in parsing."""
+    length = INTERVAL_MS[interval]
+    rows = _klines(raw, "?")
+    for bar, closes_at in rows:
+        lasts = (closes_at - bar.time).total_seconds() * 1000 + 1
+        if round(lasts) != length:
+            raise BadPayload(f"asked {interval} klines, got {_interval_name(round(lasts))} klines")
+    for (a, _), (b, _) in pairwise(rows):
+        apart = round((b.time - a.time).total_seconds() * 1000)
+        if apart != length:
+            raise BadPayload(
+                f"asked {interval} klines, got klines {_interval_name(apart)} apart at "
+                f"{b.time:%Y-%m-%d %H:%M} UTC"
+            )
+
+
 def parse_klines(raw: bytes, *, symbol: str) -> list[Bar]:
     """The klines of a Binance answer as bars (time = open time), oldest first; `symbol` is the
     instrument id they carry."""
@@ -179,8 +216,10 @@ class BinanceProvider(HttpProvider):
 
     def _quote(self, inst: Instrument, symbol: str, request: Request) -> Quote:
         try:
+            raw = self._fetch(symbol)
+            check_klines(raw, INTERVAL)
             return klines_quote(
-                self._fetch(symbol),
+                raw,
                 symbol=inst.id,
                 name=inst.name,
                 now=request.now,

@@ -2,7 +2,9 @@
 
 `chart_request` builds the request (pure); `YahooProvider.fetch_chart` is the only I/O, through
 the shared HttpClient like every other source (Retry-After, size cap, truncation, per-host rate
-limit: providers/http.py); `parse_chart_*` make records (pure).
+limit: providers/http.py); `check_answer` refuses a chart that does not answer what was asked
+(another symbol, another bar interval, a longer range: daily bars for a 5-minute request) and
+`parse_chart_*` make records (pure).
 
 The client runs on a session yfinance builds (`yahoo_session`): curl_cffi imitating Chrome's TLS
 handshake and headers, which Yahoo wants from its clients. yfinance's cookie and crumb are not
@@ -16,6 +18,7 @@ import json
 import math
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -34,14 +37,50 @@ from providers.errors import (
 )
 from providers.http import HttpClient
 from providers.models import AnyRecord, Bar, Quote
+from providers.stooq import bars_to_fetch, calendar_days
 
 NAME = "yahoo"
 DEFAULT_BASE_URL = "https://query2.finance.yahoo.com"
-# (range, interval) per kind: quotes want today's session for the sparkline, bars a year.
-WINDOWS = {RecordKind.QUOTE: ("1d", "5m"), RecordKind.BAR: ("1y", "1d")}
+# (range, interval) per kind: quotes want today's session for the sparkline; bars the shortest
+# range (`bar_range`) holding the bars the chart shows plus the indicators' warm-up.
+WINDOWS = {RecordKind.QUOTE: ("1d", "5m"), RecordKind.BAR: ("5y", "1d")}
+BAR_RANGES = (("1y", 365), ("2y", 730), ("5y", 1826), ("10y", 3652))  # Yahoo's, in days
+
 # Clocks drift and Yahoo stamps some quotes a little ahead; beyond this the time is wrong.
 MAX_FUTURE = timedelta(minutes=5)
 _EPOCH_MAX = 1e10  # epoch seconds in the year 2286: anything beyond is not a time
+# The longest a range's bars may span, first to last, in days: its calendar length plus room
+# for a weekend and a holiday, as Yahoo starts a range at the session on or before its first
+# day ("5d" is five sessions, nine days over a weekend and a holiday). Bars spanning more
+# answer a longer range than asked. "max" (and any range not listed) has no bound.
+RANGE_SPAN_DAYS = {
+    "1d": 2,
+    "5d": 9,
+    "1mo": 35,
+    "3mo": 96,
+    "6mo": 188,
+    "1y": 370,
+    "2y": 735,
+    "5y": 1831,
+    "10y": 3657,
+    "ytd": 370,
+}
+
+
+@dataclass(frozen=True)
+class ChartQuery:
+    """What one chart request asked for: Yahoo's symbol, the range and the bar interval."""
+
+    symbol: str
+    range: str
+    interval: str
+
+
+def bar_range(history_bars: int) -> str:
+    """The shortest daily range holding `history_bars` shown bars and the warm-up before them
+    (561 bars for 250 shown: '5y', as '2y' holds ~500 sessions); 'max' beyond ten years."""
+    days = calendar_days(bars_to_fetch(history_bars))
+    return next((name for name, span in BAR_RANGES if span >= days), "max")
 
 
 def chart_request(
@@ -130,6 +169,44 @@ def _times(stamps: Any, rows: int, symbol: str, what: str) -> list[float]:
     return times
 
 
+def _label(meta: dict, key: str) -> str:
+    value = meta.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def check_answer(payload: Any, asked: ChartQuery) -> None:
+    """Refuse a chart that is not the answer to `asked` (BadPayload naming what was asked and
+    what came): `meta.symbol` must be the symbol asked, `meta.dataGranularity` the interval
+    asked, `meta.range` (when Yahoo names one) the range asked, and the bars may not span more
+    than that range (RANGE_SPAN_DAYS). A chart carrying Yahoo's own error raises as in parsing.
+
+    Without it, daily bars answering a 5-minute request make a day's change out of a sparkline,
+    and one symbol's chart answering for another puts ^GSPC's 5,085 on a fed funds future.
+    """
+    named = asked.symbol
+    meta = _result(payload, named)["meta"]
+    symbol = _label(meta, "symbol")
+    if symbol.upper() != asked.symbol.upper():
+        raise BadPayload(f"{named}: asked {asked.symbol}, got a chart of {symbol or 'no symbol'}")
+    interval = _label(meta, "dataGranularity")
+    if interval != asked.interval:
+        raise BadPayload(f"{named}: asked {asked.interval} bars, got {interval or 'unnamed'} bars")
+    range_ = _label(meta, "range")
+    if range_ and range_ != asked.range:
+        raise BadPayload(f"{named}: asked range {asked.range}, got range {range_}")
+    longest = RANGE_SPAN_DAYS.get(asked.range)
+    stamps = payload["chart"]["result"][0].get("timestamp")
+    times = [t for t in map(_number, stamps if isinstance(stamps, list) else []) if t is not None]
+    if longest is None or len(times) < 2:
+        return
+    first, last = (datetime.fromtimestamp(t, UTC) for t in (min(times), max(times)))
+    if last - first > timedelta(days=longest):
+        raise BadPayload(
+            f"{named}: asked range {asked.range}, got bars spanning {(last - first).days} days "
+            f"({first:%Y-%m-%d} to {last:%Y-%m-%d})"
+        )
+
+
 def parse_chart_quote(
     payload: Any,
     *,
@@ -213,7 +290,7 @@ def parse_chart_bars(payload: Any, *, symbol: str, vendor_symbol: str | None = N
 
 
 class YahooProvider(Provider):
-    """Quotes (today's session) and a year of daily bars from Yahoo's chart API."""
+    """Quotes (today's session) and daily bars (shown plus warm-up) from Yahoo's chart API."""
 
     name = NAME
     kinds = frozenset({RecordKind.QUOTE, RecordKind.BAR})
@@ -270,6 +347,8 @@ class YahooProvider(Provider):
 
     def _records(self, inst: Instrument, symbol: str, request: Request) -> list[AnyRecord]:
         range_, interval = WINDOWS[request.kind]
+        if request.kind == RecordKind.BAR:
+            range_ = bar_range(self.settings.datasets[request.dataset].history_bars)
         url, params = chart_request(symbol, range_=range_, interval=interval, base_url=self.base)
         try:
             payload = self._fetch_json(url, params, self.settings.deadline_s(request.dataset))
@@ -277,6 +356,7 @@ class YahooProvider(Provider):
             raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
         except ProviderError as exc:
             raise type(exc)(f"{symbol}: {exc}") from exc
+        check_answer(payload, ChartQuery(symbol, range_, interval))
         if request.kind == RecordKind.BAR:
             return parse_chart_bars(payload, symbol=inst.id, vendor_symbol=symbol)
         quote_ = parse_chart_quote(

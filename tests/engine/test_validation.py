@@ -1,5 +1,7 @@
 """Validation: crafted bad records (future, duplicate, out of order, jump, gap, stale source),
-then the recorded ^GSPC (Yahoo) and ^SPX (Stooq) daily histories, complete and with a hole."""
+implausible values and moves on recorded ones (^GSPC's level as a fed funds future, Treasury's
+curve, the ECB's EUR/USD) against the shipped configuration's ranges, then the recorded ^GSPC
+(Yahoo) and ^SPX (Stooq) daily histories, complete and with a hole."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from config.schema import Dataset, Instrument, RecordKind, Validation
+from config import load_settings
+from config.schema import Dataset, Instrument, Range, RecordKind, Validation
 from engine.validation import (
     Finding,
     cross_check,
@@ -18,13 +21,18 @@ from engine.validation import (
     move_pct,
     validate,
 )
+from providers.ecb_fx import pair_quote, parse_eurofxref
 from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
 from providers.stooq import parse_stooq_csv
-from providers.yahoo import parse_chart_bars
+from providers.treasury import curve_points, parse_curve_csv
+from providers.yahoo import parse_chart_bars, parse_chart_quote
 from tests.support.paths import FIXTURES
 
 GSPC = FIXTURES / "yahoo" / "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
 SPX = FIXTURES / "stooq" / "spx_d_2024-01-02_to_2025-04-07_truncated.csv"
+GSPC_DAY = FIXTURES / "yahoo" / "chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json"
+CURVE = FIXTURES / "treasury" / "daily_treasury_par_yield_curve_2024_to_2024-10-10.csv"
+ECB = FIXTURES / "ecb" / "eurofxref-hist-90d_2019-11-29.xml"
 
 NOW = datetime(2024, 7, 17, 15, 0, tzinfo=UTC)  # a Wednesday, New York open (13:30-20:00 UTC)
 MONDAY_OPEN = datetime(2024, 3, 4, 14, 30, tzinfo=UTC)
@@ -215,6 +223,184 @@ def test_a_clean_batch_passes_untouched():
     assert kept == records and findings == []
 
 
+# --- core: plausible ranges (the shipped configuration's) -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_settings(env={}).datasets
+
+
+def fed_funds(price: float, **fields) -> Quote:
+    return Quote(
+        symbol="zq_2026_12", name="Fed funds Dec 2026", unit="pts", price=price, as_of=NOW, **fields
+    )
+
+
+def test_the_gspc_level_answered_as_a_fed_funds_future_is_refused_never_shown(shipped):
+    # The issue: the ^GSPC chart answering for ZQZ26.CBT made a fed funds future of 5,085.
+    recorded = json.loads(GSPC_DAY.read_text())
+    wrong = parse_chart_quote(
+        recorded, symbol="zq_2026_12", name="Fed funds Dec 2026", unit="pts", now=NOW
+    )
+    good = fed_funds(95.6)
+    dataset = shipped["fed_funds_futures"]
+    assert str(dataset.validation.plausible) == "(0, 100]"
+    kept, findings = validate([wrong, good], dataset=dataset, now=NOW, previous=None)
+    assert kept == [good]
+    (finding,) = findings
+    assert (finding.tier, finding.rule, finding.symbol, finding.rejected) == (
+        "core",
+        "implausible",
+        "zq_2026_12",
+        True,
+    )
+    assert finding.detail == "Fed funds Dec 2026 5,085.06 outside (0, 100]"
+
+
+@pytest.mark.parametrize(
+    ("price", "passes"),
+    [(95.6, True), (100.0, True), (0.01, True), (100.01, False), (5085.0, False)],
+)
+def test_fed_funds_futures_lie_in_zero_to_a_hundred_with_a_hundred_in(shipped, price, passes):
+    kept, findings = validate(
+        [fed_funds(price)], dataset=shipped["fed_funds_futures"], now=NOW, previous=None
+    )
+    assert (len(kept), rules(findings)) == (
+        (1, []) if passes else (0, [("implausible", "zq_2026_12")])
+    )
+
+
+def test_zero_is_outside_zero_to_a_hundred(shipped):
+    plausible = shipped["fed_funds_futures"].validation.plausible
+    assert not plausible.holds(0) and plausible.holds(100)
+    with pytest.raises(ValidationError):  # a price of 0 pts cannot even be made ...
+        fed_funds(0.0)
+    zero = Quote(symbol="zq_2026_12", name="Fed funds Dec 2026", unit="%", price=0.0, as_of=NOW)
+    kept, findings = validate([zero], dataset=shipped["fed_funds_futures"], now=NOW, previous=None)
+    assert kept == [] and findings[0].detail == "Fed funds Dec 2026 0% outside (0, 100]"
+
+
+def test_an_implausible_previous_close_refuses_the_quote_too(shipped):
+    # a plausible price with ^GSPC's close before it would show a change of -4,974 pts
+    quote_ = fed_funds(95.6, prev_close=5069.76)
+    kept, findings = validate(
+        [quote_], dataset=shipped["fed_funds_futures"], now=NOW, previous=None
+    )
+    assert kept == []
+    assert findings[0].detail == "Fed funds Dec 2026 previous close 5,069.76 outside (0, 100]"
+
+
+@pytest.fixture(scope="module")
+def curve() -> list[CurvePoint]:
+    """The recorded Treasury curves (2024-10-10, a week and a month before), 10 tenors."""
+    _, rows = parse_curve_csv(CURVE.read_bytes())
+    tenors = {"1M": "1 Mo", "3M": "3 Mo", "6M": "6 Mo", "1Y": "1 Yr", "2Y": "2 Yr"}
+    tenors |= {"5Y": "5 Yr", "7Y": "7 Yr", "10Y": "10 Yr", "20Y": "20 Yr", "30Y": "30 Yr"}
+    points, problems = curve_points(rows, tenors, now=datetime(2024, 10, 11, tzinfo=UTC))
+    assert not problems and len(points) == 30
+    return points
+
+
+@pytest.mark.parametrize(
+    ("level", "passes"), [(-5.0, True), (30.0, True), (31.0, False), (-5.01, False)]
+)
+def test_yields_lie_in_minus_five_to_thirty_percent(shipped, curve, level, passes):
+    dataset = shipped["rates"]
+    assert str(dataset.validation.plausible) == "[-5, 30]"
+    now = datetime(2024, 10, 11, tzinfo=UTC)
+    assert validate(curve, dataset=dataset, now=now, previous=None) == (curve, [])
+    odd = curve[-1].model_copy(update={"yield_pct": level})  # the newest curve's last tenor
+    records = [*curve[:-1], odd]
+    kept, findings = validate(records, dataset=dataset, now=now, previous=None)
+    if passes:
+        assert (kept, findings) == (records, [])
+    else:
+        assert kept == curve[:-1]
+        assert rules(findings) == [("implausible", odd.tenor)]
+        assert findings[0].detail == f"{odd.tenor} yield {level:g}% outside [-5, 30]"
+
+
+def test_a_dataset_without_a_range_checks_none(shipped):
+    assert shipped["indices"].validation.plausible is None
+    index = quote("spx", 5085.06)
+    assert validate([index], dataset=shipped["indices"], now=NOW, previous=None) == ([index], [])
+
+
+def test_a_range_is_refused_in_the_wrong_order_and_reads_as_it_holds():
+    assert str(Range(low=-5, high=30)) == "[-5, 30]"
+    with pytest.raises(ValidationError, match="must be below high"):
+        Range(low=30, high=-5)
+
+
+# --- core: implausible moves (FX: 10 % from the value shown) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def eurusd() -> Quote:
+    """The ECB's EUR/USD of 2019-11-29 (1.0982), as the fx dataset shows it."""
+    days = parse_eurofxref(ECB.read_bytes())
+    return pair_quote(days, "EURUSD", now=NOW, name="EUR/USD", symbol="eurusd", market="24/5")
+
+
+def moved(before: Quote, factor: float) -> Quote:
+    return before.model_copy(update={"price": before.price * factor, "as_of": NOW})
+
+
+@pytest.mark.parametrize(
+    ("factor", "passes"), [(1.09, True), (0.91, True), (1.101, False), (0.899, False), (2.0, False)]
+)
+def test_an_fx_rate_more_than_ten_percent_from_the_one_shown_is_refused(
+    shipped, eurusd, factor, passes
+):
+    dataset = shipped["fx"]
+    assert dataset.validation.max_move_pct == 10
+    assert eurusd.price == pytest.approx(1.0982)
+    previous = snapshot(eurusd, as_of=eurusd.as_of)
+    new = moved(eurusd, factor)
+    kept, findings = validate([new], dataset=dataset, now=NOW, previous=previous)
+    if passes:
+        assert (kept, findings) == ([new], [])
+        return
+    assert kept == []
+    (finding,) = findings
+    assert (finding.tier, finding.rule, finding.symbol, finding.rejected) == (
+        "core",
+        "implausible_move",
+        "eurusd",
+        True,
+    )
+    pct = (factor - 1) * 100
+    assert finding.detail == (
+        f"EUR/USD {new.price:,.6g} is {pct:+.1f}% from the 1.0982 shown before (limit 10%)"
+    )
+
+
+def test_an_fx_rate_with_no_previous_value_is_not_checked_for_moves(shipped, eurusd):
+    dataset = shipped["fx"]
+    far = moved(eurusd, 3.0)
+    assert validate([far], dataset=dataset, now=NOW, previous=None) == ([far], [])
+    # nor is an instrument the previous snapshot did not show
+    other = snapshot(quote("usdjpy", 150.0), as_of=NOW)
+    assert validate([far], dataset=dataset, now=NOW, previous=other) == ([far], [])
+
+
+def test_a_refused_move_leaves_the_other_instruments_and_their_jumps_alone(eurusd):
+    dataset = Dataset(
+        title="FX",
+        kind=RecordKind.QUOTE,
+        market="24/5",
+        validation=Validation(max_move_pct=10, max_jump_pct=5),
+        instruments=[Instrument(id="eurusd", name="EUR/USD"), Instrument(id="x", name="x")],
+    )
+    previous = snapshot(eurusd, quote("x", 100.0), as_of=NOW)
+    far, jumped = moved(eurusd, 1.5), quote("x", 107.0)
+    kept, findings = validate([far, jumped], dataset=dataset, now=NOW, previous=previous)
+    assert kept == [jumped]
+    # refused first, and no jump noted for what was refused
+    assert rules(findings) == [("implausible_move", "eurusd"), ("jump", "x")]
+
+
 # --- quality: jump --------------------------------------------------------------------------
 
 
@@ -230,9 +416,7 @@ def test_a_jump_beyond_the_limit_from_the_previous_snapshot_is_noted_and_kept():
         "spx",
         False,
     )
-    assert (
-        finding.detail == "S&P 500: 125.5 after 100 in the previous snapshot (+25.5 %, limit 25 %)"
-    )
+    assert finding.detail == "S&P 500: 125.5 after 100 in the previous snapshot (+25.5%, limit 25%)"
 
 
 def test_jump_limit_comes_from_the_dataset_and_falls_count_too():
@@ -240,7 +424,7 @@ def test_jump_limit_comes_from_the_dataset_and_falls_count_too():
     _, findings = validate(
         [quote("spx", 89.0)], dataset=dataset(max_jump_pct=10), now=NOW, previous=previous
     )
-    assert rules(findings) == [("jump", "spx")] and "-11.0 %" in findings[0].detail
+    assert rules(findings) == [("jump", "spx")] and "-11.0%" in findings[0].detail
 
 
 def test_no_previous_snapshot_means_no_jump_check():
@@ -407,7 +591,7 @@ def test_cross_check_pairs_by_symbol_or_by_name_and_names_the_other_source():
     assert rules(findings) == [("disagrees", "^GSPC")]
     (finding,) = findings
     assert finding.tier == "quality" and not finding.rejected
-    assert finding.detail == "S&P 500: 5100 here, 5000 at stooq (+2.00 %, tolerance 1 %)"
+    assert finding.detail == "S&P 500: 5100 here, 5000 at stooq (+2.00%, tolerance 1%)"
     assert cross_check(primary, secondary, tolerance_pct=2.5, source="stooq") == []
 
 

@@ -1,5 +1,6 @@
-"""Binance klines: the recorded 1-minute klines through the parser, the quote's 24 h window, the
-Binance error answers, and `load` with the real HttpClient against the loopback upstream."""
+"""Binance klines: the recorded 1-minute klines through the interval check and the parser, the
+quote's 24 h window, the Binance error answers, and `load` with the real HttpClient against the
+loopback upstream (answered with the recorded minutes rolled up into the hourly klines asked)."""
 
 from __future__ import annotations
 
@@ -14,24 +15,34 @@ from config.schema import Instrument, RecordKind, Settings
 from providers import binance
 from providers.base import Request
 from providers.binance import (
+    INTERVAL,
     BinanceProvider,
     binance_error,
+    check_klines,
     klines_quote,
     klines_request,
     parse_klines,
 )
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
 from tests.support import paths
+from tests.support.openfake import roll_up
 
 FIXTURES = paths.FIXTURES / "binance"
 # Ten 1-minute BTCUSDT klines, 2021-10-22 23:03 .. 23:12 UTC; the last one still in progress.
 KLINES = (FIXTURES / "klines_BTCUSDT_1m_2021-10-22.json").read_bytes()
 NOW = datetime(2021, 10, 23, tzinfo=UTC)
 INVALID_SYMBOL = b'{"code":-1121,"msg":"Invalid symbol."}'
+HOUR_MS = 3_600_000
 
 
 def rows() -> list:
     return json.loads(KLINES)
+
+
+def rolled_up() -> bytes:
+    """The recorded minutes rolled up into the one hourly kline they fall in (23:00, in
+    progress), as the fake upstream answers an hourly request."""
+    return json.dumps(roll_up(rows(), HOUR_MS)).encode()
 
 
 def hourly(count: int = 25) -> bytes:
@@ -45,6 +56,58 @@ def hourly(count: int = 25) -> bytes:
             [t, f"{o:.8f}", f"{c + 1:.8f}", f"{o - 1:.8f}", f"{c:.8f}", "1.0", t + 3_599_999]
         )
     return json.dumps(out).encode()
+
+
+# --- the klines are of the interval asked --------------------------------------------------
+
+
+def test_klines_of_the_interval_asked_pass():
+    check_klines(KLINES, "1m")  # the recording, for what it was recorded for
+    check_klines(hourly(25), "1h")
+    check_klines(rolled_up(), INTERVAL)  # one kline, in progress: its close time is still ahead
+    assert json.loads(rolled_up())[0][:7] == [
+        1634943600000,  # 23:00
+        "60685.22000000",  # the first recorded minute's open
+        "60807.52000000",
+        "60670.90000000",
+        "60739.85000000",  # the last recorded minute's close
+        "108.68434000",
+        1634947199999,  # 23:59:59.999
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "interval", "words"),
+    [
+        # the issue's case: 1-minute klines for the hourly request ("24 h" 10 minutes long)
+        (KLINES, "1h", r"^asked 1h klines, got 1m klines$"),
+        (hourly(25), "1m", r"^asked 1m klines, got 1h klines$"),
+        (rolled_up(), "4h", r"^asked 4h klines, got 1h klines$"),
+        (json.dumps(roll_up(rows(), 5 * 60_000)).encode(), "1h", "got 5m klines"),
+        # each one an hour long, but one missing: 2 h apart
+        (
+            json.dumps([k for i, k in enumerate(json.loads(hourly(25))) if i != 10]).encode(),
+            "1h",
+            r"^asked 1h klines, got klines 2h apart at 2024-05-31 23:00 UTC$",
+        ),
+        # each one a minute long, but every other minute
+        (
+            json.dumps(rows()[::2]).encode(),
+            "1m",
+            r"^asked 1m klines, got klines 120 s apart at 2021-10-22 23:05 UTC$",
+        ),
+    ],
+)
+def test_klines_of_another_interval_are_refused(raw, interval, words):
+    with pytest.raises(BadPayload, match=words):
+        check_klines(raw, interval)
+
+
+def test_broken_klines_are_refused_by_the_check_as_by_the_parser():
+    with pytest.raises(BadPayload, match="not JSON"):
+        check_klines(b"<html>", "1h")
+    with pytest.raises(EmptyResult, match="unknown symbol"):
+        check_klines(INVALID_SYMBOL, "1h")
 
 
 # --- request and parse ----------------------------------------------------------------------
@@ -189,8 +252,8 @@ def crypto(settings: Settings, *extra: Instrument) -> Request:
 
 def test_load_keeps_the_good_symbols_and_reports_the_others(upstream, per_symbol_paths):
     settings = settings_for(upstream)
-    upstream.route("/api/v3/klines/BTCUSDT", body=KLINES)
-    upstream.route("/api/v3/klines/ETHUSDT", body=KLINES)
+    upstream.route("/api/v3/klines/BTCUSDT", body=rolled_up())
+    upstream.route("/api/v3/klines/ETHUSDT", body=rolled_up())
     # SOLUSDT: no route, so 404; XXXUSDT: Binance's 400 answer for an unknown symbol
     upstream.route("/api/v3/klines/XXXUSDT", status=400, body=INVALID_SYMBOL)
     odd = Instrument(id="xxx", name="Nothing", symbols={"binance": "XXXUSDT"})
@@ -203,6 +266,16 @@ def test_load_keeps_the_good_symbols_and_reports_the_others(upstream, per_symbol
     assert batch.problems[0].startswith("SOLUSDT: ") and "404" in batch.problems[0]
     # HttpClient passes the 4xx body on, so Binance's -1121 reads as what it means
     assert batch.problems[1] == "XXXUSDT: unknown symbol"
+
+
+def test_load_refuses_the_recorded_minutes_for_its_hourly_request(upstream, per_symbol_paths):
+    settings = settings_for(upstream)
+    upstream.route("/api/v3/klines/BTCUSDT", body=KLINES)
+    upstream.route("/api/v3/klines/ETHUSDT", body=rolled_up())
+    batch = BinanceProvider(settings).load(crypto(settings))
+    assert [q.symbol for q in batch.records] == ["eth"]
+    assert batch.problems[0] == "BTCUSDT: asked 1h klines, got 1m klines"
+    assert upstream.query_hits["/api/v3/klines/BTCUSDT?symbol=BTCUSDT&interval=1h&limit=25"] == 1
 
 
 def test_load_reads_binances_error_body_when_the_client_passes_it_on(monkeypatch):

@@ -1,7 +1,11 @@
-"""Yahoo chart provider: recorded chart payloads through the parsers, error paths through `load`.
+"""Yahoo chart provider: recorded chart payloads through the request check and the parsers,
+error paths through `load`.
 
 No test touches the internet: `load` gets a fake fetch, or the default one (the shared HTTP
 client on yfinance's curl_cffi session) pointed at a fake Yahoo on loopback.
+
+No recording has the 5-minute bars a quote asks for: where a test needs a quote through `load`,
+it gets `quote_answer`, a recording's meta labelled as the answer, without its bars.
 """
 
 from __future__ import annotations
@@ -30,13 +34,17 @@ from providers.errors import (
     Unavailable,
 )
 from providers.yahoo import (
+    ChartQuery,
     YahooProvider,
     chart_request,
+    check_answer,
     parse_chart_bars,
     parse_chart_quote,
 )
 from tests.providers.test_http import EndlessBody
 from tests.support import paths
+from tests.support.fakeupstream import PerRequest
+from tests.support.openfake import cut_to_range
 
 FIXTURES = paths.FIXTURES / "yahoo"
 GSPC_1D = "chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json"
@@ -44,6 +52,7 @@ GSPC_BARS = "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
 AAPL_WEEKEND = "chart_AAPL_1m_20250201_weekend_no_timestamp.json"
 VXAPL = "chart_VXAPL_INDEX_1d_20200101-20200103_no_timestamp.json"
 MDLY_404 = "chart_error_404_MDLY_not_found.json"
+TSLA = "chart_TSLA_30m_prepost_20211122.json"
 # Later than every regularMarketTime in the fixtures (the latest is 2025-02-20).
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -55,6 +64,29 @@ def fixture(name: str) -> dict:
 @pytest.fixture(scope="module")
 def settings():
     return load_settings(env={})
+
+
+def quote_answer(name: str = GSPC_1D, symbol: str | None = None) -> dict:
+    """A recording as the answer to a quote request (range 1d, 5-minute bars), for the load path
+    and the HTTP client. No recording has 5-minute bars: its meta, which gives a quote its price,
+    time and previous close whatever the interval, labelled as that answer (and with `symbol`),
+    its bars, which are not 5-minute ones, left out as in Yahoo's answer for a day without
+    trading. check_answer itself is tested on the recordings as they are."""
+    payload = fixture(name)
+    result = payload["chart"]["result"][0]
+    result["meta"].update(dataGranularity="5m", range="1d")
+    if symbol is not None:
+        result["meta"]["symbol"] = symbol
+    result.pop("timestamp")
+    result["indicators"] = {"quote": [{}]}
+    return payload
+
+
+def bars_answer(name: str = GSPC_BARS) -> dict:
+    """A recording of daily bars as the answer to a year of them: its last year's bars."""
+    payload = fixture(name)
+    cut_to_range(payload["chart"]["result"][0], "1y")
+    return payload
 
 
 def instrument(settings, dataset: str, inst_id: str) -> Instrument:
@@ -296,6 +328,107 @@ def test_inconsistent_bars_are_bad_payload(payload):
         parse_chart_bars(payload, symbol="^GSPC")
 
 
+# --- check: the chart answers what was asked --------------------------------------------------
+
+QUOTE_ASK = ChartQuery("^GSPC", "1d", "5m")  # what a quote asks for
+
+
+def test_the_recordings_answer_what_they_were_recorded_for():
+    check_answer(fixture(GSPC_1D), ChartQuery("^GSPC", "1d", "1d"))
+    check_answer(fixture(TSLA), ChartQuery("TSLA", "1d", "30m"))  # 04:00 to 18:30 New York
+    check_answer(fixture(GSPC_BARS), ChartQuery("^GSPC", "2y", "1d"))  # 422 days: within 2y
+    check_answer(bars_answer(), ChartQuery("^GSPC", "1y", "1d"))
+    check_answer(fixture(AAPL_WEEKEND), ChartQuery("AAPL", "1d", "1m"))  # no bars at all
+    check_answer(fixture(GSPC_1D), ChartQuery("^gspc", "1d", "1d"))  # Yahoo upper-cases
+    check_answer(fixture(TSLA), ChartQuery("TSLA", "max", "30m"))  # "max": no bound
+
+
+@pytest.mark.parametrize(
+    ("name", "asked", "words"),
+    [
+        # the issue's case: daily bars (the ^GSPC day) answering a quote's 5-minute request
+        (GSPC_1D, QUOTE_ASK, r"^\^GSPC: asked 5m bars, got 1d bars$"),
+        (
+            "chart_EURUSDX_CURRENCY_1d_20200101-20200103.json",
+            ChartQuery("EURUSD=X", "1d", "5m"),
+            r"^EURUSD=X: asked 5m bars, got 1d bars$",
+        ),
+        (TSLA, ChartQuery("TSLA", "1d", "5m"), r"^TSLA: asked 5m bars, got 30m bars$"),
+        (GSPC_BARS, ChartQuery("^GSPC", "1y", "1h"), r"^\^GSPC: asked 1h bars, got 1d bars$"),
+        # another symbol's chart: ^GSPC's 5,085 answering for a fed funds future
+        (
+            GSPC_1D,
+            ChartQuery("ZQZ26.CBT", "1d", "1d"),
+            r"^ZQZ26\.CBT: asked ZQZ26\.CBT, got a chart of \^GSPC$",
+        ),
+        # another range: Yahoo names it ...
+        (GSPC_1D, ChartQuery("^GSPC", "1y", "1d"), r"^\^GSPC: asked range 1y, got range 1d$"),
+        # ... or, for a dated request, the bars span more than the range asked
+        (
+            GSPC_BARS,
+            ChartQuery("^GSPC", "1y", "1d"),
+            r"^\^GSPC: asked range 1y, got bars spanning 422 days \(2023-01-03 to 2024-02-29\)$",
+        ),
+    ],
+)
+def test_a_chart_that_is_not_what_was_asked_is_refused(name, asked, words):
+    with pytest.raises(BadPayload, match=words):
+        check_answer(fixture(name), asked)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda meta: meta.pop("symbol"), "got a chart of no symbol"),
+        (lambda meta: meta.pop("dataGranularity"), "asked 1d bars, got unnamed bars"),
+        (lambda meta: meta.update(dataGranularity=None), "asked 1d bars, got unnamed bars"),
+        (lambda meta: meta.update(range="5d"), "asked range 1d, got range 5d"),
+    ],
+)
+def test_a_chart_without_its_labels_is_refused(change, words):
+    payload = fixture(GSPC_1D)
+    change(payload["chart"]["result"][0]["meta"])
+    with pytest.raises(BadPayload, match=words):
+        check_answer(payload, ChartQuery("^GSPC", "1d", "1d"))
+
+
+def test_a_chart_carrying_yahoos_error_raises_as_in_parsing():
+    with pytest.raises(EmptyResult, match=r"^MDLY: symbol not found"):
+        check_answer(fixture(MDLY_404), ChartQuery("MDLY", "1d", "5m"))
+    with pytest.raises(BadPayload, match=r"^X: not a chart document"):
+        check_answer("<html>", ChartQuery("X", "1d", "5m"))
+
+
+def test_load_refuses_the_daily_recording_for_a_quote_and_names_what_came(settings):
+    spx, ndx = (instrument(settings, "indices", i) for i in ("spx", "ndx"))
+    fake = FakeFetch({"^GSPC": fixture(GSPC_1D), "^NDX": quote_answer(symbol="^NDX")})
+    batch = YahooProvider(settings, fetch_json=fake).load(
+        request("indices", RecordKind.QUOTE, spx, ndx)
+    )
+    assert [q.symbol for q in batch.records] == ["ndx"]
+    assert batch.problems == ["^GSPC: asked 5m bars, got 1d bars"]
+
+
+def test_load_refuses_another_symbols_chart_for_a_fed_funds_future(settings):
+    dec = instrument(settings, "fed_funds_futures", "zq_2026_12")
+    fake = FakeFetch({"ZQZ26.CBT": quote_answer()})  # ^GSPC's day, labelled as a quote's answer
+    with pytest.raises(BadPayload, match=r"^ZQZ26\.CBT: asked ZQZ26\.CBT, got a chart of \^GSPC$"):
+        YahooProvider(settings, fetch_json=fake).load(
+            request("fed_funds_futures", RecordKind.QUOTE, dec)
+        )
+
+
+def test_load_refuses_bars_spanning_more_than_the_range_asked(settings):
+    spx = instrument(settings, "history", "spx")
+    longer = fixture(GSPC_BARS)
+    stamps = longer["chart"]["result"][0]["timestamp"]
+    for i in range(len(stamps)):  # the same 291 bars, ten years apart from the first to the last
+        stamps[i] -= (len(stamps) - 1 - i) * 86400 * 13
+    fake = FakeFetch({"^GSPC": longer})
+    with pytest.raises(BadPayload, match=r"^\^GSPC: asked range \w+, got bars spanning \d+ days"):
+        YahooProvider(settings, fetch_json=fake).load(request("history", RecordKind.BAR, spx))
+
+
 # --- load: one dataset, several instruments --------------------------------------------------
 
 
@@ -303,8 +436,8 @@ def test_load_quotes_keeps_the_good_ones_and_reports_the_missing_symbol(settings
     foo = Instrument(id="foo", name="Foo index", symbols={"yahoo": "^FOO"})
     fake = FakeFetch(
         {
-            "^GSPC": fixture(GSPC_1D),
-            "EURUSD=X": fixture("chart_EURUSDX_CURRENCY_1d_20200101-20200103.json"),
+            "^GSPC": quote_answer(),
+            "EURUSD=X": quote_answer("chart_EURUSDX_CURRENCY_1d_20200101-20200103.json"),
             "^FOO": fixture(MDLY_404),
         }
     )
@@ -323,15 +456,17 @@ def test_load_quotes_keeps_the_good_ones_and_reports_the_missing_symbol(settings
     assert timeout == settings.deadline_s("indices") == 8
 
 
-def test_load_bars_returns_every_bar_and_uses_a_year_of_daily_bars(settings):
+def test_load_bars_returns_every_bar_and_asks_for_daily_bars(settings):
     spx, ndx = (instrument(settings, "history", i) for i in ("spx", "ndx"))
-    fake = FakeFetch({"^GSPC": fixture(GSPC_BARS), "^NDX": Unavailable("Yahoo answered HTTP 503")})
+    fake = FakeFetch({"^GSPC": bars_answer(), "^NDX": Unavailable("Yahoo answered HTTP 503")})
     batch = YahooProvider(settings, fetch_json=fake).load(
         request("history", RecordKind.BAR, spx, ndx)
     )
-    assert len(batch.records) == 291
+    assert len(batch.records) == 251  # the recording's last year
     assert batch.problems == ["^NDX: Yahoo answered HTTP 503"]
-    assert {(p["range"], p["interval"]) for _, p, _ in fake.calls} == {("1y", "1d")}
+    # one range for both, a year or more (how much more depends on the bars the chart shows)
+    ((range_, interval),) = {(p["range"], p["interval"]) for _, p, _ in fake.calls}
+    assert interval == "1d" and range_ in ("1y", "2y", "5y", "10y", "max")
 
 
 @pytest.mark.parametrize(
@@ -380,7 +515,6 @@ def test_intraday_bars_with_pre_and_post_market_sessions():
 
 # --- parse: rows in time order, for quotes as for bars -----------------------------------------
 
-TSLA = "chart_TSLA_30m_prepost_20211122.json"
 TSLA_NOW = datetime(2021, 11, 23, tzinfo=UTC)
 
 
@@ -405,7 +539,9 @@ def test_a_shuffled_chart_is_refused_for_quotes_as_for_bars(settings):
         parse_chart_quote(payload, symbol="TSLA", name="Tesla", now=TSLA_NOW)
     with pytest.raises(BadPayload, match=r"^TSLA: bar times are not strictly increasing \("):
         parse_chart_bars(payload, symbol="TSLA")
-    # Through load, the quote is a problem named by its symbol, never a tile in shuffled order.
+    # Through load, the quote is a problem named by its symbol, never a tile in shuffled order
+    # (the chart labelled as a quote's answer, so that its order is what is checked).
+    payload["chart"]["result"][0]["meta"].update(dataGranularity="5m", range="1d")
     tsla = Instrument(id="tsla", name="Tesla", symbols={"yahoo": "TSLA"})
     provider = YahooProvider(settings, fetch_json=FakeFetch({"TSLA": payload}))
     with pytest.raises(BadPayload, match=r"^TSLA: chart times .* out of order\)$"):
@@ -438,6 +574,13 @@ def test_a_quote_sparkline_needs_one_time_per_close_in_order(payload, words):
 CHART_ROUTE = "/v8/finance/chart/*"
 GSPC_1D_BYTES = (FIXTURES / GSPC_1D).read_bytes()
 MB = 1024 * 1024
+
+
+def _quote_for(raw: str) -> bytes:
+    return json.dumps(quote_answer(symbol=unquote(raw.split("?")[0].rsplit("/", 1)[1]))).encode()
+
+
+QUOTES = PerRequest(_quote_for)  # each symbol's quote request answered as `quote_answer`
 
 
 def on_loopback(make_settings, base_url: str, deadline_s: float = 8, **options) -> YahooProvider:
@@ -473,7 +616,7 @@ def vm_kib(key: str) -> int:
 
 
 def test_default_fetch_reads_the_chart_through_the_shared_client(make_settings, upstream):
-    upstream.route(CHART_ROUTE, body=GSPC_1D_BYTES, headers={"Content-Type": "application/json"})
+    upstream.route(CHART_ROUTE, body=QUOTES, headers={"Content-Type": "application/json"})
     provider = on_loopback(make_settings, upstream.url)
     batch = provider.load(indices(provider, "spx"))
     assert [(q.symbol, q.price) for q in batch.records] == [("spx", 5085.06)]
@@ -491,7 +634,7 @@ def test_a_429_with_retry_after_holds_every_yahoo_call_until_it_ends(make_settin
     assert hits(upstream) == 1  # one 429, and neither a retry nor the other symbols after it
     assert caught.value.retry_after_s == 1
     assert re.match(r"\^GSPC: 127\.0\.0\.1:\d+ answered 429", str(caught.value))
-    upstream.route(CHART_ROUTE, body=GSPC_1D_BYTES)  # Yahoo would answer again, but was not asked
+    upstream.route(CHART_ROUTE, body=QUOTES)  # Yahoo would answer again, but was not asked
     bars = request("history", RecordKind.BAR, instrument(provider.settings, "history", "spx"))
     for again in (quotes, bars):
         with pytest.raises(RateLimited, match=r"^\^GSPC: yahoo: .* asked to wait") as held:
@@ -543,7 +686,7 @@ def test_a_truncated_chart_is_reported_as_truncated(make_settings, upstream):
 
 
 def test_the_per_host_rate_limit_applies_to_yahoo(make_settings, upstream):
-    upstream.route(CHART_ROUTE, body=GSPC_1D_BYTES)
+    upstream.route(CHART_ROUTE, body=QUOTES)
     provider = on_loopback(make_settings, upstream.url, requests_per_second=2)
     started = time.monotonic()
     batch = provider.load(indices(provider, "spx", "ndx", "dji", "dax", "ftse"))
@@ -582,6 +725,13 @@ def test_default_fetch_maps_yahoos_answers(make_settings, upstream, route, expec
     with pytest.raises(expected, match=rf"^\^GSPC: .*{words}") as caught:
         provider.load(indices(provider, "spx"))
     assert type(caught.value) is expected
+
+
+def test_the_daily_recording_served_for_a_quote_is_refused_over_loopback(make_settings, upstream):
+    upstream.route(CHART_ROUTE, body=GSPC_1D_BYTES)
+    provider = on_loopback(make_settings, upstream.url)
+    with pytest.raises(BadPayload, match=r"^\^GSPC: asked 5m bars, got 1d bars$"):
+        provider.load(indices(provider, "spx"))
 
 
 def test_default_fetch_reports_a_closed_port(make_settings):

@@ -4,6 +4,7 @@
     upstream.route("/v8/finance/chart/*", ...)   # every path under a prefix
     upstream.route("/q/d/l/?s=%5Espx*", ...)     # a path and the start of its query
     upstream.route("/x", body=lambda: make_bytes())  # a body built afresh for each request
+    upstream.route("/y*", body=PerRequest(answer))   # answer(raw path with query) -> bytes
 
 Counts hits per path, honours If-None-Match for routes given an ETag (answers 304), and stops
 hanging requests when the server shuts down.
@@ -20,9 +21,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 
+@dataclass(frozen=True)
+class PerRequest:
+    """A body built from each request: `build` gets the raw path with its query (an answer
+    that depends on what was asked, as a chart's symbol and interval do)."""
+
+    build: Callable[[str], bytes]
+
+
 @dataclass
 class Route:
-    body: bytes | Callable[[], bytes] = b""
+    body: bytes | Callable[[], bytes] | PerRequest = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
@@ -66,7 +75,10 @@ class FakeUpstream:
                     self.send_header("ETag", etag)
                     self.end_headers()
                     return
-                full = route.body() if callable(route.body) else route.body
+                if isinstance(route.body, PerRequest):
+                    full = route.body.build(self.path)
+                else:
+                    full = route.body() if callable(route.body) else route.body
                 self.send_response(route.status)
                 for key, value in route.headers.items():
                     self.send_header(key, value)

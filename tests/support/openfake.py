@@ -3,38 +3,45 @@
 provider at a time), and a configuration that points the board at the fake (`plan`,
 `write_config`: the shipped one without Yahoo, whose library talks only to Yahoo's hosts, each
 dataset on its first other source with a short cadence). tests/test_open_edition.py,
-tests/test_secrets.py, the soak (tests/support/soak.py) and bench/upstream.py run on it."""
+tests/test_secrets.py, the soak (tests/support/soak.py) and bench/upstream.py run on it.
+
+Yahoo and Binance answer per request, as honestly as the recordings allow, because their
+providers refuse an answer that is not for what they asked (another symbol, interval or range):
+- Yahoo (`yahoo_chart`): the recording of the symbol asked, else the ^GSPC one standing in for
+  it (relabelled with the symbol asked), with bars of the interval asked when any recording has
+  them, cut to the range asked and labelled with it. No recording has 5-minute bars, which a
+  quote asks for: a quote request gets a daily recording labelled as daily, and is refused.
+- Binance (`binance_klines`): the recorded 1-minute klines, or for a longer interval those
+  klines rolled up into it (see `roll_up`). Every other source answers with its recording.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
 from config import DEFAULT_CONFIG
+from providers.binance import INTERVAL_MS
+from tests.support.fakeupstream import PerRequest
 from tests.support.paths import FIXTURES
 
 FRED_KEY = "k" * 32  # the fake does not check it; FRED needs one to be called at all
 STATUS_SCENE = "status"
 
+YAHOO_ROUTE, KLINES_ROUTE = "/v8/finance/chart/*", "/api/v3/klines*"
 ROUTES = {
-    # Yahoo: per-symbol recordings where they exist, the ^GSPC day for the other symbols
-    "/v8/finance/chart/EURUSD%3DX*": "yahoo/chart_EURUSDX_CURRENCY_1d_20200101-20200103.json",
-    "/v8/finance/chart/GC%3DF*": "yahoo/chart_GCF_FUTURE_1d_20200101-20200103.json",
-    "/v8/finance/chart/%5EGSPC?range=1y*": (
-        "yahoo/chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
-    ),
-    "/v8/finance/chart/*": "yahoo/chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json",
     "/q/d/l/*": "stooq/spx_d_2024-01-02_to_2025-04-07_truncated.csv",
     "/stats/eurofxref/eurofxref-hist-90d.xml": "ecb/eurofxref-hist-90d_2019-11-29.xml",
     "/service/data/*": "ecb/sdmx_jsondata_EXR_D.USD.EUR.SP00.A_2024-06-03_2024-06-07.json",
     "/resource-center/*": "treasury/daily_treasury_par_yield_curve_2024_to_2024-10-10.csv",
     "/fred/series/observations*": "fred/series_observations_DFF_json_2023-01-01_2023-06-06.json",
-    "/api/v3/klines*": "binance/klines_BTCUSDT_1m_2021-10-22.json",
     "/api/v3/coins/markets*": "coingecko/coins_markets_usd_top5_2023-01-02.json",
     "/api/global/us_indices/daily_prices/*": (
         "cboe/VIX_History_2016-01-04_to_2026-07-02_truncated.csv"
@@ -43,17 +50,167 @@ ROUTES = {
 }
 # Which routes each provider answers from, to fail one provider at a time.
 PROVIDER_ROUTES = {
-    "yahoo": [p for p in ROUTES if p.startswith("/v8/")],
+    "yahoo": [YAHOO_ROUTE],
     "stooq": ["/q/d/l/*"],
     "ecb": ["/stats/eurofxref/eurofxref-hist-90d.xml"],
     "ecbdata": ["/service/data/*"],
     "treasury": ["/resource-center/*"],
     "fred": ["/fred/series/observations*", "/fred/release/dates*"],
-    "binance": ["/api/v3/klines*"],
+    "binance": [KLINES_ROUTE],
     "coingecko": ["/api/v3/coins/markets*"],
     "cboe": ["/api/global/us_indices/daily_prices/*"],
     "rss": ["/feeds/*"],
 }
+
+
+# --- Yahoo: the chart asked for, as far as a recording has it ---------------------------------
+
+# Every recorded chart with bars, with what its meta says it is.
+YAHOO_CHARTS = (
+    "chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json",
+    "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json",
+    "chart_EURUSDX_CURRENCY_1d_20200101-20200103.json",
+    "chart_GCF_FUTURE_1d_20200101-20200103.json",
+    "chart_BTC-USD_CRYPTO_1d_20200101-20200103.json",
+    "chart_QQQ_ETF_1d_20200101-20200103.json",
+    "chart_TSLA_30m_prepost_20211122.json",
+)
+STAND_IN = "^GSPC"  # answers for a symbol with no recording of its own
+# A range's calendar length in days, to cut a longer recording to ("max": all of it).
+RANGE_DAYS = {
+    "1d": 1,
+    "5d": 7,
+    "1mo": 31,
+    "3mo": 92,
+    "6mo": 183,
+    "1y": 365,
+    "2y": 730,
+    "5y": 1826,
+    "10y": 3652,
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One recorded chart: its file, symbol, bar interval and number of bars."""
+
+    name: str
+    symbol: str
+    interval: str
+    bars: int
+
+
+@cache
+def yahoo_charts() -> tuple[Chart, ...]:
+    """What each recorded chart is, read from its meta."""
+    charts = []
+    for name in YAHOO_CHARTS:
+        result = json.loads((FIXTURES / "yahoo" / name).read_text())["chart"]["result"][0]
+        meta = result["meta"]
+        charts.append(
+            Chart(name, meta["symbol"], meta["dataGranularity"], len(result["timestamp"]))
+        )
+    return tuple(charts)
+
+
+def pick_chart(symbol: str, interval: str) -> Chart:
+    """The recording to answer with: the symbol's own, else the stand-in's, with bars of the
+    interval asked (the most bars of those); when no recording has that interval, the symbol's
+    own (else the stand-in's) first recording, whose interval the provider then refuses."""
+    own = [c for c in yahoo_charts() if c.symbol == symbol]
+    stand_in = [c for c in yahoo_charts() if c.symbol == STAND_IN]
+    for charts in (own, stand_in):
+        if fitting := [c for c in charts if c.interval == interval]:
+            return max(fitting, key=lambda c: c.bars)
+    return (own or stand_in)[0]
+
+
+def cut_to_range(result: dict, range_: str) -> None:
+    """Keep the bars a request for `range_` would get: those within the range's length of the
+    last one ("ytd": those of the last bar's year); every column is cut alike."""
+    stamps = result["timestamp"]
+    last = datetime.fromtimestamp(stamps[-1], UTC)
+    if range_ == "ytd":
+        start = datetime(last.year, 1, 1, tzinfo=UTC)
+    elif range_ in RANGE_DAYS:
+        start = last - timedelta(days=RANGE_DAYS[range_])
+    else:
+        return
+    first = next(i for i, t in enumerate(stamps) if t >= start.timestamp())
+    result["timestamp"] = stamps[first:]
+    for group in result.get("indicators", {}).values():
+        for columns in group:
+            for key, column in columns.items():
+                columns[key] = column[first:]
+
+
+def yahoo_chart(raw: str) -> bytes:
+    """The answer to one chart request (raw path with its query), see the module."""
+    parts = urlsplit(raw)
+    symbol = unquote(parts.path.rsplit("/", 1)[-1])
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    range_, interval = query.get("range", ""), query.get("interval", "")
+    chart = pick_chart(symbol, interval)
+    payload = json.loads((FIXTURES / "yahoo" / chart.name).read_text())
+    result = payload["chart"]["result"][0]
+    result["meta"]["symbol"] = symbol
+    if chart.interval == interval:
+        cut_to_range(result, range_)
+        result["meta"]["range"] = range_
+    return json.dumps(payload).encode()
+
+
+# --- Binance: klines of the interval asked, rolled up from the recorded minutes ---------------
+
+KLINES = FIXTURES / "binance" / "klines_BTCUSDT_1m_2021-10-22.json"
+_SUMMED = (5, 7, 9, 10)  # volume, quote volume, taker buy base and quote volumes
+
+
+def roll_up(rows: list[list], length_ms: int) -> list[list]:
+    """1-minute klines rolled up into klines `length_ms` long, as Binance builds them: opened on
+    a multiple of the length (UTC), the first open, the highest high, the lowest low, the last
+    close, volumes and trade counts summed, closing 1 ms before the next one opens.
+
+    Only the minutes recorded go in: the recording's ten minutes (23:03 to 23:12 UTC) make one
+    hourly kline, opened at 23:00 at the 23:03 minute's open, and still in progress (its close
+    time 23:59:59.999 lies past the last trade, as a live kline's does)."""
+    buckets: dict[int, list[list]] = {}
+    for row in rows:
+        buckets.setdefault(row[0] // length_ms * length_ms, []).append(row)
+    rolled = []
+    for opened, group in sorted(buckets.items()):
+        kline = [
+            opened,
+            group[0][1],
+            max(group, key=lambda r: Decimal(r[2]))[2],
+            min(group, key=lambda r: Decimal(r[3]))[3],
+            group[-1][4],
+            None,
+            opened + length_ms - 1,
+            None,
+            sum(r[8] for r in group),
+            None,
+            None,
+            "0",
+        ]
+        for i in _SUMMED:
+            kline[i] = f"{sum(Decimal(r[i]) for r in group):.8f}"
+        rolled.append(kline)
+    return rolled
+
+
+def binance_klines(raw: str) -> bytes:
+    """The recorded 1-minute klines, rolled up to the interval asked when that is whole minutes
+    longer (an interval that is not, Binance's own, is answered with the minutes: refused)."""
+    recorded = KLINES.read_bytes()
+    interval = parse_qs(urlsplit(raw).query).get("interval", ["1m"])[0]
+    length = INTERVAL_MS.get(interval)
+    if length is None or length <= INTERVAL_MS["1m"] or length % INTERVAL_MS["1m"]:
+        return recorded
+    return json.dumps(roll_up(json.loads(recorded), length)).encode()
+
+
+ANSWERS = {YAHOO_ROUTE: yahoo_chart, KLINES_ROUTE: binance_klines}
 
 
 def release_dates(today: datetime) -> bytes:
@@ -63,9 +220,12 @@ def release_dates(today: datetime) -> bytes:
 
 
 def serve_everything(upstream) -> None:
-    """Every route answered with its recording (FRED's release dates built around today)."""
+    """Every route answered with its recording (FRED's release dates built around today),
+    Yahoo and Binance per request (see the module)."""
     for path, fixture in ROUTES.items():
         upstream.route(path, body=(FIXTURES / fixture).read_bytes())
+    for path, answer in ANSWERS.items():
+        upstream.route(path, body=PerRequest(answer))
     upstream.route("/fred/release/dates*", body=release_dates(datetime.now(UTC)))
 
 
