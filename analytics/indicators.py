@@ -29,6 +29,13 @@ against on the recorded ^GSPC daily history to 1e-9:
   platforms; pandas' default ddof=1 would widen them by sqrt(n / (n - 1)).
 - VWAP: anchored to each session (UTC day unless sessions are given), intraday bars only.
 
+Warm-up. The EMA, MACD and RSI are recursive: a history that starts later seeds them
+differently, and the difference shrinks by a fixed factor a bar. A chart showing its last
+`history_bars` (config) computes them on `WARM_UP_BARS` more bars before the first shown one
+(`warm_up_bars` derives the count), so every indicator on the first shown bar equals its value on
+an arbitrarily long history to 1e-6; the sources fetch that many (`bars_to_fetch`). A year of
+history for 250 shown bars left the first shown values tens of points off their warmed ones.
+
 The last bar may be the session in progress (Yahoo's daily chart sends today's bar stamped
 with the latest trade's time, 18:46 UTC on 29 Feb 2024 in the recorded history). It is used like
 any other bar, so each indicator's last value is provisional until the session closes. Every
@@ -38,6 +45,7 @@ moves or is dropped, the earlier values do not change.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -74,7 +82,8 @@ def ema(data: pd.DataFrame | pd.Series, n: int) -> pd.Series:
     """Exponential moving average: y[0] = x[0], y[t] = y[t-1] + 2 / (n + 1) * (x[t] - y[t-1]).
 
     A true recursive EMA (pandas `ewm(span=n, adjust=False)`), not a rolling mean. Seeded with
-    the first close, so its first few values lean on that close; charts hide the warm-up.
+    the first close, so its early values lean on that close: a chart computes it on
+    WARM_UP_BARS bars before the first one it shows (see `warm_up_bars`).
     """
     return _close(data).ewm(span=n, adjust=False).mean()
 
@@ -148,3 +157,50 @@ def vwap(frame: pd.DataFrame, sessions: pd.Series | None = None) -> pd.Series:
     traded = (typical * volume).groupby(keys.to_numpy()).cumsum()
     total = volume.groupby(keys.to_numpy()).cumsum()
     return traded / total.where(total > 0)
+
+
+# --- warm-up: the bars held before the first shown one -------------------------------------
+
+TOLERANCE = 1e-6  # RSI points; for the EMAs and MACD, a fraction of the close
+# How far off a later-starting history leaves each recursive indicator, as a multiple of its
+# shrink factor to the power of the bar: error(bar) <= SEED_ERROR * retention ** bar. Measured
+# over every start in ten years of recorded VIX closes (2016-2026, the jumpiest series on the
+# wall; tests/analytics/test_indicators.py) and rounded up fourfold or more:
+# - Wilder's RSI: 2,303 RSI points at most (255 on the ^GSPC year). An RSI error is
+#   100 (L dG - G dL) / (G + L)^2, up to 25 times the relative errors of the average gain G and
+#   loss L, and the seed (one day's move) can be a hundred times a later, quiet average.
+# - EMA and MACD (line, signal, histogram): 4.2 closes at most, at the slow EMA's rate; the
+#   signal's own seed shrinks faster (0.8 a bar) and its gain on that rate (1.5) is included.
+RSI_SEED_ERROR = 1e4
+EMA_SEED_ERROR = 100.0
+
+
+def bars_to_forget(retention: float, seed_error: float, tolerance: float = TOLERANCE) -> int:
+    """Bars after which an error of `seed_error`, shrinking to `retention` of itself each bar,
+    is under `tolerance`: ln(seed_error / tolerance) / ln(1 / retention), rounded up."""
+    return math.ceil(math.log(seed_error / tolerance) / -math.log(retention))
+
+
+def warm_up_bars(
+    *, sma: int = 200, ema: int = 26, rsi_n: int = 14, tolerance: float = TOLERANCE
+) -> int:
+    """Bars to hold before the first shown one so that every indicator there equals its value on
+    an arbitrarily long history to `tolerance`. The defaults are the technicals chart's longest
+    periods: SMA 200 (Bollinger 20 and SMA 20/50 need fewer), EMA 26 (the EMA 12 and MACD 12/26/9
+    settle with it), RSI 14.
+    """
+    return max(
+        sma - 1,  # a simple average is exact once it holds n bars
+        bars_to_forget((ema - 1) / (ema + 1), EMA_SEED_ERROR, tolerance),  # 240 for EMA 26
+        bars_to_forget((rsi_n - 1) / rsi_n, RSI_SEED_ERROR, tolerance),  # 311 for RSI 14
+    )
+
+
+# 311 (the RSI's): a 250-bar chart needs 561 bars, about 2.2 years of sessions. Sources may not
+# import analytics, so providers/stooq.py repeats it (its tests check the two agree).
+WARM_UP_BARS = warm_up_bars()
+
+
+def bars_to_fetch(shown: int) -> int:
+    """Bars a chart showing `shown` bars must hold so its first shown indicators are warm."""
+    return shown + WARM_UP_BARS

@@ -16,9 +16,11 @@ from urllib.parse import quote
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from components.format import direction
 from config.schema import Settings
 
-# Same meanings as the CSS variables in assets/10_wallboard.css: green-cyan up, orange down
+# Same meanings and values as the CSS variables in assets/10_wallboard.css (--wb-up, --wb-down,
+# and --wb-muted for no move: zero is the one grey everywhere): green-cyan up, orange down
 # stay distinct for the common colour blindnesses; arrows carry direction as well. These are the
 # dark theme's; `chart_theme` gives the colours of the configured theme.
 UP = "#3ddc97"
@@ -59,11 +61,14 @@ class ChartTheme:
     missing_text: str
     diverging: list[list]  # a Plotly colorscale, neutral at 0.5
 
-    def direction_colour(self, change: float | None) -> str:
-        """The colour of a move."""
-        if not change:
-            return self.flat
-        return self.up if change > 0 else self.down
+    def direction_colour(self, change: float | None, decimals: int | None = None) -> str:
+        """The colour of a move; with `decimals`, of the move as shown, so a change that reads
+        '0.00' is the flat grey like every other zero (components.format.direction)."""
+        return self.colour_of(direction(change, decimals))
+
+    def colour_of(self, move: str) -> str:
+        """The colour of a direction ('up', 'down', 'flat': format.direction, quote_direction)."""
+        return {"up": self.up, "down": self.down}.get(move, self.flat)
 
 
 DARK = ChartTheme(
@@ -138,9 +143,11 @@ for _theme in THEMES.values():
 GRAPH_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 
 
-def direction_colour(change: float | None, theme: ChartTheme = DARK) -> str:
-    """The colour of a move."""
-    return theme.direction_colour(change)
+def direction_colour(
+    change: float | None, theme: ChartTheme = DARK, decimals: int | None = None
+) -> str:
+    """The colour of a move (as shown with `decimals`: see ChartTheme.direction_colour)."""
+    return theme.direction_colour(change, decimals)
 
 
 SPARK_PAD = 5  # of 100: room for the stroke at the top and bottom

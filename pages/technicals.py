@@ -1,5 +1,10 @@
 """Technicals scene: one symbol's daily candles with moving averages, Bollinger bands, RSI, MACD.
 
+The chart shows the history dataset's last `history_bars` (config) and computes every indicator
+on all the bars held: the sources fetch `analytics.indicators.WARM_UP_BARS` more, so each
+indicator on the first shown bar is already its warmed value (to 1e-6); the caption says so when
+fewer are held.
+
 The symbol comes from the URL (`?symbol=<instrument id>` of the history dataset), else the
 first configured one; an unknown value says so and falls back to the first (nothing is fetched:
 the page only reads the cache). A picker in the page switches symbol: its callback redraws the
@@ -28,15 +33,15 @@ from plotly.subplots import make_subplots
 
 from analytics import indicators
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
-from components.format import direction, format_change, format_price
+from components.format import direction, format_change, format_number, format_price
 from components.scene import SceneView, ids, query_state, view_of
 from components.sections import reason
-from config.schema import Instrument, RecordKind
+from config.schema import Dataset, Instrument, RecordKind
 from providers.models import Bar, Snapshot
 from web.boards import current_board
 
 SCENE = "technicals"
-SHOWN_BARS = 250
+DEFAULT_SHOWN = Dataset.model_fields["history_bars"].default  # a figure built without a view
 KIOSK_CYCLE_S = 10
 KIOSK_POLL_MS = 2000  # well under the cycle, so no slot is skipped
 SIGMA = "\N{GREEK SMALL LETTER SIGMA}"
@@ -68,6 +73,11 @@ def overlays(theme: ChartTheme) -> dict[str, dict]:
 def history(view: SceneView) -> str:
     """The scene's dataset of daily (or intraday) bars, as its configuration names it."""
     return view.first(RecordKind.BAR)
+
+
+def shown_bars(view: SceneView) -> int:
+    """How many bars the chart shows: the history dataset's `history_bars`."""
+    return view.dataset(history(view)).history_bars
 
 
 def instruments(view: SceneView) -> list[Instrument]:
@@ -130,12 +140,13 @@ def _missing_weekdays(days: pd.DatetimeIndex) -> list[str]:
 
 
 def make_technicals_figure(
-    bars: Sequence[Bar], symbol_name: str, theme: ChartTheme = DARK
+    bars: Sequence[Bar], symbol_name: str, theme: ChartTheme = DARK, shown: int = DEFAULT_SHOWN
 ) -> go.Figure:
     """Candles with SMA 20/50/200, EMA 12/26 and Bollinger (20, 2 sd); RSI 14 and MACD below.
 
-    Indicators are computed on every bar given, then the last SHOWN_BARS are drawn, so a
-    200-bar average is already warm at the left edge when there is enough history. Daily bars
+    Indicators are computed on every bar given, then the last `shown` are drawn: with
+    `indicators.bars_to_fetch(shown)` bars given (what the sources fetch), every indicator at
+    the left edge equals its value on an arbitrarily long history (to 1e-6). Daily bars
     are drawn by date with weekends and holidays closed up; intraday bars by time, with a VWAP
     anchored per session (a daily bar has no session to anchor one to).
     """
@@ -156,7 +167,7 @@ def make_technicals_figure(
     styles, band = overlays(theme), {"color": muted, "width": 1, "dash": "dash"}
     macd_line_colour, macd_signal_colour, rsi_colour = theme.series[:3]
 
-    tail = slice(-SHOWN_BARS, None)
+    tail = slice(-shown, None)
     shown = frame.iloc[tail]
     x = (
         list(shown.index.tz_convert("UTC").tz_localize(None))
@@ -287,8 +298,8 @@ def _when(moment: datetime | None) -> str:
     return "—" if moment is None else f"{moment:%a %d %b %Y %H:%M} UTC"
 
 
-def _number(value: float) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:,.2f}"
+def _number(value: float | None) -> str:
+    return format_number(None if value is None or not math.isfinite(value) else value)
 
 
 def readout(instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot) -> html.Div:
@@ -323,8 +334,17 @@ def readout(instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot) -> 
     )
 
 
-def _caption(instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot) -> str:
-    shown = bars[-SHOWN_BARS:]
+def settling(held: int, shown: int) -> int:
+    """How many of the `shown` bars still carry some indicator warm-up when `held` bars are
+    held (0 when the sources sent the full warm-up before them)."""
+    shown = min(shown, held)
+    return max(0, min(shown, indicators.WARM_UP_BARS - (held - shown)))
+
+
+def _caption(
+    instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot, count: int = DEFAULT_SHOWN
+) -> str:
+    shown = bars[-count:]
     intraday = indicators.is_intraday(indicators.bars_frame(bars[-3:]))
     vwap = (
         "VWAP anchored per UTC session."
@@ -332,11 +352,19 @@ def _caption(instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot) ->
         else "VWAP not shown: it is anchored per intraday session and these bars are daily."
     )
     source = f" · {snapshot.source}" if snapshot.source else ""
+    held, cold = format_number(len(bars), 0), settling(len(bars), count)
+    warm = (
+        f"Only {held} bars held: the indicators are still warming up over the first "
+        f"{format_number(cold, 0)} shown. "
+        if cold
+        else ""
+    )
+    kind, last = "intraday" if intraday else "daily", format_number(len(shown), 0)
     return (
-        f"{instrument.name}: {'intraday' if intraday else 'daily'} candles, last {len(shown)} "
+        f"{instrument.name}: {kind} candles, last {last} "
         f"bars ({shown[0].time:%d %b %Y} to {shown[-1].time:%d %b %Y}); SMA 20/50/200, "
         f"EMA 12/26 and Bollinger bands (20, 2{SIGMA}); RSI 14 with 30/70 lines; MACD (12, 26, 9). "
-        f"{vwap} Data as of {_when(snapshot.as_of)}{source} · {snapshot.status.value}."
+        f"{warm}{vwap} Data as of {_when(snapshot.as_of)}{source} · {snapshot.status.value}."
     )
 
 
@@ -359,8 +387,9 @@ def chart_panel(view: SceneView, instrument: Instrument, notice: str | None = No
     head = [html.P(notice, className="wb-technicals__notice", role="alert")] if notice else []
     if not bars:
         return [*head, _no_data(instrument, snapshot)]
-    figure = make_technicals_figure(bars, instrument.name, chart_theme(view.settings))
-    caption = _caption(instrument, bars, snapshot)
+    count = shown_bars(view)
+    figure = make_technicals_figure(bars, instrument.name, chart_theme(view.settings), count)
+    caption = _caption(instrument, bars, snapshot, count)
     return [
         *head,
         reason(snapshot),

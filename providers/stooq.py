@@ -1,9 +1,16 @@
 """Stooq daily history CSV (`/q/d/l/?s=<symbol>&i=d`): quotes from the latest closes, daily bars.
 
 `stooq_request` builds the request (pure); `StooqProvider.load` fetches through the shared
-HttpClient (the only I/O); `parse_stooq_csv`, `last_session`, `quote_time` and `stooq_quote`
-are pure. Stooq answers some failures in-band with HTTP 200: "No data" for an unknown symbol,
-"Exceeded the daily hits limit" when the daily quota is spent; the parser maps both.
+HttpClient (the only I/O); `parse_stooq_csv`, `last_session`, `quote_time`, `stooq_quote` and
+`session_bars` are pure. Stooq answers some failures in-band with HTTP 200: "No data" for an
+unknown symbol, "Exceeded the daily hits limit" when the daily quota is spent; the parser maps
+both.
+
+A row gives a date, not a time. The CSV's bars are first dated 00:00 UTC; a bar dataset's bars
+are then timed at their session's close on the instrument's market (`session_bars`), the time
+their close refers to, so the wall's "as of" for them is the close, not a midnight before the
+session even opened. A bar dataset asks for the bars its chart shows plus the indicators' warm-up
+(`bars_to_fetch`).
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+
+import pandas as pd
 
 from config.schema import Instrument, RecordKind
 from providers import markets
@@ -26,8 +35,16 @@ from providers.models import AnyRecord, Bar, Quote
 
 NAME = "stooq"
 DEFAULT_BASE_URL = "https://stooq.com"
-MAX_BARS = 400  # a bit over a year and a half of sessions: enough for a 200-day average
 SPARKLINE = 30  # daily closes behind a quote tile: about six weeks
+QUOTE_DAYS = 60  # calendar days asked for a quote: over SPARKLINE sessions on any calendar
+# Bars the technicals' indicators need before the first shown one, so each equals its value on an
+# arbitrarily long history to 1e-6 there: analytics.indicators.WARM_UP_BARS, whose comment
+# derives it. Sources may not import analytics (pyproject's import contracts), so the number is
+# repeated here, once for every source, and tests/providers/test_stooq.py checks they agree.
+WARM_UP_BARS = 311
+# Fewest sessions a calendar day holds on any market: 5 weekdays in 7, less 10 % for holidays
+# (NYSE closes on ~9 weekdays a year, Shanghai on ~17, 7 %).
+SESSIONS_PER_DAY = 5 / 7 * 0.9
 # Clocks drift; a row dated beyond this is a wrong date, not an early one.
 MAX_FUTURE = timedelta(minutes=5)
 # Field -> its header name at stooq.pl, which answers in Polish. Some series (FX) have no volume.
@@ -36,6 +53,17 @@ _POLISH |= {"close": "zamkniecie", "volume": "wolumen"}
 _COLUMNS = {name: field for field, polish in _POLISH.items() for name in (field, polish)}
 _REQUIRED = ("date", "open", "high", "low", "close")
 _NO_DATA = ("no data", "brak danych")  # stooq.com / stooq.pl for an unknown symbol
+
+
+def bars_to_fetch(history_bars: int) -> int:
+    """Bars a bar dataset fetches: the `history_bars` its chart shows and the warm-up."""
+    return history_bars + WARM_UP_BARS
+
+
+def calendar_days(sessions: int) -> int:
+    """Calendar days back that hold at least `sessions` sessions on any market (a week to spare:
+    a request may fall after a long weekend)."""
+    return math.ceil(sessions / SESSIONS_PER_DAY) + 7
 
 
 def stooq_request(
@@ -162,6 +190,42 @@ def quote_time(opens: datetime, closes: datetime, now: datetime) -> datetime:
     return closes if closes <= now else opens
 
 
+def session_times(days: list[date], market: str | None) -> list[tuple[datetime, datetime] | None]:
+    """(open, close) of each day's session on the market's exchange calendar; None for a day that
+    is not a session on it (or lies outside it), and for every day of a market without one."""
+    if not market or market in markets.ROUND_THE_CLOCK:
+        return [None] * len(days)
+    try:
+        schedule = markets.calendar(market).schedule
+    except markets.UnknownMarket:
+        return [None] * len(days)
+    rows = schedule.reindex(pd.DatetimeIndex([pd.Timestamp(day) for day in days]))
+    return [
+        None if pd.isna(o) or pd.isna(c) else (o.to_pydatetime(), c.to_pydatetime())
+        for o, c in zip(rows["open"], rows["close"], strict=True)
+    ]
+
+
+def session_bars(bars: list[Bar], *, symbol: str, now: datetime, market: str | None) -> list[Bar]:
+    """The daily bars (dated 00:00 UTC) timed when their close was struck: each session's close
+    on the market, or its open while it still runs (see `quote_time`); a day with no session on
+    the market's calendar (24/7, 24/5, an unknown market, a date outside the calendar) keeps
+    00:00 UTC. BadPayload (naming `symbol`) when the last bar's session starts after `now`.
+
+    Every other source times a finished day at or after its session's open (Yahoo at the open);
+    a midnight UTC stamp is hours before the New York open, so the data looked older than it is
+    and read "as of 00:00 UTC".
+    """
+    if not bars:
+        return bars
+    last_session(bars, symbol=symbol, now=now, market=market)  # the future check
+    times = session_times([b.time.date() for b in bars], market)
+    return [
+        bar if session is None else bar.model_copy(update={"time": quote_time(*session, now)})
+        for bar, session in zip(bars, times, strict=True)
+    ]
+
+
 def stooq_quote(
     bars: list[Bar],
     *,
@@ -202,7 +266,11 @@ class StooqProvider(HttpProvider):
     default_base_url = DEFAULT_BASE_URL
 
     def _records(self, inst: Instrument, symbol: str, request: Request) -> list[AnyRecord]:
-        days = 60 if request.kind == RecordKind.QUOTE else 600  # enough for 30 / 400 sessions
+        limit = SPARKLINE
+        days = QUOTE_DAYS
+        if request.kind == RecordKind.BAR:
+            limit = bars_to_fetch(self.settings.datasets[request.dataset].history_bars)
+            days = calendar_days(limit)
         key = self.settings.provider_options(NAME).api_key
         path, params = stooq_request(
             symbol,
@@ -216,11 +284,9 @@ class StooqProvider(HttpProvider):
         except ProviderError as exc:
             raise type(exc)(f"{symbol}: {exc}") from exc
         market = inst.market or request.market
-        limit = MAX_BARS if request.kind == RecordKind.BAR else SPARKLINE
         bars = parse_stooq_csv(answer.content, symbol=inst.id, limit=limit, vendor_symbol=symbol)
         if request.kind == RecordKind.BAR:
-            last_session(bars, symbol=symbol, now=request.now, market=market)
-            return bars
+            return session_bars(bars, symbol=symbol, now=request.now, market=market)
         quote = stooq_quote(
             bars,
             symbol=inst.id,

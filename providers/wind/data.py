@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from pydantic import ValidationError
 
-from config.schema import Instrument
+from config.schema import Dataset, Instrument
 from providers.errors import BadPayload, EmptyResult, NotConfigured, ProviderError, Unavailable
 from providers.markets import ROUND_THE_CLOCK, UnknownMarket, calendar
 from providers.models import Bar, CurvePoint, Quote
+from providers.stooq import bars_to_fetch, calendar_days
 from providers.treasury import tenor_years
 
 NAME = "wind"
@@ -25,7 +26,7 @@ QUOTE_FIELDS = "rt_last,rt_pre_close,rt_chg,rt_pct_chg,rt_date,rt_time"
 BAR_FIELDS = "open,high,low,close,volume"
 WIND_CLOCK = ZoneInfo("Asia/Shanghai")  # Wind's own clock, for markets without an exchange
 MAX_FUTURE = timedelta(minutes=5)
-HISTORY_DAYS = 365  # daily bars for a bar dataset
+DEFAULT_HISTORY_BARS = Dataset.model_fields["history_bars"].default  # a chart's shown bars
 EDB_DAYS = 400  # EDB look-back: a monthly series still has a previous value
 SPARK_POINTS = 20
 PCT_TOLERANCE = 0.05  # percentage points between Wind's RT_PCT_CHG and ours before a note
@@ -43,6 +44,16 @@ DOWN_WORDS = ("timeout", "time out", "network", "login", "disconnect", "connecti
 _SECRET = re.compile(r"(?i)\b(pass\w*|pwd|token|key|secret|user\w*)\s*[=:]\s*[^\s;,]+")
 
 Table = dict[tuple[str, str], list[tuple[Any, Any]]]
+
+
+def history_days(history_bars: int) -> int:
+    """Calendar days back that hold the `history_bars` a chart shows and the indicators'
+    warm-up before them, on any market (wsd takes dates, not a count)."""
+    return calendar_days(bars_to_fetch(history_bars))
+
+
+# wsd's look-back for the default chart: 250 shown + 311 warm-up = 561 sessions, 880 days.
+HISTORY_DAYS = history_days(DEFAULT_HISTORY_BARS)
 
 
 def short_message(text: Any, limit: int = 80) -> str:

@@ -1,6 +1,8 @@
-"""Indicators: hand-checked small series, relations on the recorded ^GSPC daily history, and a
+"""Indicators: hand-checked small series, relations on the recorded ^GSPC daily history, a
 reference check against the `ta` package on that history (to 1e-9 after each warm-up, with each
-convention that differs reconciled exactly; see analytics/indicators.py)."""
+convention that differs reconciled exactly; see analytics/indicators.py), and the warm-up on the
+ten-year VIX history: on the window a source fetches, every indicator's first shown value equals
+its value on the whole history to 1e-6; on a year, it does not."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from ta.trend import MACD, EMAIndicator, SMAIndicator
 from ta.volatility import BollingerBands
 
 from analytics import indicators
+from providers.cboe import parse_cboe_csv
 from providers.models import Bar
 from providers.yahoo import parse_chart_bars
 from tests.support import paths
@@ -300,3 +303,115 @@ def test_the_live_last_bar_is_used_and_moves_only_the_last_values(gspc):
     ]:
         assert full.iloc[:-1].equals(closed)  # causal: the in-progress bar changes nothing before
         assert full.iloc[-1] != closed.iloc[-1]
+
+
+# --- warm-up: the first shown bar of a fetched window equals the long history's ---------------
+
+VIX = paths.FIXTURES / "cboe" / "VIX_History_2016-01-04_to_2026-07-02_truncated.csv"
+SHOWN = 250  # history_bars of the history dataset (config/wallboard.yaml)
+WARM = 1e-6  # indicators.TOLERANCE: RSI points; VIX points for the others (VIX < 100)
+
+
+@pytest.fixture(scope="module")
+def vix() -> pd.Series:
+    """Closes of the recorded CBOE VIX history, the longest daily one recorded: 2,670 sessions
+    (2016-01-04 to 2026-07-02) with the wall's jumpiest days (+116 % on 5 Feb 2018)."""
+    bars = parse_cboe_csv(VIX.read_text(encoding="utf-8"), symbol="vix")
+    return indicators.bars_frame(bars)["close"]
+
+
+def technicals(close: pd.Series) -> dict[str, pd.Series]:
+    """Every indicator the technicals chart draws (pages/technicals.py)."""
+    line, signal, hist = indicators.macd(close, 12, 26, 9)
+    _mid, upper, lower = indicators.bollinger(close, 20, 2)
+    return {
+        "RSI 14": indicators.rsi(close, 14),
+        "EMA 12": indicators.ema(close, 12),
+        "EMA 26": indicators.ema(close, 26),
+        "MACD": line,
+        "signal": signal,
+        "histogram": hist,
+        "SMA 20": indicators.sma(close, 20),
+        "SMA 50": indicators.sma(close, 50),
+        "SMA 200": indicators.sma(close, 200),
+        "Bollinger upper": upper,
+        "Bollinger lower": lower,
+    }
+
+
+def first_shown_gaps(close: pd.Series, held: int, shown: int = SHOWN) -> dict[str, float]:
+    """How far each indicator computed on the last `held` bars is, on the first of the last
+    `shown` bars, from the same indicator on the whole history (NaN where it has no value)."""
+    window, full = technicals(close.iloc[-held:]), technicals(close)
+    return {name: abs(window[name].iloc[-shown] - full[name].iloc[-shown]) for name in full}
+
+
+def test_the_warm_up_count_is_derived_from_the_indicators_periods():
+    assert indicators.bars_to_forget(0.5, 1.0, 1e-6) == 20  # 2^-20 < 1e-6 < 2^-19
+    assert indicators.WARM_UP_BARS == indicators.warm_up_bars() == 311  # the RSI 14's
+    assert indicators.warm_up_bars(rsi_n=2) == 240  # then the EMA 26's (and MACD's)
+    assert indicators.warm_up_bars(rsi_n=2, ema=2) == 199  # then the SMA 200's
+    assert indicators.bars_to_fetch(SHOWN) == 561  # about 2.2 years of sessions
+
+
+def test_the_window_a_source_fetches_shows_every_indicator_warm(vix):
+    held = indicators.bars_to_fetch(SHOWN)
+    assert len(vix) > 4 * held  # the "whole history" is much longer than the window
+    gaps = first_shown_gaps(vix, held)
+    assert all(gap <= WARM for gap in gaps.values()), gaps  # NaN fails too: every one defined
+    assert gaps["RSI 14"] < 1e-8 and gaps["EMA 26"] < 1e-10  # the latest window: 4e-9, 1e-11
+
+
+def test_a_year_of_history_or_the_sma_s_warm_up_is_not_enough(vix):
+    year = int((vix.index > vix.index[-1] - pd.Timedelta(days=365)).sum())
+    assert year == 258
+    gaps = first_shown_gaps(vix, year)
+    assert math.isnan(gaps["RSI 14"]) and math.isnan(gaps["SMA 200"])  # not even defined
+    assert gaps["EMA 26"] > 1 and gaps["MACD"] > 0.8  # VIX points, at a VIX of 17.7
+    window, full = technicals(vix.iloc[-year:]), technicals(vix)
+    first = window["RSI 14"].iloc[-SHOWN:].first_valid_index()
+    assert window["RSI 14"][first] == pytest.approx(71.02, abs=0.01)  # 9 bars into the chart
+    assert full["RSI 14"][first] == pytest.approx(38.95, abs=0.01)  # what it really was
+    # The SMA 200's 199 bars warm the averages only: the RSI is still 8.5e-5 off.
+    gaps = first_shown_gaps(vix, SHOWN + 199)
+    assert gaps["SMA 200"] < 1e-12 and gaps["RSI 14"] > 50 * WARM
+
+
+def test_281_bars_do_not_forget_the_february_2018_spike_and_311_do(vix):
+    # VIX +116 % on 5 Feb 2018 (17.31 -> 37.32): a window starting on 2 Feb seeds Wilder's
+    # averages with that jump, against the quiet months 281 bars on.
+    shown = vix.index.get_loc(pd.Timestamp("2019-03-19", tz="UTC"))
+    full = indicators.rsi(vix, 14).iloc[shown]
+
+    def gap(before: int) -> float:
+        return abs(indicators.rsi(vix.iloc[shown - before : shown + 1], 14).iloc[-1] - full)
+
+    assert vix.index[shown - 281] == pd.Timestamp("2018-02-02", tz="UTC")
+    assert gap(281) > WARM  # 1.5e-6
+    assert gap(281) / (13 / 14) ** 281 < indicators.RSI_SEED_ERROR / 4  # the comment's bound
+    assert gap(indicators.WARM_UP_BARS) < WARM / 100  # 2.3e-9
+
+
+def test_every_window_of_ten_years_is_warm_on_its_first_shown_bar(vix):
+    # Every start in the history, each window just long enough: WARM_UP_BARS bars, then the
+    # first shown one. The simple averages are exact by construction (checked above).
+    full = technicals(vix)
+    recursive = ("RSI 14", "EMA 12", "EMA 26", "MACD", "signal", "histogram")
+    worst = dict.fromkeys(recursive, 0.0)
+    bars = indicators.WARM_UP_BARS + 1
+    for start in range(len(vix) - bars + 1):
+        close = vix.iloc[start : start + bars]
+        line, signal, hist = indicators.macd(close, 12, 26, 9)
+        window = {
+            "RSI 14": indicators.rsi(close, 14),
+            "EMA 12": indicators.ema(close, 12),
+            "EMA 26": indicators.ema(close, 26),
+            "MACD": line,
+            "signal": signal,
+            "histogram": hist,
+        }
+        for name in recursive:
+            gap = abs(window[name].iloc[-1] - full[name].iloc[start + bars - 1])
+            worst[name] = max(worst[name], gap)
+    assert all(gap < WARM for gap in worst.values()), worst
+    assert worst["RSI 14"] > WARM / 100  # 1.4e-7: the RSI is what sets the count

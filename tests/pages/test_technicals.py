@@ -1,5 +1,6 @@
-"""Technicals scene: the figure's traces and values, symbol choice from the URL, kiosk cycling,
-the picker's callbacks, and no data / partial / stale snapshots."""
+"""Technicals scene: the figure's traces and values, the warm-up hidden (on the ten-year VIX
+history, the first shown indicators of a fetched window are the whole history's), symbol choice
+from the URL, kiosk cycling, the picker's callbacks, and no data / partial / stale snapshots."""
 
 from __future__ import annotations
 
@@ -15,16 +16,23 @@ from dash.development.base_component import Component
 from analytics import indicators
 from components.figures import DOWN, UP
 from components.scene import SceneView
+from config import Settings
+from config.schema import Instrument
 from pages import technicals
 from providers.base import Request
+from providers.cboe import parse_cboe_csv
 from providers.demo import DemoProvider
-from providers.models import Bar, Snapshot, Status
+from providers.models import Bar, Snapshot, Status, data_time
+from providers.stooq import parse_stooq_csv, session_bars
 from providers.yahoo import parse_chart_bars
 from tests.support import paths
 from tests.support.pages import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 GSPC = paths.FIXTURES / "yahoo" / "chart_GSPC_INDEX_1d_2023-01-03_to_2024-02-29.json"
+VIX = paths.FIXTURES / "cboe" / "VIX_History_2016-01-04_to_2026-07-02_truncated.csv"
+STOOQ_SPX = paths.FIXTURES / "stooq" / "spx_d_2024-01-02_to_2025-04-07_truncated.csv"
+SHOWN = 250  # history_bars of the history dataset
 
 
 def of_type(node, kind) -> list:
@@ -38,14 +46,13 @@ def demo_bars(settings) -> tuple[Bar, ...]:
     return tuple(DemoProvider(settings).load(request).records)
 
 
-def snapshot(records=(), status=Status.OK, error=None) -> Snapshot:
-    as_of = max((r.time for r in records), default=None)
+def snapshot(records=(), status=Status.OK, error=None, source="demo") -> Snapshot:
     return Snapshot(
         dataset="history",
         records=tuple(records),
-        as_of=as_of,
+        as_of=data_time(records),  # as the refresher dates a snapshot
         fetched_at=WED if records else None,
-        source="demo" if records else None,
+        source=source if records else None,
         status=status,
         error=error,
     )
@@ -86,8 +93,8 @@ def test_figure_has_candles_overlays_and_two_panels(demo_bars):
     assert "VWAP" not in names  # daily bars: no session to anchor a VWAP to
     candle = fig.data[0]
     assert (candle.increasing.line.color, candle.decreasing.line.color) == (UP, DOWN)
-    assert len(candle.x) == technicals.SHOWN_BARS == 250
-    assert len(bars) == 300 and candle.close[-1] == bars[-1].close
+    assert len(candle.x) == technicals.DEFAULT_SHOWN == SHOWN
+    assert len(bars) > SHOWN and candle.close[-1] == bars[-1].close
     # three stacked panels sharing x; RSI 0-100 with dashed 30/70 lines; no range slider
     by_name = {t.name: t for t in fig.data}
     assert by_name["SMA 20"].yaxis == "y" and by_name["RSI 14"].yaxis == "y2"
@@ -104,11 +111,12 @@ def test_figure_values_are_the_indicators_on_the_full_history(demo_bars):
     by_name = {t.name: t for t in fig.data}
     closes = [b.close for b in bars]
     assert by_name["SMA 20"].y[-1] == pytest.approx(sum(closes[-20:]) / 20, abs=1e-4)
-    # computed on all 300 bars: the window shows bars 50..299, the first 200-bar average is at
-    # bar 199, so 149 bars into the window (NaN before), not 199
-    sma200 = by_name["SMA 200"].y
-    assert math.isnan(sma200[148])
-    assert sma200[149] == pytest.approx(sum(closes[:200]) / 200, abs=1e-4)
+    # computed on every bar held, not on the 250 shown: the first 200-bar average is at bar 199
+    # of the history, `before` bars earlier in the window than if the window were all there is
+    sma200, before = by_name["SMA 200"].y, len(bars) - SHOWN
+    first = max(0, 199 - before)
+    assert all(math.isnan(v) for v in sma200[:first])
+    assert sma200[first] == pytest.approx(sum(closes[before + first - 199 :][:200]) / 200, abs=1e-4)
     frame = indicators.bars_frame(bars)
     assert by_name["EMA 12"].y[-1] == pytest.approx(indicators.ema(frame, 12).iloc[-1], abs=1e-4)
     hist = by_name["MACD histogram"]
@@ -128,6 +136,86 @@ def test_figure_on_recorded_history_closes_weekends_and_holidays():
     holidays = set(breaks[1]["values"])
     assert {"2023-12-25", "2024-01-01", "2024-01-15", "2024-02-19"} <= holidays
     assert not holidays & set(candle.x)
+
+
+# --- the warm-up, hidden ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def vix_bars() -> list[Bar]:
+    """The recorded CBOE VIX history: 2,670 daily bars, 2016-01-04 to 2026-07-02."""
+    return parse_cboe_csv(VIX.read_text(encoding="utf-8"), symbol="vix")
+
+
+FIRST_SHOWN = ("RSI 14", "EMA 12", "EMA 26", "MACD 12, 26", "Signal 9", "SMA 200", "SMA 50")
+
+
+def first_values(bars: list[Bar], shown: int = SHOWN) -> dict[str, float]:
+    """Each indicator's first drawn value in the chart of `bars` (NaN where it has none)."""
+    figure = technicals.make_technicals_figure(bars, "VIX", shown=shown)
+    by_name = {t.name: t for t in figure.data}
+    values = {name: by_name[name].y[0] for name in FIRST_SHOWN}
+    return values | {"MACD histogram": by_name["MACD histogram"].y[0]}
+
+
+def test_the_fetched_window_draws_the_first_bar_as_the_whole_history_does(vix_bars):
+    fetched = vix_bars[-indicators.bars_to_fetch(SHOWN) :]  # 561 bars: 250 shown + 311 warm-up
+    whole, window = first_values(vix_bars), first_values(fetched)
+    assert whole.keys() == window.keys()
+    for name, value in window.items():
+        assert value == pytest.approx(whole[name], abs=1e-6), name  # drawn to 4 decimals
+    assert not any(math.isnan(v) for v in window.values())
+    assert window["RSI 14"] == pytest.approx(48.1149, abs=1e-4)  # 15 Jul 2025
+
+
+def test_a_year_of_history_draws_the_warm_up(vix_bars):
+    year = [b for b in vix_bars if b.time > vix_bars[-1].time - timedelta(days=365)]
+    assert len(year) == 258
+    whole, window = first_values(vix_bars), first_values(year)
+    assert math.isnan(window["RSI 14"]) and math.isnan(window["SMA 200"])  # not warm yet
+    assert abs(window["EMA 26"] - whole["EMA 26"]) > 1  # VIX points, at 17.7
+    assert abs(window["MACD 12, 26"] - whole["MACD 12, 26"]) > 0.8
+
+
+def test_the_caption_says_when_fewer_bars_than_the_warm_up_are_held(vix_bars):
+    snap = snapshot(vix_bars, source="cboe")
+    vix = Instrument(id="vix", name="VIX", symbols={"cboe": "VIX"})
+    full = technicals._caption(vix, vix_bars[-561:], snap, SHOWN)
+    assert "last 250 bars" in full and "warming up" not in full
+    short = technicals._caption(vix, vix_bars[-500:], snap, SHOWN)
+    assert "Only 500 bars held: the indicators are still warming up over the first 61 shown." in (
+        short
+    )
+    assert technicals.settling(561, 250) == 0 and technicals.settling(300, 250) == 250
+    assert technicals.settling(100, 250) == 100
+
+
+def test_the_chart_shows_the_configured_history_bars(settings, vix_bars):
+    raw = settings.model_dump()
+    raw["datasets"]["history"]["history_bars"] = 100
+    configured = Settings.model_validate(raw)
+    records = [b.model_copy(update={"symbol": "spx"}) for b in vix_bars[-411:]]
+    body = technicals.render(
+        view(configured, snapshot(records), now=datetime(2026, 7, 3, tzinfo=UTC))
+    )
+    graph = of_type(body, dcc.Graph)[0]
+    assert len(graph.figure.data[0].x) == 100
+    assert "last 100 bars" in text_of(body) and "warming up" not in text_of(body)
+
+
+def test_stooq_bars_read_as_of_the_session_close(settings):
+    parsed = parse_stooq_csv(STOOQ_SPX.read_text(encoding="utf-8"), symbol="spx")
+    now = datetime(2025, 4, 8, 12, tzinfo=UTC)
+    bars = session_bars(parsed, symbol="^spx", now=now, market="XNYS")
+    text = text_of(technicals.render(view(settings, snapshot(bars, source="stooq"), now=now)))
+    assert "Last bar Mon 07 Apr 2025 · as of Mon 07 Apr 2025 20:00 UTC" in text  # 16:00 EDT
+    assert "Data as of Mon 07 Apr 2025 20:00 UTC · stooq · ok." in text
+    assert "00:00 UTC" not in text
+    assert "bars (09 Apr 2024 to 07 Apr 2025)" in text  # the days are the sessions' own
+    # the recording holds 317 bars, 67 before the first shown: the caption says so
+    assert "Only 317 bars held: the indicators are still warming up over the first 244 shown." in (
+        text
+    )
 
 
 def test_intraday_bars_get_a_session_vwap():

@@ -1,4 +1,5 @@
-"""Stooq provider: recorded ^SPX CSVs through the parser, `load` against a loopback upstream.
+"""Stooq provider: recorded ^SPX CSVs through the parser, bars timed at their session's close,
+the window a bar dataset asks for, `load` against a loopback upstream.
 
 No test touches the network: the real HttpClient talks to the `upstream` fixture on 127.0.0.1.
 """
@@ -7,20 +8,29 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
+from analytics import indicators
 from config import Settings, load_settings
 from config.schema import Instrument, RecordKind
+from providers import markets
 from providers.base import Request
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
+from providers.models import data_time
 from providers.stooq import (
-    MAX_BARS,
+    WARM_UP_BARS,
     StooqProvider,
+    bars_to_fetch,
+    calendar_days,
     last_session,
     parse_stooq_csv,
+    session_bars,
+    session_times,
     stooq_quote,
     stooq_request,
 )
@@ -31,6 +41,20 @@ SPX = (FIXTURES / "spx_d_2024-01-02_to_2025-04-07_truncated.csv").read_text(enco
 HEAD_1789 = (FIXTURES / "spx_d_head_1789.csv").read_text(encoding="utf-8")
 NOW = datetime(2025, 4, 8, 12, tzinfo=UTC)  # the morning after the last row (2025-04-07)
 SPX_PATH = "/q/d/l/?s=%5Espx&i=d"  # what the request looks like on the wire
+NEW_YORK = ZoneInfo("America/New_York")
+VIX = paths.FIXTURES / "cboe" / "VIX_History_2016-01-04_to_2026-07-02_truncated.csv"
+VIX_NOW = datetime(2026, 7, 3, 12, tzinfo=UTC)  # the morning after its last row
+
+
+def vix_as_stooq() -> str:
+    """The recorded CBOE VIX history (2,670 sessions, 2016-01-04 to 2026-07-02) written as a
+    Stooq CSV without volume, as Stooq sends indices: a history longer than any window."""
+    _header, *rows = VIX.read_text(encoding="utf-8").splitlines()
+    lines = ["Date,Open,High,Low,Close"]
+    for row in rows:
+        day, *prices = row.split(",")
+        lines.append(",".join([datetime.strptime(day, "%m/%d/%Y").date().isoformat(), *prices]))
+    return "\n".join(lines) + "\n"
 
 
 def bars(text: str = SPX, **kwargs):
@@ -63,7 +87,7 @@ def test_bars_from_the_spx_recording():
 
 
 def test_the_window_keeps_the_last_rows_and_skips_older_bad_ones():
-    assert len(bars(limit=MAX_BARS)) == 317
+    assert len(bars(limit=bars_to_fetch(250))) == 317  # the recording is shorter than a window
     window = bars(limit=30)
     assert len(window) == 30 and window[0].time == datetime(2025, 2, 25, tzinfo=UTC)
     broken = SPX.replace("2024-01-02,4745.2,", "2024-01-02,NaN,")  # outside the window
@@ -133,6 +157,69 @@ def test_a_row_dated_after_now_is_bad_but_a_futures_session_begins_the_evening_b
     assert last_session(bars(), symbol="^spx", now=NOW, market="XNYS")[0] == datetime(
         2025, 4, 7, 13, 30, tzinfo=UTC
     )
+
+
+# --- bars timed at their session's close ------------------------------------------------------
+
+
+def test_bars_are_timed_at_their_sessions_close_on_the_market():
+    parsed = bars()
+    spx = session_bars(parsed, symbol="^spx", now=NOW, market="XNYS")
+    assert [b.time.date() for b in spx] == [b.time.date() for b in parsed]  # the same days
+    assert [b.model_dump(exclude={"time"}) for b in spx] == [
+        b.model_dump(exclude={"time"}) for b in parsed
+    ]
+    closes = {b.time.date().isoformat(): f"{b.time.astimezone(NEW_YORK):%H:%M}" for b in spx}
+    assert {day for day, at in closes.items() if at != "16:00"} == {
+        "2024-07-03",  # the NYSE's half days close at 13:00
+        "2024-11-29",
+        "2024-12-24",
+    }
+    assert set(closes.values()) == {"16:00", "13:00"}
+    assert spx[-1].time == datetime(2025, 4, 7, 20, tzinfo=UTC)  # not 00:00 UTC
+    assert data_time(spx) == datetime(2025, 4, 7, 20, tzinfo=UTC)  # the dataset's "as of"
+
+
+def test_the_session_still_running_is_timed_at_its_open():
+    during = datetime(2025, 4, 7, 15, tzinfo=UTC)
+    spx = session_bars(bars(), symbol="^spx", now=during, market="XNYS")
+    assert spx[-1].time == datetime(2025, 4, 7, 13, 30, tzinfo=UTC)  # 09:30 EDT, never `now`
+    assert spx[-2].time == datetime(2025, 4, 4, 20, tzinfo=UTC)
+    with pytest.raises(BadPayload, match="row dated 2025-04-07 is in the future"):
+        session_bars(bars(), symbol="^spx", now=datetime(2025, 4, 7, 13, tzinfo=UTC), market="XNYS")
+
+
+def test_without_a_session_a_bar_keeps_its_date_at_midnight_utc():
+    for market in (None, "24/7", "24/5", "NOPE"):
+        assert session_bars(bars(), symbol="^spx", now=NOW, market=market) == bars()
+    old = bars(HEAD_1789)  # before the calendar's first session
+    assert session_bars(old, symbol="^spx", now=NOW, market="XNYS") == old
+    saturday, monday, monthly = date(2025, 4, 5), date(2025, 4, 7), date(1791, 4, 1)
+    assert session_times([saturday, monday, monthly], "XNYS") == [
+        None,
+        (datetime(2025, 4, 7, 13, 30, tzinfo=UTC), datetime(2025, 4, 7, 20, tzinfo=UTC)),
+        None,
+    ]
+    assert session_bars([], symbol="^spx", now=NOW, market="XNYS") == []
+
+
+# --- the window a bar dataset asks for ---------------------------------------------------------
+
+
+def test_a_bar_dataset_fetches_the_shown_bars_and_the_indicators_warm_up():
+    assert WARM_UP_BARS == indicators.WARM_UP_BARS == 311  # sources may not import analytics
+    assert bars_to_fetch(250) == indicators.bars_to_fetch(250) == 561
+
+
+@pytest.mark.parametrize("market", ["XNYS", "XSHG", "XTAI", "XTKS", "XLON", "CMES"])
+@pytest.mark.parametrize("today", [date(2024, 2, 12), date(2025, 4, 8), date(2026, 11, 18)])
+def test_the_days_asked_hold_the_sessions_on_any_market(market, today):
+    cal = markets.calendar(market)
+    for count in (30, 561, 2311):  # a sparkline, a 250-bar chart, the largest (2,000 shown)
+        since = pd.Timestamp(today - timedelta(days=calendar_days(count)))
+        if since < cal.first_session:
+            continue  # the calendar starts 20 years back
+        assert len(cal.sessions_in_range(since, pd.Timestamp(today))) >= count
 
 
 def test_a_single_row_has_no_change():
@@ -208,7 +295,7 @@ def server():
 @pytest.fixture
 def upstream(server):
     """The module's fake upstream with no routes and no hits (overrides conftest's fixture)."""
-    for table in (server.routes, server.hits, server.request_headers):
+    for table in (server.routes, server.hits, server.query_hits, server.request_headers):
         table.clear()
     return server
 
@@ -254,10 +341,33 @@ def test_load_bars_keeps_the_window_under_the_instrument_id(settings, upstream):
     assert len(batch.records) == 317 and batch.problems == []
     assert {bar.symbol for bar in batch.records} == {"spx"}
     assert batch.records[-1].close == 5062.25
+    # timed at the NYSE close, so the chart reads "as of Mon 07 Apr 2025 20:00 UTC"
+    assert (
+        batch.records[-1].time == data_time(batch.records) == datetime(2025, 4, 7, 20, tzinfo=UTC)
+    )
+    # 561 sessions back (250 shown + 311 warm-up): 880 calendar days
+    assert upstream.query_hits == {SPX_PATH + "&d1=20221110": 1}
     with pytest.raises(BadPayload, match="in the future"):
         StooqProvider(settings).load(
             request(settings, "history", "spx", now=datetime(2025, 4, 1, tzinfo=UTC))
         )
+
+
+@pytest.mark.parametrize("shown", [250, 100])
+def test_load_bars_holds_the_shown_bars_and_the_warm_up_of_a_long_history(
+    settings, upstream, shown
+):
+    raw = settings.model_dump()
+    raw["datasets"]["history"]["history_bars"] = shown
+    configured = Settings.model_validate(raw)
+    upstream.route("/q/d/l/", body=vix_as_stooq().encode())
+    batch = StooqProvider(configured).load(request(configured, "history", "spx", now=VIX_NOW))
+    assert len(batch.records) == shown + 311 == bars_to_fetch(shown)
+    assert batch.records[-1].time == datetime(2026, 7, 2, 20, tzinfo=UTC)
+    [(query, hits)] = upstream.query_hits.items()
+    since = datetime.strptime(query.rsplit("&d1=", 1)[1], "%Y%m%d")
+    held = markets.calendar("XNYS").sessions_in_range(since, VIX_NOW.date().isoformat())
+    assert hits == 1 and len(held) >= shown + 311  # the days asked hold every bar kept
 
 
 def test_commodities_quote_in_the_markets_session(settings, upstream):

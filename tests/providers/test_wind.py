@@ -23,8 +23,9 @@ from engine.store import SnapshotStore
 from providers.base import Request
 from providers.errors import BadPayload, EmptyResult, NotConfigured, Unavailable
 from providers.models import Status
+from providers.stooq import calendar_days
 from providers.wind import WindProvider
-from providers.wind.data import parse_quotes, table, wind_error
+from providers.wind.data import HISTORY_DAYS, history_days, parse_quotes, table, wind_error
 from tests.support.fakes.providers import ScriptedProvider, quotes_for
 from tests.support.fakes.windpy import Scenario, make_module
 
@@ -183,9 +184,16 @@ def test_history_bars_one_code_per_call_gap_rows_skipped(settings):
     )  # fmt: skip
     csi = [b for b in batch.records if b.symbol == "csi300"]
     assert csi[-1].time == datetime(2026, 11, 16, 16, 0, tzinfo=UTC)  # midnight Shanghai
+    # 880 days back: the 250 bars shown and the indicators' 311 warm-up bars, on any calendar
     assert next(entry[1] for entry in w.log if entry[0] == "wsd") == (
-        "SPX.GI", "open,high,low,close,volume", "2025-11-18", "2026-11-18", "PriceAdj=F",
+        "SPX.GI", "open,high,low,close,volume", "2024-06-21", "2026-11-18", "PriceAdj=F",
     )  # fmt: skip
+
+
+def test_history_days_hold_the_shown_bars_and_the_warm_up():
+    assert HISTORY_DAYS == history_days(250) == calendar_days(250 + 311) == 880
+    assert history_days(100) == calendar_days(411) < HISTORY_DAYS  # follows history_bars
+    assert history_days(250) > 365 * 2  # a year (the old look-back) warmed nothing
 
 
 def test_history_without_data_is_empty_result(settings):
