@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from dash import html
 
-from components.format import format_price
+from components.format import format_number, format_pct, format_price
 from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
@@ -44,7 +44,7 @@ def day_range(quote: Quote) -> DayRange | None:
 
 def range_value(value: float, instrument: Instrument) -> str:
     """A range bound: whole units from 1,000 up (89,912), the price's decimals below."""
-    return f"{value:,.0f}" if abs(value) >= 1000 else format_price(value, instrument)
+    return format_number(value, 0) if abs(value) >= 1000 else format_price(value, instrument)
 
 
 def range_line(instrument: Instrument, quote: Quote) -> html.Div:
@@ -56,7 +56,7 @@ def range_line(instrument: Instrument, quote: Quote) -> html.Div:
             [html.Span("24h", className="wb-crypto__range-label"), " range not available"],
             className="wb-crypto__range wb-crypto__range--missing",
         )
-    where = f"{span.position_pct:.0f}%"
+    where = format_pct(span.position_pct, 0)
     low, high = range_value(span.low, instrument), range_value(span.high, instrument)
     return html.Div(
         [

@@ -1,23 +1,28 @@
-"""News scene: the latest headlines, newest first, each with its source and age.
+"""News scene: the latest headlines, newest first, each with its source, age and time.
 
 Titles are plain text (the RSS provider cleaned them; React escapes them again) and are not
-links: a wall is read, not clicked. Ages are worked out from `view.now` when the body renders.
+links: a wall is read, not clicked. Ages are worked out from `view.now` when the body renders;
+times are on the wall's clock (`wall_tz`), with the date once the weekday alone is ambiguous.
+The footer names the sources of the headlines shown, never the configured feeds they did not
+come from (the demo's are all from its wire); with nothing shown, the feeds followed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from dash import html
 
 from components.scene import CLOCK_REDRAW_S, SceneView
 from components.sections import reason
-from config.schema import RecordKind
+from config.schema import Edition, RecordKind
 from providers.models import Headline, Snapshot, Status
 
 SCENE = "news"
 REDRAW_S = CLOCK_REDRAW_S  # "12 min ago" moves with the clock
 MAX_HEADLINES = 15
+UTC = ZoneInfo("UTC")
 
 
 def age_text(published: datetime, now: datetime) -> str:
@@ -29,7 +34,16 @@ def age_text(published: datetime, now: datetime) -> str:
         return f"{int(seconds // 60)} min ago"
     if seconds < 48 * 3600:
         return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} d ago"
+    return f"{int(seconds // 86400):,} d ago"
+
+
+def time_text(published: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """When, on the wall's clock: 'Wed 14:55 UTC' today and on the six days before, else
+    '31 Jan 2018 14:55 UTC' (a weekday alone would pass a years-old story off as this week's)."""
+    local = published.astimezone(tz)
+    if 0 <= (now.astimezone(tz).date() - local.date()).days < 7:
+        return f"{local:%a %H:%M %Z}"
+    return f"{local:%d %b %Y %H:%M %Z}"
 
 
 def latest(snapshot: Snapshot, limit: int = MAX_HEADLINES) -> list[Headline]:
@@ -38,8 +52,13 @@ def latest(snapshot: Snapshot, limit: int = MAX_HEADLINES) -> list[Headline]:
     return sorted(items, key=lambda h: h.published, reverse=True)[:limit]
 
 
-def headline_item(headline: Headline, now: datetime) -> html.Li:
-    """One headline: the title large, then source, age and time (UTC)."""
+def sources(items: list[Headline]) -> list[str]:
+    """The sources of `items`, each once, in the order they first appear."""
+    return list(dict.fromkeys(h.source for h in items))
+
+
+def headline_item(headline: Headline, now: datetime, tz: ZoneInfo = UTC) -> html.Li:
+    """One headline: the title large, then source, age and time (on the wall's clock)."""
     return html.Li(
         [
             html.P(headline.title, className="wb-headlines__title"),
@@ -48,7 +67,7 @@ def headline_item(headline: Headline, now: datetime) -> html.Li:
                     html.Span(headline.source, className="wb-headlines__source"),
                     " · ",
                     html.Span(age_text(headline.published, now), className="wb-headlines__age"),
-                    f" · {headline.published:%a %H:%M} UTC",
+                    f" · {time_text(headline.published, now, tz)}",
                 ],
                 className="wb-headlines__meta",
             ),
@@ -57,25 +76,37 @@ def headline_item(headline: Headline, now: datetime) -> html.Li:
     )
 
 
+def footer(view: SceneView, name: str, items: list[Headline], total: int) -> str:
+    """'15 newest of 23. Sources: Federal Reserve.': the sources of the headlines shown; with
+    none shown, the feeds this board follows ('Feeds: ...'), none in the demo edition, whose
+    headlines come from its own wire whatever feeds are configured."""
+    count = f"{len(items)} newest of {total}. " if total > len(items) else ""
+    if items:
+        return f"{count}Sources: {' · '.join(sources(items))}."
+    if view.settings.edition is Edition.DEMO:
+        return ""
+    return f"Feeds: {' · '.join(i.name for i in view.dataset(name).instruments)}."
+
+
 def render(view: SceneView) -> list:
-    """The newest headlines, then the feeds this board follows by name."""
+    """The newest headlines, then where they are from."""
     name = view.first(RecordKind.HEADLINE)
     snapshot = view.snapshot(name)
     items = latest(snapshot)
     total = sum(isinstance(h, Headline) for h in snapshot.records)
+    tz = ZoneInfo(view.settings.wall_tz)
     if items:
         body = [
             reason(snapshot),
-            html.Ol([headline_item(h, view.now) for h in items], className="wb-headlines"),
+            html.Ol([headline_item(h, view.now, tz) for h in items], className="wb-headlines"),
         ]
     else:
         what = "no data" if snapshot.status in (Status.ERROR, Status.EMPTY) else "no headlines"
         body = [html.P(f"News: {what}", className="wb-headlines__empty"), reason(snapshot)]
-    feeds = " · ".join(i.name for i in view.dataset(name).instruments)
-    count = f"{len(items)} newest of {total}. " if total > len(items) else ""
+    text = footer(view, name, items, total)
     return [
         html.Div(
-            [*body, html.P(f"{count}Feeds: {feeds}.", className="wb-headlines__feeds")],
+            [*body, html.P(text, className="wb-headlines__feeds") if text else None],
             className="wb-headlines__scene",
             **{"data-status": snapshot.status.value},
         )

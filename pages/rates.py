@@ -5,18 +5,22 @@ The scene's datasets come from its configuration (`scenes.rates.datasets`), told
 they hold: the curve is its curve dataset; the fed funds futures the quote dataset whose
 instrument ids are contract months (`zq_YYYY_MM`); the policy rates its other quote dataset.
 
-The curve provider sends one curve per date it has (the demo one date, Treasury three: the
-latest and the latest at least 7 and 28 days older); the scene draws whatever dates are present.
+The curve provider sends one curve per date it has (Treasury and the demo three: the latest and
+the latest at least 7 and 28 days older); the scene draws whatever dates are present.
 The implied path (analytics/fedwatch.py, the CME FedWatch method) reads the futures quotes
 (their instrument ids give the contract month), the FOMC dates from the `fomc` schedule of the
 board's event dataset (the macro calendar), and the effective rate (`effr`) from the policy
-rates when it is there.
+rates when it is there. Odds are only as good as their inputs: the panel says when the EFFR and
+the futures it used are from, and shows no odds at all when either is not from the latest
+session (an EFFR years old would price a move that happened long ago).
+
+Every %, bp and sign is written by components/format.py: '4.60%', '+12 bp', '78%'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -26,11 +30,13 @@ from analytics.derived import SPREADS, curve_spreads
 from analytics.fedwatch import MeetingOdds, contract_month, implied_path
 from components.badges import LOOK, chart_caption
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
-from components.format import direction
+from components.format import age_words, arrow, direction, format_bp, format_pct, rounded, signed
 from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
 from config.schema import Instrument, RecordKind
+from engine.freshness import is_from_latest_session
+from providers import markets
 from providers.models import CurvePoint, Quote, Snapshot, Status
 
 SCENE = "rates"
@@ -43,6 +49,11 @@ IDS = {
 }
 NEW_YORK = ZoneInfo("America/New_York")  # FOMC decisions are dated in New York
 PATH_ROWS = 3  # the next meetings shown: what fits under the policy rates on a 1080p wall
+# The EFFR is fixed for each US business day (NYSE's calendar is close: it also shuts on Good
+# Friday) and published at 09:00 New York the next one, on FRED by that afternoon: the newest
+# to be had may be of the session two before the latest, never older.
+EFFR_MARKET = "XNYS"
+EFFR_LAG_SESSIONS = 2
 
 # Newest curve bright, solid and thick; older ones thinner, dashed and faded (colours: the
 # theme's first series colours, then its flat colour).
@@ -86,14 +97,11 @@ def curve_dates(points: list[CurvePoint]) -> list[date]:
     return sorted({p.as_of.date() for p in points}, reverse=True)
 
 
-def format_bp(value: float | None, *, arrow: bool = False) -> str:
-    """A spread or change in basis points, '+23.4 bp' ('▲ +5.0 bp' with an arrow)."""
+def bp_change(value: float | None) -> str:
+    """A change in basis points with its arrow, as shown in whole bp: '▼ -4 bp', '■ 0 bp'."""
     if value is None:
         return "—"
-    text = f"{value:+.1f} bp"
-    if not arrow:
-        return text
-    return f"{'▲' if value > 0 else '▼' if value < 0 else '■'} {text}"
+    return f"{arrow(value, 0)} {format_bp(value)}"
 
 
 def make_curve_figure(points: list[CurvePoint], theme: ChartTheme = DARK) -> go.Figure:
@@ -158,11 +166,10 @@ def no_data(what: str, snapshot: Snapshot | None = None) -> html.Div:
 
 
 def _bp_cell(change: float | None) -> str:
-    """A yield change in whole bp with its arrow, for the table ('▲ +7')."""
+    """A yield change in whole bp with its arrow, for the table ('▲ +7', '■ 0')."""
     if change is None:
         return "—"
-    rounded = round(change)
-    return f"{'▲' if rounded > 0 else '▼' if rounded < 0 else '■'} {rounded:+d}"
+    return f"{arrow(change, 0)} {signed(change, 0)}"
 
 
 def _yield_row(label: str, values: list[str], classes: list[str] | None = None) -> html.Tr:
@@ -180,7 +187,10 @@ def yield_table(instruments: list[Instrument], points: list[CurvePoint]) -> html
     rows = [
         _yield_row(
             f"{day:%d %b}" + (" (latest)" if rank == 0 else ""),
-            [f"{by_key[(i.id, day)]:.2f}" if (i.id, day) in by_key else "—" for i in instruments],
+            [
+                f"{rounded(by_key[(i.id, day)], 2):.2f}" if (i.id, day) in by_key else "—"
+                for i in instruments
+            ],
         )
         for rank, day in enumerate(dates)
     ]
@@ -195,7 +205,7 @@ def yield_table(instruments: list[Instrument], points: list[CurvePoint]) -> html
             _yield_row(
                 f"Δ {lookback_label((dates[0] - day).days)}, bp",
                 [_bp_cell(c) for c in changes],
-                [f"wb-{direction(None if c is None else round(c))}" for c in changes],
+                [f"wb-{direction(c, 0)}" for c in changes],
             )
         )
     return html.Table(
@@ -240,18 +250,18 @@ def spread_tile(
         change = value - before
         changes.append(
             html.Div(
-                f"{format_bp(change, arrow=True)} vs {lookback_label((dates[0] - day).days)}",
-                className=f"rates-spread__change wb-{direction(change)}",
+                f"{bp_change(change)} vs {lookback_label((dates[0] - day).days)}",
+                className=f"rates-spread__change wb-{direction(change, 0)}",
             )
         )
     if len(dates) < 2:
         changes.append(html.Div("no earlier curve", className="rates-spread__change wb-flat"))
-    inverted = value < 0
+    inverted = rounded(value, 0) < 0  # as shown: a spread that reads 0 bp is not inverted
     return html.Div(
         [
             head,
             html.Div(
-                [f"{value:+.1f}", html.Span("bp", className="rates-spread__unit")],
+                [signed(value, 0), html.Span("bp", className="rates-spread__unit")],
                 className="rates-spread__value",
             ),
             html.Div("⚠ inverted", className="rates-spread__inverted") if inverted else None,
@@ -345,32 +355,106 @@ def fomc_dates(view: SceneView) -> list[date]:
     return sorted({t.astimezone(NEW_YORK).date() for t in schedule})
 
 
-def futures_prices(records: Iterable) -> dict[date, float]:
-    """Fed funds futures prices by contract month, from quotes with ids like `zq_2026_12`."""
-    prices = {}
+def futures_quotes(records: Iterable) -> dict[date, Quote]:
+    """Fed funds futures quotes by contract month, from quotes with ids like `zq_2026_12`."""
+    quotes = {}
     for record in records:
         month = contract_month(record.symbol) if isinstance(record, Quote) else None
         if month is not None:
-            prices[month] = record.price
-    return prices
+            quotes[month] = record
+    return quotes
+
+
+def futures_prices(records: Iterable) -> dict[date, float]:
+    """Fed funds futures prices by contract month, from quotes with ids like `zq_2026_12`."""
+    return {month: quote.price for month, quote in futures_quotes(records).items()}
+
+
+def effr_quote(snapshot: Snapshot) -> Quote | None:
+    """The fed funds effective rate's quote (price in %) in the policy rates, when they hold it."""
+    return next((r for r in snapshot.records if isinstance(r, Quote) and r.symbol == EFFR), None)
 
 
 def effective_rate(snapshot: Snapshot) -> float | None:
     """The fed funds effective rate in % from the policy rates, when they hold it."""
-    return next(
-        (r.price for r in snapshot.records if isinstance(r, Quote) and r.symbol == EFFR), None
-    )
+    quote = effr_quote(snapshot)
+    return None if quote is None else quote.price
+
+
+def effr_is_current(as_of: datetime, now: datetime) -> bool:
+    """Whether an EFFR dated `as_of` is of the latest session it can be out for at `now`: the
+    session EFFR_LAG_SESSIONS before the latest one (New York dates) or later."""
+    oldest_open, _ = markets.recent_sessions(EFFR_MARKET, now, EFFR_LAG_SESSIONS + 1)[0]
+    return as_of.astimezone(NEW_YORK).date() >= oldest_open.astimezone(NEW_YORK).date()
+
+
+def priced_months(upcoming: list[date], today: date) -> tuple[date, date]:
+    """The first and last contract month the shown meetings are priced from: this month's to
+    the month after the last meeting shown (whose contract can give the rate after it)."""
+    last = upcoming[:PATH_ROWS][-1]
+    following = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    return today.replace(day=1), following
+
+
+def futures_time(quotes: dict[date, Quote], months: tuple[date, date]) -> datetime | None:
+    """When the futures the odds are priced from are as of: the oldest of them (any quote, when
+    none is of those months); None without quotes."""
+    first, last = months
+    used = [q.as_of for month, q in quotes.items() if first <= month <= last]
+    return min(used or [q.as_of for q in quotes.values()], default=None)
+
+
+def when_text(moment: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """A time on the wall's clock: '15:00 UTC' today, 'Fri 15:00 UTC' on the six days before,
+    else '03 Jun 2023 15:00 UTC'."""
+    local = moment.astimezone(tz)
+    days = (now.astimezone(tz).date() - local.date()).days
+    if days == 0:
+        return f"{local:%H:%M %Z}"
+    if 0 < days < 7:
+        return f"{local:%a %H:%M %Z}"
+    return f"{local:%d %b %Y %H:%M %Z}"
+
+
+def not_current(
+    view: SceneView, name: str, effr: Quote | None, futures_as_of: datetime | None
+) -> list[str]:
+    """Why the odds cannot be shown: each input not from the latest session of its market
+    ('EFFR is from 06 Jun 2023 (1,277 d 11 h old)'); empty when both are current."""
+    now, why = view.now, []
+    if effr is not None and not effr_is_current(effr.as_of, now):
+        age = age_words((now - effr.as_of).total_seconds())
+        why.append(f"EFFR is from {effr.as_of.astimezone(NEW_YORK):%d %b %Y} ({age} old)")
+    if futures_as_of is not None and not is_from_latest_session(
+        futures_as_of, view.dataset(name), now
+    ):
+        age = age_words((now - futures_as_of).total_seconds())
+        when = when_text(futures_as_of, now, ZoneInfo(view.settings.wall_tz))
+        why.append(f"futures are from {when} ({age} old)")
+    return why
+
+
+def inputs_text(view: SceneView, effr: Quote | None, futures_as_of: datetime | None) -> str:
+    """What the odds are worked out from, and when each is from: 'from EFFR 4.33% as of Wed
+    03 Dec · futures as of 15:00 UTC' (the EFFR is dated by its New York day)."""
+    start = "the first contract"
+    if effr is not None:
+        start = f"EFFR {format_pct(effr.price)} as of {effr.as_of.astimezone(NEW_YORK):%a %d %b}"
+    if futures_as_of is None:
+        return f"from {start}"
+    when = when_text(futures_as_of, view.now, ZoneInfo(view.settings.wall_tz))
+    return f"from {start} · futures as of {when}"
 
 
 def percent(p: float | None) -> str:
-    """A probability for the wall: '78 %', '<1 %' and '>99 %' at the ends, '—' when unknown."""
+    """A probability for the wall: '78%', '<1%' and '>99%' at the ends, '—' when unknown."""
     if p is None:
         return "—"
     if 0 < p < 0.005:
-        return "<1 %"
+        return "<1%"
     if 0.995 < p < 1:
-        return ">99 %"
-    return f"{p * 100:.0f} %"
+        return ">99%"
+    return format_pct(p * 100, 0)
 
 
 def _size(item: tuple[int, float]) -> int:
@@ -402,7 +486,7 @@ def path_row(odds: MeetingOdds) -> html.Tr:
     return html.Tr(
         [
             when,
-            html.Td(f"{odds.rate_after:.2f} %"),
+            html.Td(format_pct(odds.rate_after)),
             _odds_cell(odds.cut, [(m, p) for m, p in odds.moves if m < 0], likeliest == "cut"),
             _odds_cell(odds.hold, [], likeliest == "hold"),
             _odds_cell(odds.hike, [(m, p) for m, p in odds.moves if m > 0], likeliest == "hike"),
@@ -436,9 +520,12 @@ def path_section(view: SceneView, name: str, policy: Snapshot) -> html.Section:
     today = view.now.astimezone(NEW_YORK).date()
     meetings = fomc_dates(view)
     upcoming = [day for day in meetings if day >= today]
-    prices = futures_prices(snapshot.records)
-    rate = effective_rate(policy)
-    note = None  # beside the title: the method, and the status unless live or closed
+    quotes = futures_quotes(snapshot.records)
+    prices = {month: quote.price for month, quote in quotes.items()}
+    effr = effr_quote(policy)
+    as_of = futures_time(quotes, priced_months(upcoming, today)) if upcoming else None
+    stale = not_current(view, name, effr, as_of)
+    note = None  # beside the title: the method, its inputs' times, the status unless live/closed
     if not meetings:
         body = [
             no_data_box("no meeting dates configured", "add them to the calendar's fomc schedule")
@@ -448,20 +535,21 @@ def path_section(view: SceneView, name: str, policy: Snapshot) -> html.Section:
         body = [no_data_box("no upcoming meeting dates configured", last)]
     elif not prices:
         body = [no_data_box("no futures data"), reason(snapshot)]
+    elif stale:  # odds from an old rate or old prices would read as today's
+        detail = "the odds need the EFFR and futures of the latest session"
+        body = [no_data_box(f"No FedWatch: {'; '.join(stale)}", detail)]
     else:
+        rate = None if effr is None else effr.price
         try:
             odds = implied_path(prices, upcoming, rate, as_of=today)
         except ValueError as exc:  # two meetings in one month in the config
             body = [no_data_box("meeting dates cannot be priced", str(exc))]
         else:
-            # The time and age are on the scene's badge for the futures; a narrow panel on a
-            # 1080p wall has no line to spare for them.
-            start = "the first contract" if rate is None else f"EFFR {rate:.2f} %"
             icon, label = LOOK[snapshot.status]
             quiet = snapshot.status in (Status.OK, Status.CLOSED)
             note = html.Span(
                 [
-                    f"CME FedWatch from {start}",
+                    f"CME FedWatch {inputs_text(view, effr, as_of)}",
                     None
                     if quiet
                     else html.Span(

@@ -3,6 +3,10 @@
 `markets_request` builds the request (pure), `CoinGeckoProvider.load` fetches it (the only
 I/O), `parse_coins_markets` and `coin_quote` turn the answer into records (pure).
 `parse_simple_price` reads `/api/v3/simple/price` answers (not used by `load`).
+
+`day_range` reads a row's own 24 h low and high (`low_24h`, `high_24h`): CoinGecko's range over
+every trade, where a sparkline gives only hourly points, and present even when the sparkline is
+not (the recorded answer has none).
 """
 
 from __future__ import annotations
@@ -67,6 +71,15 @@ def parse_coins_markets(raw: bytes) -> dict[str, dict]:
     if len(by_id) != len(rows):
         raise BadPayload("a CoinGecko market row has no id, or an id appears twice")
     return by_id
+
+
+def day_range(row: dict) -> tuple[float, float] | None:
+    """(low, high) of the last 24 h in the quote currency from a markets row's `low_24h` and
+    `high_24h`; None when either is missing, not above zero, or the low is above the high."""
+    low, high = _number(row.get("low_24h")), _number(row.get("high_24h"))
+    if low is None or high is None or low <= 0 or low > high:
+        return None
+    return low, high
 
 
 def coin_quote(

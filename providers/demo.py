@@ -5,6 +5,11 @@ deviation a bounded sum of sine waves whose periods and phases are seeded throug
 the instrument id, so every worker and every restart draws the same board. Markets keep their
 hours: a closed market's clock is frozen where it stopped. Never a fallback for real data;
 everything says it is demo (source "demo", headlines "DEMO: " from "Demo wire").
+
+The demo tells one story across scenes: a release with a configured `schedule` (the calendar's
+FOMC dates) is shown on those dates only, the same ones the rates scene prices; the curve comes
+at the three dates the rates scene compares (now, a week and four weeks back, as Treasury's);
+daily bars cover what the technicals scene shows plus the warm-up its indicators need.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from config.schema import Instrument, RecordKind, Settings
+from config.schema import Dataset, Instrument, RecordKind, Settings
 from providers import markets
 from providers.base import Batch, Provider, Request
+from providers.configured_events import country_of, scheduled_events
 from providers.errors import EmptyResult, ProviderError
 from providers.models import AnyRecord, Bar, CalendarEvent, CurvePoint, Headline, Quote
+from providers.treasury import LOOKBACKS
 
 _SEED = "market-wallboard-demo-v1"
 _TICK_S = 5.0  # prices step every 5 s of market time, so each board refresh shows a move
@@ -29,7 +36,11 @@ _DAY_S = 86_400.0
 _BOUND = 0.13  # |log deviation| < 0.13: prices stay within -12 % / +14 % of the level
 _PERIODS_S = 60.0 * 4.0 ** np.arange(10)  # 1 minute .. ~180 days, so moves at every scale
 _SPARK_POINTS = 48
-_BAR_SESSIONS = 300
+# Sessions of daily bars beyond the dataset's `history_bars`: the technicals fetch that many
+# plus a warm-up (~281 bars, so SMA 200 is warm on the first bar shown); 300 covers it.
+BAR_WARM_UP = 300
+DEFAULT_HISTORY_BARS = Dataset.model_fields["history_bars"].default
+DEMO_WIRE = "Demo wire"  # the only source demo headlines name
 _HEADLINE_EVERY_S = 1200
 _HEADLINE_COUNT = 12
 
@@ -99,9 +110,10 @@ def quote(instrument: Instrument, market: str, now: datetime, spike_pct: float =
     )
 
 
-def daily_bars(instrument: Instrument, market: str, now: datetime) -> list[Bar]:
-    """Daily bars of the last ~300 sessions; today's bar is partial while the session is open."""
-    sessions = markets.recent_sessions(market, now, _BAR_SESSIONS)
+def daily_bars(instrument: Instrument, market: str, now: datetime, count: int) -> list[Bar]:
+    """Daily bars of the last `count` sessions; today's bar is partial while the session is
+    open."""
+    sessions = markets.recent_sessions(market, now, count)
     opens = _epochs([o for o, _ in sessions])
     closes = _epochs([c for _, c in sessions])
     ends = np.minimum(closes, now.timestamp())
@@ -129,7 +141,8 @@ def daily_bars(instrument: Instrument, market: str, now: datetime) -> list[Bar]:
 
 
 def curve_point(instrument: Instrument, now: datetime) -> CurvePoint:
-    """One yield-curve point; tenors share most of their move, so the curve keeps its shape."""
+    """One yield-curve point at `now`; tenors share most of their move, so the curve keeps its
+    shape."""
     match = re.fullmatch(r"(\d+)([MY])", instrument.id.upper())
     if match is None:
         raise ValueError(f"tenor {instrument.id!r} is not like 3M or 10Y")
@@ -198,7 +211,7 @@ def headlines(now: datetime) -> list[Headline]:
         published = datetime.fromtimestamp(slot * _HEADLINE_EVERY_S + int(offset), UTC)
         if published <= now:
             items.append(
-                Headline(title=_headline_title(slot), source="Demo wire", published=published)
+                Headline(title=_headline_title(slot), source=DEMO_WIRE, published=published)
             )
         slot -= 1
     return items
@@ -214,30 +227,50 @@ _RELEASES = {
 }
 
 
-def events(instrument: Instrument, now: datetime) -> list[CalendarEvent]:
-    """This week's and next week's release of a macro series; `actual` only once it is out."""
+def release_times(instrument: Instrument, now: datetime) -> list[tuple[datetime, str, str]]:
+    """(time, key, key of the release before) of the releases shown at `now`: the configured
+    `schedule`'s dates near now (the window the schedule provider shows), else this week's and
+    next week's, each on a seeded weekday. The keys seed the released values."""
+    if instrument.schedule:
+        every = sorted(instrument.schedule)
+        shown = {event.time for event in scheduled_events([instrument], now)}
+        return [
+            (time, f"{time.date()}", f"{every[k - 1].date()}" if k else f"{time.date()}:before")
+            for k, time in enumerate(every)
+            if time in shown
+        ]
     key = next(k for k in _RELEASES if k in instrument.name.lower())  # "" matches any
-    centre, step, steps, decimals, suffix, (hour, minute) = _RELEASES[key]
-    country = m[1] if (m := re.match(r"([A-Z]{2})\b", instrument.name)) else "US"
-
-    def value(monday: datetime) -> float:
-        u = _uniforms(f"{instrument.id}:value:{monday.date()}", 1)[0]
-        return centre + step * round(steps * (2 * u - 1))
-
-    def text(number: float) -> str:
-        return f"{number:.{decimals}f}{suffix}"
-
+    hour, minute = _RELEASES[key][-1]
     this_monday = datetime(now.year, now.month, now.day, tzinfo=UTC) - timedelta(now.weekday())
     out = []
     for monday in (this_monday, this_monday + timedelta(days=7)):
         day = int(_uniforms(f"{instrument.id}:day:{monday.date()}", 1)[0] * 5)  # Mon .. Fri
         time = monday + timedelta(days=day, hours=hour, minutes=minute)
-        actual, prior = value(monday), value(monday - timedelta(days=7))
+        out.append((time, f"{monday.date()}", f"{(monday - timedelta(days=7)).date()}"))
+    return out
+
+
+def events(instrument: Instrument, now: datetime) -> list[CalendarEvent]:
+    """The releases of a macro series shown at `now` (see `release_times`); `actual` only once
+    it is out, and each release's prior is the value the one before it gave."""
+    key = next(k for k in _RELEASES if k in instrument.name.lower())  # "" matches any
+    centre, step, steps, decimals, suffix, _ = _RELEASES[key]
+
+    def value(release: str) -> float:
+        u = _uniforms(f"{instrument.id}:value:{release}", 1)[0]
+        return centre + step * round(steps * (2 * u - 1))
+
+    def text(number: float) -> str:
+        return f"{number:.{decimals}f}{suffix}"
+
+    out = []
+    for time, release, before in release_times(instrument, now):
+        actual, prior = value(release), value(before)
         consensus = step * round((actual + prior) / 2 / step)  # the market guesses in between
         out.append(
             CalendarEvent(
                 time=time,
-                country=country,
+                country=country_of(instrument.name),
                 name=instrument.name,
                 prior=text(prior),
                 consensus=text(consensus),
@@ -261,6 +294,12 @@ class DemoProvider(Provider):
         """Move an instrument's price by `pct` % in the next load only (operators' test)."""
         self._spikes[instrument_id] = pct
 
+    def bar_sessions(self, request: Request) -> int:
+        """Sessions of daily bars to make: the dataset's `history_bars` plus BAR_WARM_UP."""
+        dataset = self.settings.datasets.get(request.dataset)
+        shown = dataset.history_bars if dataset is not None else DEFAULT_HISTORY_BARS
+        return shown + BAR_WARM_UP
+
     def load(self, request: Request) -> Batch:
         """Synthesise one dataset's records at `request.now`; bad instruments become problems."""
         if request.now.tzinfo is None:
@@ -277,9 +316,10 @@ class DemoProvider(Provider):
                     spike = self._spikes.pop(instrument.id, 0.0)
                     records.append(quote(instrument, market, now, spike))
                 elif request.kind is RecordKind.BAR:
-                    records.extend(daily_bars(instrument, market, now))
+                    records.extend(daily_bars(instrument, market, now, self.bar_sessions(request)))
                 elif request.kind is RecordKind.CURVE:
-                    records.append(curve_point(instrument, now))
+                    # now, a week and four weeks back: the three curves the rates scene compares
+                    records.extend([curve_point(instrument, now - back) for back in LOOKBACKS])
                 else:
                     records.extend(events(instrument, now))
             except ValueError as exc:  # unknown market, bad tenor, time outside the calendar
@@ -288,4 +328,6 @@ class DemoProvider(Provider):
             raise EmptyResult(f"demo: nothing for {request.dataset} ({'; '.join(problems)})")
         if request.kind is RecordKind.EVENT:
             records.sort(key=lambda event: event.time)
+        elif request.kind is RecordKind.CURVE:
+            records.sort(key=lambda point: point.as_of)  # oldest first, as Treasury's; stable
         return Batch(records=records, problems=problems)

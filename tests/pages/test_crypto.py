@@ -78,6 +78,16 @@ def test_range_line_text_and_marker():
     assert text_of(missing) == "24h range not available"
 
 
+def test_range_numbers_use_the_wall_format():
+    """Whole units with separators from 1,000 up, the price's decimals below, and the position
+    as a whole percentage written without a space (the one formatter: components.format)."""
+    assert crypto.range_value(89_912.5, BTC) == "89,912"  # rounded half to even, like format_pct
+    assert crypto.range_value(1_000.4, BTC) == "1,000"
+    assert crypto.range_value(999.5, BTC) == "999.50"
+    line = crypto.range_line(BTC, quote(90.0, (90.0, 100.0)))
+    assert "0% of range" in text_of(line) and "-0" not in text_of(line)
+
+
 def test_demo_tiles_with_sparkline_and_range(settings, demo_records):
     body = crypto.render(view(settings, snap(demo_records)))
     tiles = {prop(t, "data-instrument"): t for t in with_class(body, "wb-tile")}

@@ -1,14 +1,17 @@
-"""News scene: newest first, at most 15, source and age from view.now, empty and stale data."""
+"""News scene: newest first, at most 15, source and age from view.now, times that carry their
+date once a weekday would not do, a footer naming only the sources shown, empty and stale data."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from dash import html
 
 from components.scene import SceneView
+from config.schema import Edition
 from pages import news
 from providers.base import Request
 from providers.demo import DemoProvider
@@ -74,7 +77,8 @@ def test_newest_first_at_most_fifteen_with_source_and_age(settings):
     assert metas[0] == "Federal Reserve · 5 min ago · Wed 14:55 UTC"
     assert metas[2] == "Federal Reserve · 3 h ago · Wed 11:40 UTC"
     text = text_of(body)
-    assert "15 newest of 23. Feeds: Federal Reserve · European Central Bank." in text
+    assert "15 newest of 23. Sources: Federal Reserve." in text
+    assert "European Central Bank" not in text  # configured, but nothing shown came from it
     # a wall is read, not clicked: no links at all
     assert not [n for n in walk(body) if isinstance(n, html.A)]
 
@@ -93,6 +97,60 @@ def test_demo_headlines(settings):
     assert len(titles) == len(records) == 12
     assert all(t.startswith("DEMO: ") for t in titles)
     assert "Demo wire · " in text_of(body)
+    # attributed to the demo wire only: not to the Fed and ECB feeds the config names
+    (footer,) = with_class(body, "wb-headlines__feeds")
+    assert text_of(footer) == "Sources: Demo wire."
+    for feed in ("Federal Reserve", "European Central Bank"):
+        assert feed not in text_of(body)
+
+
+def test_the_footer_names_each_source_shown_once_newest_first(settings):
+    items = [
+        headline(5, source="European Central Bank"),
+        headline(9, source="Federal Reserve"),
+        headline(20, source="European Central Bank"),
+    ]
+    body = news.render(view(settings, snapshot(items)))
+    (footer,) = with_class(body, "wb-headlines__feeds")
+    assert text_of(footer) == "Sources: European Central Bank · Federal Reserve."
+    assert news.sources(items) == ["European Central Bank", "Federal Reserve"]
+
+
+def test_an_empty_demo_board_names_no_feed(settings):
+    demo = settings.model_copy(update={"edition": Edition.DEMO})
+    body = news.render(view(demo, snapshot()))
+    assert "News: no headlines" in text_of(body)
+    assert not with_class(body, "wb-headlines__feeds")
+
+
+@pytest.mark.parametrize(
+    ("published", "text"),
+    [
+        (WED - timedelta(minutes=5), "Wed 14:55 UTC"),
+        (datetime(2025, 2, 27, 0, 1, tzinfo=UTC), "Thu 00:01 UTC"),  # six days before
+        (datetime(2025, 2, 26, 23, 59, tzinfo=UTC), "26 Feb 2025 23:59 UTC"),  # last Wednesday
+        (datetime(2018, 1, 31, 14, 55, tzinfo=UTC), "31 Jan 2018 14:55 UTC"),
+        (WED + timedelta(days=1), "06 Mar 2025 15:00 UTC"),  # a feed dated tomorrow
+    ],
+)
+def test_times_carry_the_date_when_a_weekday_would_mislead(published, text):
+    assert news.time_text(published, WED, ZoneInfo("UTC")) == text
+
+
+def test_times_are_on_the_walls_clock(settings):
+    tokyo = settings.model_copy(update={"wall_tz": "Asia/Tokyo"})
+    body = news.render(view(tokyo, snapshot([headline(5)])))
+    # 14:55 UTC is 23:55 in Tokyo, still Wednesday there
+    assert text_of(with_class(body, "wb-headlines__meta")[0]).endswith("· Wed 23:55 JST")
+
+
+def test_years_old_headlines_say_their_date_and_age(settings):
+    old = Headline(
+        title="Old story", source="The Guardian", published=datetime(2022, 6, 6, 9, tzinfo=UTC)
+    )
+    body = news.render(view(settings, snapshot([old])))
+    meta = text_of(with_class(body, "wb-headlines__meta")[0])
+    assert meta == "The Guardian · 1,003 d ago · 06 Jun 2022 09:00 UTC"
 
 
 def test_recorded_feed(settings):
@@ -111,6 +169,7 @@ def test_error_without_records_says_no_data_and_why(settings):
     body = news.render(view(settings, snap))
     text = text_of(body)
     assert "News: no data" in text and "fed: HTTP 503; ecb: timed out" in text
+    # nothing shown: the footer names the feeds followed, so the reason can be read against it
     assert "Feeds: Federal Reserve · European Central Bank." in text
     assert not with_class(body, "wb-headlines")
 

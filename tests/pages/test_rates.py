@@ -1,8 +1,11 @@
-"""Rates scene: the curve chart (one date from the demo, three from Treasury), the spreads in bp
-with their changes and the inverted marker, the yield table and policy-rate tiles."""
+"""Rates scene: the curve chart (three dates from Treasury and the demo), the spreads in bp with
+their changes and the inverted marker, the yield table, policy-rate tiles, and the implied policy
+path: its inputs' times, and no odds at all from an EFFR or futures not of the latest session.
+Every %, bp and sign in the scene is written one way ('4.60%', '+12 bp')."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
@@ -13,6 +16,7 @@ from components.scene import SceneView
 from pages import rates
 from providers.base import Request
 from providers.demo import DemoProvider
+from providers.fred import parse_observations_json, quote_from_series
 from providers.models import CurvePoint, Quote, Snapshot, Status
 from providers.treasury import curve_points, parse_curve_csv
 from tests.support.pages import prop, text_of, walk, with_class
@@ -76,12 +80,11 @@ def test_lookback_labels(days, label):
     assert rates.lookback_label(days) == label
 
 
-def test_basis_points_keep_sign_and_arrow():
-    assert rates.format_bp(11.0) == "+11.0 bp"
-    assert rates.format_bp(-66.04) == "-66.0 bp"
-    assert rates.format_bp(-4.0, arrow=True) == "▼ -4.0 bp"
-    assert rates.format_bp(0.0, arrow=True) == "■ +0.0 bp"
-    assert rates.format_bp(None) == "—"
+def test_basis_point_changes_keep_sign_and_arrow_as_shown():
+    assert rates.bp_change(-4.0) == "▼ -4 bp"
+    assert rates.bp_change(7.2) == "▲ +7 bp"
+    assert rates.bp_change(0.0) == rates.bp_change(-0.4) == "■ 0 bp"  # never '-0' nor '▼ 0'
+    assert rates.bp_change(None) == "—"
 
 
 # --- the curve figure -----------------------------------------------------------------------
@@ -133,12 +136,16 @@ def test_curve_x_is_years_on_a_log_axis_labelled_with_tenors(treasury):
     assert fig.layout.template.layout.paper_bgcolor == "rgba(0,0,0,0)"  # the wallboard template
 
 
-def test_demo_gives_one_curve_still_with_its_date_in_the_legend(demo):
+def test_demo_gives_the_three_curves_the_scene_promises(demo):
     points = list(demo["rates"].records)
     fig = rates.make_curve_figure(points)
-    assert len(fig.data) == 1 and fig.data[0].name == "05 Mar 2025 · latest"
+    assert [t.name for t in fig.data] == [
+        "05 Feb 2025 · 1m before",
+        "26 Feb 2025 · 1w before",
+        "05 Mar 2025 · latest",
+    ]
     assert fig.layout.showlegend is True
-    assert len(fig.data[0].x) == 11
+    assert all(len(trace.x) == 11 for trace in fig.data)
 
 
 def test_a_partial_curve_draws_the_tenors_it_has(treasury):
@@ -164,12 +171,12 @@ def test_treasury_spreads_in_bp_with_changes_and_the_inverted_marker(settings, t
     assert set(tiles) == {"2s10s", "3m10y"}
     # 10 Oct 2024: 2s10s +11 bp (+15 a week before, +4 a month before); 3m10y -66 (-83, -138)
     two_ten = text_of(tiles["2s10s"])
-    assert "+11.0 bp" in two_ten and "10 years \u2212 2 years" in two_ten
-    assert "▼ -4.0 bp vs 1w" in two_ten and "▲ +7.0 bp vs 1m" in two_ten
+    assert "+11 bp" in two_ten and "10 years \u2212 2 years" in two_ten
+    assert "▼ -4 bp vs 1w" in two_ten and "▲ +7 bp vs 1m" in two_ten
     assert "inverted" not in two_ten
     three_ten = text_of(tiles["3m10y"])
-    assert "-66.0 bp" in three_ten and "⚠ inverted" in three_ten
-    assert "▲ +17.0 bp vs 1w" in three_ten and "▲ +72.0 bp vs 1m" in three_ten
+    assert "-66 bp" in three_ten and "⚠ inverted" in three_ten
+    assert "▲ +17 bp vs 1w" in three_ten and "▲ +72 bp vs 1m" in three_ten
     assert tiles["3m10y"].to_plotly_json()["props"]["data-inverted"] == "true"
     changes = with_class(tiles["2s10s"], "rates-spread__change")
     assert [c.className.split()[-1] for c in changes] == ["wb-down", "wb-up"]
@@ -206,7 +213,11 @@ def test_demo_scene_chart_caption_spreads_and_policy_tiles(settings, demo):
     caption = text_of(with_class(body, "rates-caption"))
     assert "as of Wed 05 Mar 2025 15:00 UTC" in caption and "Live" in caption
     spreads = text_of(with_class(body, "rates-spreads"))
-    assert spreads.count("no earlier curve") == 2  # the demo has one curve date
+    # the demo's week-old and month-old curves: each spread has its two changes
+    assert "no earlier curve" not in spreads
+    assert spreads.count(" vs 1w") == spreads.count(" vs 1m") == 2
+    (table,) = with_class(body, "rates-table")
+    assert "05 Mar (latest)" in text_of(table) and "Δ 1w, bp" in text_of(table)
     policy = with_class(body, "wb-tile")
     assert [text_of(t).split("●")[0].strip() for t in policy] == [
         "Fed funds effective",
@@ -259,7 +270,7 @@ def test_partial_records_show_what_is_there(settings, treasury, demo):
     assert (
         "no data" in text_of(tiles["2s10s"]) and "rates-spread--missing" in tiles["2s10s"].className
     )
-    assert "-66.0 bp" in text_of(tiles["3m10y"])
+    assert "-66 bp" in text_of(tiles["3m10y"])
     (table,) = with_class(body, "rates-table")
     assert "—" in text_of(table)  # no 2-year yield
     missing = with_class(body, "wb-tile--missing")
@@ -362,13 +373,15 @@ def test_the_december_meeting_with_the_shipped_config(settings):
     # 100 - 95.64 = 4.36: (31 x 4.36 - 8 x 4.40) / 23 = 4.346 after it, -5.4 bp: 22 % cut.
     section = path_of(settings, fed_funds_futures=futures(), policy_rates=policy(4.40))
     assert text_of(with_class(section, "wb-section__title")) == "Next FOMC meetings"
-    assert rows_of(section) == [["09 Dec 2026", "4.35 %", "22 %", "78 %", "0 %"]]
+    assert rows_of(section) == [["09 Dec 2026", "4.35%", "22%", "78%", "0%"]]
     (row,) = with_class(section, "rates-path__row")
     assert prop(row, "data-meeting") == "2026-12-09" and prop(row, "data-likeliest") == "hold"
     (top,) = with_class(section, "rates-path__odds--top")
-    assert text_of(top) == "78 %"  # the likeliest outcome stands out
-    # the method beside the title; the futures' time and age are on the scene's badge
-    assert text_of(with_class(section, "rates-path__note")) == "CME FedWatch from EFFR 4.40 %"
+    assert text_of(top) == "78%"  # the likeliest outcome stands out
+    # the method beside the title, with what it is worked out from and when each is from
+    assert text_of(with_class(section, "rates-path__note")) == (
+        "CME FedWatch from EFFR 4.40% as of Fri 20 Nov · futures as of 15:00 UTC"
+    )
 
 
 def test_three_meetings_with_percentages_and_the_size_split(settings):
@@ -379,14 +392,14 @@ def test_three_meetings_with_percentages_and_the_size_split(settings):
     # Mar 17: (31 x 4.18 - 16 x 4.26) / 15 = 4.0947, -16.5 bp: 66 % cut.
     # April and June are priced too but do not fit under the policy rates on a 1080p wall.
     assert rows_of(section) == [
-        ["09 Dec 2026", "4.28 %", "100 % 25 bp 81 % · 50 bp 19 %", "0 %", "0 %"],
-        ["27 Jan 2027", "4.26 %", "9 %", "91 %", "0 %"],
-        ["17 Mar 2027", "4.09 %", "66 %", "34 %", "0 %"],
+        ["09 Dec 2026", "4.28%", "100% 25 bp 81% · 50 bp 19%", "0%", "0%"],
+        ["27 Jan 2027", "4.26%", "9%", "91%", "0%"],
+        ["17 Mar 2027", "4.09%", "66%", "34%", "0%"],
     ]
     rows = with_class(section, "rates-path__row")
     assert [prop(r, "data-likeliest") for r in rows] == ["cut", "hold", "cut"]
     assert [text_of(c) for c in with_class(section, "rates-path__split")] == [
-        "25 bp 81 % · 50 bp 19 %"
+        "25 bp 81% · 50 bp 19%"
     ]
     heads = [
         text_of(th) for th in walk(with_class(section, "rates-path")) if isinstance(th, html.Th)
@@ -405,16 +418,16 @@ def test_a_meeting_before_the_first_contract_says_so(settings):
     )
     assert rows_of(section) == [
         ["28 Oct 2026", "—", "no futures for Oct 2026"],
-        ["09 Dec 2026", "4.30 %", "93 %", "7 %", "0 %"],
+        ["09 Dec 2026", "4.30%", "93%", "7%", "0%"],
     ]
     assert with_class(section, "rates-path__row--missing")
 
 
 def test_without_the_effective_rate_the_first_contract_starts_the_path(settings):
     section = path_of(settings, fed_funds_futures=futures())  # policy rates still pending
-    assert rows_of(section)[0][:3] == ["09 Dec 2026", "4.30 %", "93 %"]
+    assert rows_of(section)[0][:3] == ["09 Dec 2026", "4.30%", "93%"]
     note = text_of(with_class(section, "rates-path__note"))
-    assert note == "CME FedWatch from the first contract"
+    assert note == "CME FedWatch from the first contract · futures as of 15:00 UTC"
 
 
 def test_no_meeting_dates_configured(settings):
@@ -452,11 +465,11 @@ def test_stale_futures_say_so_under_the_table(settings):
 def test_percentages_for_the_wall():
     assert [rates.percent(p) for p in (None, 0, 0.001, 0.2157, 0.999, 1)] == [
         "—",
-        "0 %",
-        "<1 %",
-        "22 %",
-        ">99 %",
-        "100 %",
+        "0%",
+        "<1%",
+        "22%",
+        ">99%",
+        "100%",
     ]
 
 
@@ -473,3 +486,171 @@ def test_a_scene_configured_without_futures_draws_the_rest(settings, demo):
     assert [n for n in walk(body) if isinstance(n, dcc.Graph)], "the curve is drawn"
     assert len(with_class(body, "wb-tile")) == 2  # the policy rates
     assert "Next FOMC meetings" not in text_of(body)  # no path panel without futures
+
+
+# --- the path's inputs: their times, and no odds from an old EFFR or old futures -------------
+
+DEC4 = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)  # a Friday: XNYS and CME trading
+DFF = FIXTURES / "fred" / "series_observations_DFF_json_2023-01-01_2023-06-06.json"
+
+
+def recorded_effr(settings, now) -> Snapshot:
+    """The policy rates with FRED's recorded DFF, whose newest day is Tue 6 Jun 2023."""
+    (inst,) = (i for i in settings.datasets["policy_rates"].instruments if i.id == "effr")
+    series = parse_observations_json(DFF.read_bytes())
+    quote = quote_from_series(series, inst, now, "24/7")
+    return snapshot("policy_rates", [quote], as_of=quote.as_of)
+
+
+def futures_at(as_of: datetime) -> Snapshot:
+    quotes = [
+        Quote(symbol=symbol, name=symbol, price=price, unit="pts", as_of=as_of)
+        for symbol, price in LEVELS.items()
+    ]
+    return snapshot("fed_funds_futures", quotes, as_of=as_of)
+
+
+def effr_at(as_of: datetime, rate: float = 4.33) -> Snapshot:
+    quote = Quote(symbol="effr", name="Fed funds effective", price=rate, unit="%", as_of=as_of)
+    return snapshot("policy_rates", [quote], as_of=as_of)
+
+
+def test_an_effr_years_old_shows_no_odds_and_says_how_old(settings):
+    effr = recorded_effr(settings, DEC4)
+    assert effr.records[0].price == 5.08 and effr.as_of == datetime(2023, 6, 6, 4, tzinfo=UTC)
+    section = path_of(settings, now=DEC4, fed_funds_futures=futures_at(DEC4), policy_rates=effr)
+    text = text_of(section)
+    assert "No FedWatch: EFFR is from 06 Jun 2023 (1,277 d 11 h old)" in text
+    assert "the odds need the EFFR and futures of the latest session" in text
+    assert not with_class(section, "rates-path") and not with_class(section, "rates-path__note")
+    assert "%" not in text  # no odds, no implied rate, nothing priced from 5.08
+
+
+def test_futures_from_an_earlier_session_show_no_odds(settings):
+    # CME's Friday session opened Thursday 17:00 Chicago (23:00 UTC); Thursday's prices are old
+    thursday = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
+    section = path_of(
+        settings,
+        now=DEC4,
+        fed_funds_futures=futures_at(thursday),
+        policy_rates=effr_at(datetime(2026, 12, 3, 5, tzinfo=UTC)),
+    )
+    assert text_of(with_class(section, "rates-nodata__title")) == (
+        "No FedWatch: futures are from Thu 20:00 UTC (19 h old)"
+    )
+    assert not with_class(section, "rates-path")
+    # both old: both said, the EFFR first
+    section = path_of(
+        settings,
+        now=DEC4,
+        fed_funds_futures=futures_at(datetime(2026, 11, 2, 20, tzinfo=UTC)),
+        policy_rates=recorded_effr(settings, DEC4),
+    )
+    assert text_of(with_class(section, "rates-nodata__title")) == (
+        "No FedWatch: EFFR is from 06 Jun 2023 (1,277 d 11 h old); "
+        "futures are from 02 Nov 2026 20:00 UTC (31 d 19 h old)"
+    )
+
+
+def test_the_effr_may_lag_two_sessions_as_it_is_published(settings):
+    # Friday 4 Dec 10:00 New York: Thursday's rate is out at 09:00, on FRED by the afternoon,
+    # so Wednesday's is the newest FRED may have; Tuesday's is not of the latest session
+    def note(effr_day):
+        effr = effr_at(datetime(2026, 12, effr_day, 5, tzinfo=UTC))
+        section = path_of(settings, now=DEC4, fed_funds_futures=futures_at(DEC4), policy_rates=effr)
+        return text_of(section)
+
+    assert "CME FedWatch from EFFR 4.33% as of Thu 03 Dec · futures as of 15:00 UTC" in note(3)
+    assert "CME FedWatch from EFFR 4.33% as of Wed 02 Dec" in note(2)
+    assert "No FedWatch: EFFR is from 01 Dec 2026 (3 d 10 h old)" in note(1)
+    # Monday 08:00 New York, before the open: Friday's session is still the latest, so
+    # Wednesday's rate still counts and Tuesday's does not; the weekend adds no sessions
+    monday = datetime(2026, 12, 7, 13, tzinfo=UTC)
+    assert rates.effr_is_current(datetime(2026, 12, 2, 5, tzinfo=UTC), monday)
+    assert not rates.effr_is_current(datetime(2026, 12, 1, 5, tzinfo=UTC), monday)
+
+
+def test_futures_of_another_day_are_dated_on_the_wall_clock(settings):
+    # Saturday: CME is shut; Friday's last prices are of the latest session, and say Friday
+    saturday = datetime(2026, 12, 5, 12, tzinfo=UTC)
+    friday_close = datetime(2026, 12, 4, 21, 59, tzinfo=UTC)
+    section = path_of(
+        settings,
+        now=saturday,
+        fed_funds_futures=futures_at(friday_close),
+        policy_rates=effr_at(datetime(2026, 12, 3, 5, tzinfo=UTC)),
+    )
+    assert text_of(with_class(section, "rates-path__note")) == (
+        "CME FedWatch from EFFR 4.33% as of Thu 03 Dec · futures as of Fri 21:59 UTC"
+    )
+    # in the wall's own zone when it has one
+    london = settings.model_copy(update={"wall_tz": "America/New_York"})
+    section = path_of(
+        london,
+        now=saturday,
+        fed_funds_futures=futures_at(friday_close),
+        policy_rates=effr_at(datetime(2026, 12, 3, 5, tzinfo=UTC)),
+    )
+    assert text_of(with_class(section, "rates-path__note")).endswith("futures as of Fri 16:59 EST")
+
+
+def test_only_the_contracts_the_shown_meetings_use_date_the_odds(settings):
+    # three meetings shown (Dec, Jan, Mar): priced from Dec 2026 to Apr 2027; an old June
+    # quote does not hide the odds, an old March one does
+    board = with_fomc(settings, ["2026-12-09", *MEETINGS_2027])
+    old = datetime(2026, 11, 30, 20, tzinfo=UTC)
+    quotes = list(futures_at(DEC4).records)
+    june = [q.model_copy(update={"as_of": old}) if q.symbol == "zq_2027_06" else q for q in quotes]
+    march = [q.model_copy(update={"as_of": old}) if q.symbol == "zq_2027_03" else q for q in quotes]
+    effr = effr_at(datetime(2026, 12, 3, 5, tzinfo=UTC))
+    fine = path_of(board, now=DEC4, policy_rates=effr, fed_funds_futures=futures_of(june))
+    assert len(rows_of(fine)) == 3
+    held = path_of(board, now=DEC4, policy_rates=effr, fed_funds_futures=futures_of(march))
+    assert "No FedWatch: futures are from Mon 20:00 UTC (3 d 19 h old)" in text_of(held)
+
+
+def futures_of(quotes) -> Snapshot:
+    return snapshot("fed_funds_futures", quotes, as_of=max(q.as_of for q in quotes))
+
+
+# --- the demo tells one story, in one number style -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_dec3(settings):
+    """Every demo dataset the rates scene and the calendar read, on Thu 3 Dec 2026 15:00 UTC."""
+    now = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+    provider = DemoProvider(settings)
+    out = {}
+    for name in ("rates", "policy_rates", "fed_funds_futures", "calendar"):
+        ds = settings.datasets[name]
+        records = provider.load(Request(name, ds.kind, tuple(ds.instruments), now, ds.market))
+        out[name] = snapshot(name, records.records, as_of=now)
+    return now, out
+
+
+def test_the_demo_calendar_and_path_show_the_same_fomc_meeting(settings, demo_dec3):
+    now, snapshots = demo_dec3
+    (meeting,) = [e for e in snapshots["calendar"].records if e.name == "FOMC rate decision"]
+    calendar = snapshots.pop("calendar")
+    section = path_of(settings, now=now, **snapshots)
+    assert rows_of(section)[0][0] == f"{meeting.time.astimezone(rates.NEW_YORK):%d %b %Y}"
+    assert rows_of(section)[0][0] == "09 Dec 2026"
+    note = text_of(with_class(section, "rates-path__note"))
+    assert note.startswith("CME FedWatch from EFFR ") and note.endswith(
+        " as of Thu 03 Dec · futures as of 15:00 UTC"
+    )
+    snapshots["calendar"] = calendar
+
+
+def test_one_number_style_across_the_scene(settings, demo_dec3):
+    now, snapshots = demo_dec3
+    scene = {k: v for k, v in snapshots.items() if k != "calendar"}
+    view = SceneView(
+        board=SimpleNamespace(settings=settings), scene="rates", snapshots=scene, now=now
+    )
+    text = text_of(rates.render(view))
+    assert "%" in text and " bp" in text
+    assert not re.search(r"\d %", text), "a percentage with a space"
+    assert not re.search(r"\d\.\d+ bp", text), "basis points with decimals"
+    assert not re.search(r"[-+]0(\.0+)?(?![\d.])", text), "a signed zero"

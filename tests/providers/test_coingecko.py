@@ -15,6 +15,7 @@ from providers.base import Request
 from providers.coingecko import (
     CoinGeckoProvider,
     coin_quote,
+    day_range,
     markets_request,
     parse_coins_markets,
     parse_simple_price,
@@ -74,6 +75,38 @@ def test_bitcoin_on_2023_01_02():
 def test_every_recorded_row_gives_a_quote(coin, price, change):
     quote = coin_quote(parse_coins_markets(MARKETS)[coin], symbol=coin, name=coin, now=NOW)
     assert (quote.price, quote.change) == (price, change)
+
+
+@pytest.mark.parametrize(
+    ("coin", "low", "high"),
+    [
+        ("bitcoin", 16554.8, 16759.71),
+        ("ethereum", 1194.66, 1219.72),
+        ("tether", 0.998131, 1.002),
+        ("binancecoin", 241.93, 247.7),
+    ],
+)
+def test_the_24h_range_is_coingeckos_own_low_and_high(coin, low, high):
+    # the recording has no sparkline to draw a range from: low_24h and high_24h give it
+    rows = parse_coins_markets(MARKETS)
+    assert day_range(rows[coin]) == (low, high)
+    assert low <= rows[coin]["current_price"] <= high
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"low_24h": None},
+        {"high_24h": None},
+        {"low_24h": 0},
+        {"low_24h": "16554.8"},
+        {"high_24h": float("inf")},
+        {"low_24h": 16800.0, "high_24h": 16700.0},  # low above high
+    ],
+)
+def test_an_unusable_24h_range_is_none_and_the_quote_still_stands(changes):
+    assert day_range(row("bitcoin", **changes)) is None
+    assert coin_quote(row("bitcoin", **changes), symbol="btc", name="B", now=NOW).price == 16730.75
 
 
 def test_the_sparkline_keeps_the_last_day_of_hourly_prices():

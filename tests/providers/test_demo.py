@@ -1,4 +1,5 @@
-"""The demo provider: deterministic, moving, market-hours-aware and recognisably synthetic."""
+"""The demo provider: deterministic, moving, market-hours-aware, recognisably synthetic and
+coherent across scenes (one FOMC schedule, three curve dates, enough bars, one news source)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from config import load_settings
 from config.schema import Instrument, RecordKind
 from providers.base import Request, build_providers
-from providers.demo import DemoProvider, price_path
+from providers.demo import BAR_WARM_UP, DEMO_WIRE, DemoProvider, price_path
 from providers.errors import EmptyResult, ProviderError
 
 WED_OPEN = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)  # XNYS trades 14:30-21:00 UTC that day
@@ -125,7 +126,8 @@ def test_zero_volatility_is_a_constant(demo, settings):
 
 def test_bars_are_consistent_and_end_with_todays_session(demo, settings):
     bars = load(demo, settings, "history", WED_OPEN, "spx").records
-    assert 290 <= len(bars) <= 310
+    # what the technicals scene shows plus the warm-up its indicators need (SMA 200 and more)
+    assert len(bars) == settings.datasets["history"].history_bars + BAR_WARM_UP == 550
     assert bars[-1].time == datetime(2025, 3, 5, 14, 30, tzinfo=UTC)
     assert all(a.time < b.time for a, b in pairwise(bars))
     for bar in bars:
@@ -136,15 +138,33 @@ def test_bars_are_consistent_and_end_with_todays_session(demo, settings):
     assert weekend[-1].time == datetime(2025, 3, 7, 14, 30, tzinfo=UTC)
 
 
-def test_curve_has_one_point_per_tenor_near_its_level(demo, settings):
+def test_bar_count_follows_the_datasets_history_bars(settings):
+    history = settings.datasets["history"].model_copy(update={"history_bars": 40})
+    longer = settings.model_copy(update={"datasets": {**settings.datasets, "history": history}})
+    bars = load(DemoProvider(longer), longer, "history", WED_OPEN, "spx").records
+    assert len(bars) == 40 + BAR_WARM_UP
+    # a dataset the configuration does not know gets the default history_bars (250)
+    (spx,) = (i for i in history.instruments if i.id == "spx")
+    stray = Request("elsewhere", RecordKind.BAR, (spx,), WED_OPEN, "XNYS")
+    assert len(DemoProvider(settings).load(stray).records) == 250 + BAR_WARM_UP
+
+
+def test_curve_has_three_dates_each_with_one_point_per_tenor_near_its_level(demo, settings):
     points = load(demo, settings, "rates", WED_OPEN).records
     levels = {i.id: i.demo.level for i in settings.datasets["rates"].instruments}
-    assert [p.tenor for p in points] == list(levels)
+    # now, a week and four weeks back: the rates scene's now / 1w / 1m, oldest first
+    dates = [WED_OPEN - timedelta(days=days) for days in (28, 7, 0)]
+    assert sorted({p.as_of for p in points}) == dates
+    assert [p.as_of for p in points] == sorted(p.as_of for p in points)
+    for day in dates:
+        assert [p.tenor for p in points if p.as_of == day] == list(levels)
     assert {p.tenor: p.years for p in points}["1M"] == pytest.approx(1 / 12)
     assert {p.tenor: p.years for p in points}["10Y"] == 10
     for point in points:
-        assert point.as_of == WED_OPEN
         assert abs(point.yield_pct / levels[point.tenor] - 1) < 0.15
+    # each date's curve is the one the demo drew on that day: a week on, today's is "1w ago"
+    later = load(demo, settings, "rates", WED_OPEN + timedelta(days=7)).records
+    assert [p for p in later if p.as_of == WED_OPEN] == [p for p in points if p.as_of == WED_OPEN]
 
 
 def test_headlines_are_demo_newest_first_and_roll_on(demo, settings):
@@ -153,7 +173,7 @@ def test_headlines_are_demo_newest_first_and_roll_on(demo, settings):
     assert all(a.published > b.published for a, b in pairwise(items))
     assert WED_OPEN - timedelta(hours=5) < items[-1].published and items[0].published <= WED_OPEN
     for item in items:
-        assert item.title.startswith("DEMO: ") and item.source == "Demo wire"
+        assert item.title.startswith("DEMO: ") and item.source == DEMO_WIRE == "Demo wire"
         assert item.link is None
     later = load(demo, settings, "news", WED_OPEN + timedelta(minutes=40)).records
     assert later[0].published > items[0].published and items[0] in later
@@ -161,7 +181,11 @@ def test_headlines_are_demo_newest_first_and_roll_on(demo, settings):
 
 def test_calendar_events_are_sorted_with_actuals_only_in_the_past(demo, settings):
     events = load(demo, settings, "calendar", WED_OPEN).records
-    assert len(events) == 10 and {e.country for e in events} == {"US"}
+    # this week's and next week's release of each weekly series; no FOMC meeting is configured
+    # anywhere near March 2025
+    weekly = [i for i in settings.datasets["calendar"].instruments if not i.schedule]
+    assert len(events) == 2 * len(weekly) == 8 and {e.country for e in events} == {"US"}
+    assert "FOMC rate decision" not in {e.name for e in events}
     assert [e.time for e in events] == sorted(e.time for e in events)
     assert any(e.time <= WED_OPEN for e in events) and any(e.time > WED_OPEN for e in events)
     for event in events:
@@ -178,3 +202,37 @@ def test_bad_instruments_are_problems_and_naive_times_are_refused(demo):
         demo.load(Request("x", RecordKind.QUOTE, (bad,), WED_OPEN))
     with pytest.raises(ProviderError):
         demo.load(Request("x", RecordKind.QUOTE, (good,), WED_OPEN.replace(tzinfo=None)))
+
+
+def test_fomc_dates_are_the_configured_schedule(demo, settings):
+    """The calendar and the rates scene show the same meetings: the demo takes them from the
+    calendar's fomc `schedule`, the one the rates scene prices."""
+    (fomc,) = (i for i in settings.datasets["calendar"].instruments if i.id == "fomc")
+    schedule = sorted(fomc.schedule)
+    assert len(schedule) == 8
+    seen = {}  # meeting time -> the event as last seen: a week apart, some board is after it
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    while now < datetime(2027, 1, 1, tzinfo=UTC):  # a year of boards, a week apart
+        seen |= {
+            e.time: e for e in load(demo, settings, "calendar", now).records if e.name == fomc.name
+        }
+        now += timedelta(days=7)
+    assert sorted(seen) == schedule  # 9 Dec, never a seeded weekday of the demo's own
+    # the rate a meeting decides is the next one's prior: one story from meeting to meeting
+    decided = [seen[t] for t in schedule]
+    assert all(e.actual is not None for e in decided)
+    assert [e.prior for e in decided[1:]] == [e.actual for e in decided[:-1]]
+    assert all(e.actual.endswith("%") and e.country == "US" for e in decided)
+
+
+def test_a_meeting_shows_from_a_week_before_until_a_week_after(demo, settings):
+    meeting = datetime(2026, 12, 9, 19, 0, tzinfo=UTC)
+
+    def fomc_at(now):
+        records = load(demo, settings, "calendar", now, "fomc").records
+        return [(e.time, e.actual is not None) for e in records]
+
+    assert fomc_at(meeting - timedelta(days=1)) == [(meeting, False)]
+    assert fomc_at(meeting + timedelta(hours=1)) == [(meeting, True)]
+    with pytest.raises(EmptyResult):  # nothing scheduled near: nothing made up instead
+        fomc_at(datetime(2025, 3, 5, tzinfo=UTC))
