@@ -1,5 +1,6 @@
 /* The Dash clientside callbacks: window.dash_clientside.wallboard, where components/shell.py
- * finds them (ClientsideFunction(namespace="wallboard", function_name="carousel" / "clocks")).
+ * finds them (ClientsideFunction(namespace="wallboard", function_name="carousel" / "clocks" /
+ * "date")).
  *
  * Last in the load order (39): it only turns Dash's inputs into the other files' calls and
  * their answers into Dash's outputs, in the order shell.py declares them. The code lives in a
@@ -10,6 +11,7 @@
   "use strict";
 
   const clockFormats = {};
+  const shownDate = { text: null }; // the header's date as last written
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wallboard: {
@@ -48,6 +50,18 @@
           out.push(clockFormats[tz].format(now));
         }
         return out;
+      },
+
+      // Input wb-second.n_intervals. Output: wb-date.children, the wall's weekday and date in
+      // its time zone (36_dates.js), so a screen left running turns the date at midnight.
+      // Sent only when it changes: once a day, not once a second.
+      date: function () {
+        const text = wb.dates.headerDate();
+        if (text === null || text === shownDate.text) {
+          return window.dash_clientside.no_update;
+        }
+        shownDate.text = text;
+        return text;
       },
     },
   });

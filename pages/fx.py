@@ -8,32 +8,38 @@ from dash import dcc, html
 
 from analytics.derived import CrossMatrix, fx_cross_matrix
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
+from components.format import arrow, format_pct, format_significant, rounded
 from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
 from providers.models import Quote, Snapshot, Status
 
 SCENE = "fx"
+PCT_DECIMALS = 2  # a cell's % change, as labelled and coloured
 
 
 def cell_text(pct: float | None) -> str:
-    """A cell's label: '▲ +0.12%', '▼ -0.40%', '■ +0.00%'; '' on the diagonal / when unknown."""
+    """A cell's label: '▲ +0.12%', '▼ -0.40%', '■ 0.00%'; '' on the diagonal / when unknown."""
     if pct is None:
         return ""
-    shown = round(pct, 2)
-    arrow = "▲" if shown > 0 else "▼" if shown < 0 else "■"
-    return f"{arrow} {shown:+.2f}%".replace("-0.00", "+0.00")
+    return f"{arrow(pct, PCT_DECIMALS)} {format_pct(pct, PCT_DECIMALS, sign=True)}"
+
+
+def cell_value(pct: float | None) -> float | None:
+    """A cell's colour value: the change as its label shows it, so a cell reading '0.00%' sits
+    on the scale's neutral grey like every other zero."""
+    return None if pct is None else rounded(pct, PCT_DECIMALS)
 
 
 def make_cross_figure(matrix: CrossMatrix, theme: ChartTheme = DARK) -> go.Figure:
     """Heatmap of cross-rate % changes: row = base, column = quote, diverging colours centred
     on 0 so a rise and a fall of the same size look equally strong."""
     currencies = list(matrix.currencies)
-    z = [list(row) for row in matrix.pct]
+    z = [[cell_value(v) for v in row] for row in matrix.pct]
     text = [[cell_text(v) for v in row] for row in matrix.pct]
     hover = [
         [
-            f"{base}/{quote}: {rate:.5g}, {cell_text(pct) or 'no change known'}"
+            f"{base}/{quote}: {format_significant(rate)}, {cell_text(pct) or 'no change known'}"
             if rate is not None
             else ""
             for quote, rate, pct in zip(currencies, rates, pcts, strict=True)
@@ -104,7 +110,7 @@ def cross_heatmap(
         else:
             why = "the source gives no previous close to measure a change from"
         return _no_data(f"Cross-rate changes: {why}", snapshot)
-    as_of = f"as of {snapshot.as_of:%d %b %H:%M} UTC" if snapshot.as_of else "time unknown"
+    as_of = f"as of {snapshot.as_of:%d %b %Y %H:%M} UTC" if snapshot.as_of else "time unknown"
     caption = (
         f"Cross rates, % change since the previous close: row = base, column = quote · "
         f"{snapshot.source or 'unknown source'}, {as_of}"

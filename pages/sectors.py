@@ -1,41 +1,50 @@
 """Sectors scene: a treemap of the S&P 500 sector ETFs, sized by index weight, coloured by the
-day's % change on a fixed diverging scale (the same colour means the same move every day),
+session's % change on a fixed diverging scale (the same colour means the same move every day),
 with a ranked list of the moves beside it.
+
+The caption says which session the change is of: "today" only while the market trades the
+session the data is from; once it has closed (the badge says Closed), the change is named by
+that session's day ("on Tue 04 Mar's session vs the previous close"), never "today".
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.colors import sample_colorscale
 
-from components.badges import LOOK
+from components.badges import LOOK, as_of_text
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
-from components.format import direction, format_price
+from components.format import arrow, direction, format_pct, format_price, rounded
 from components.scene import SceneView
 from components.sections import reason
-from config.schema import Instrument, RecordKind
-from providers.models import Quote, Snapshot
+from config.schema import Dataset, Instrument, RecordKind
+from providers import markets
+from providers.models import Quote, Snapshot, Status
 
 SCENE = "sectors"
 IDS = {"treemap": f"{SCENE}-treemap", "ranking": f"{SCENE}-ranking"}
 SCALE_PCT = 3.0  # colours saturate at ±3 %: a fixed range, so a colour means the same move daily
+PCT_DECIMALS = 2  # a % change as labelled, ranked and coloured
 MISSING_COLOUR = DARK.missing  # the dark theme's; each theme has its own
 MISSING_TEXT = DARK.missing_text
 DARK_TEXT, LIGHT_TEXT = "#0b0f14", "#f5f7fa"
 
 
 def pct_text(pct: float | None) -> str:
-    """'▲ +1.23%' — the arrow keeps direction readable without colour."""
+    """'▲ +1.23%', '■ 0.00%' — the arrow keeps direction readable without colour."""
     if pct is None:
         return "—"
-    arrow = "▲" if pct > 0 else "▼" if pct < 0 else "■"
-    return f"{arrow} {pct:+.2f}%"
+    return f"{arrow(pct, PCT_DECIMALS)} {format_pct(pct, PCT_DECIMALS, sign=True)}"
 
 
 def pct_colour(pct: float, theme: ChartTheme = DARK) -> str:
-    """The diverging colour of a % change, clamped to ±SCALE_PCT and centred on 0."""
-    position = (max(-SCALE_PCT, min(SCALE_PCT, pct)) + SCALE_PCT) / (2 * SCALE_PCT)
+    """The diverging colour of a % change as shown (a box reading '0.00%' is the neutral grey),
+    clamped to ±SCALE_PCT and centred on 0."""
+    shown = rounded(pct, PCT_DECIMALS)
+    position = (max(-SCALE_PCT, min(SCALE_PCT, shown)) + SCALE_PCT) / (2 * SCALE_PCT)
     return sample_colorscale(theme.diverging, [position])[0]
 
 
@@ -92,7 +101,8 @@ def make_sector_treemap(
             tiling={"pad": 2},
             pathbar={"visible": False},
             sort=True,
-            hovertemplate="%{label}<br>%{text}<br>weight %{value:.1f}%<extra></extra>",
+            customdata=[format_pct(value, 1) for value in values],
+            hovertemplate="%{label}<br>%{text}<br>weight %{customdata}<extra></extra>",
         )
     )
     fig.update_layout(template=theme.template, margin={"l": 0, "r": 0, "t": 0, "b": 0})
@@ -101,19 +111,21 @@ def make_sector_treemap(
 
 def scale_legend(theme: ChartTheme = DARK) -> html.Div:
     """The colour key: the diverging gradient from -3 % to +3 %, with arrows."""
+    # CSS gradient stops (positions along the bar), not text on the wall.
     stops = ", ".join(f"{colour} {position * 100:.0f}%" for position, colour in theme.diverging)
+    low, high = format_pct(-SCALE_PCT, 0, sign=True), format_pct(SCALE_PCT, 0, sign=True)
     return html.Div(
         [
-            html.Span(f"▼ -{SCALE_PCT:.0f}% or less", className="sectors-scale__end"),
+            html.Span(f"{arrow(-SCALE_PCT)} {low} or less", className="sectors-scale__end"),
             html.Span(
                 className="sectors-scale__bar",
                 style={"background": f"linear-gradient(to right, {stops})"},
                 **{"aria-hidden": "true"},
             ),
-            html.Span(f"▲ +{SCALE_PCT:.0f}% or more", className="sectors-scale__end"),
+            html.Span(f"{arrow(SCALE_PCT)} {high} or more", className="sectors-scale__end"),
         ],
         className="sectors-scale",
-        **{"aria-label": f"Colour scale: % change from -{SCALE_PCT:.0f} to +{SCALE_PCT:.0f}"},
+        **{"aria-label": f"Colour scale: % change from {low} to {high}"},
     )
 
 
@@ -142,7 +154,10 @@ def ranking(
             [
                 _swatch(pct_colour(pct, theme)),
                 html.Span(i.name, className="sectors-rank__name"),
-                html.Span(pct_text(pct), className=f"sectors-rank__pct wb-{direction(pct)}"),
+                html.Span(
+                    pct_text(pct),
+                    className=f"sectors-rank__pct wb-{direction(pct, PCT_DECIMALS)}",
+                ),
             ],
             className="sectors-rank__item",
             **{"data-instrument": i.id},
@@ -163,20 +178,47 @@ def ranking(
     return html.Ol(items, className="sectors-rank", id=IDS["ranking"])
 
 
-def _when(snapshot: Snapshot) -> str:
-    if snapshot.as_of is None:
-        return "no data"
-    return f"as of {snapshot.as_of:%a %d %b %Y %H:%M} UTC"
+def market_of(dataset: Dataset) -> str:
+    """The market the sectors trade on: the one their instruments share, else the dataset's."""
+    codes = {instrument.market or dataset.market for instrument in dataset.instruments}
+    return codes.pop() if len(codes) == 1 else dataset.market
 
 
-def caption(snapshot: Snapshot, theme: ChartTheme = DARK) -> html.Figcaption:
-    """What the boxes mean, the data's time and its status in words."""
+def session_day(market: str, at: datetime) -> date | None:
+    """The trading day of the latest session begun by `at`: the date (UTC) at the middle of the
+    session, which is the exchange's own date for an exchange and the trading day for FX's
+    22:00-to-22:00 sessions; None beyond the market's calendar."""
+    try:
+        start, end = markets.recent_sessions(market, at, 1)[-1]
+    except ValueError:  # an unknown market, a time outside its calendar
+        return None
+    return (start + (end - start) / 2).date()
+
+
+def change_words(snapshot: Snapshot, market: str, now: datetime) -> str:
+    """What the colours measure, from the data's session and the market's: '% change today'
+    only while the market trades the session the data is from; otherwise that session's day,
+    e.g. "% change on Tue 04 Mar's session vs the previous close" (the snapshot is Closed, or
+    stale from an earlier session)."""
+    day = session_day(market, snapshot.as_of) if snapshot.as_of is not None else None
+    if day is None:
+        return "% change vs the previous close"
+    trading = snapshot.status is not Status.CLOSED and markets.is_open(market, now)
+    if trading and day == session_day(market, now):
+        return "% change today"
+    return f"% change on {day:%a %d %b}'s session vs the previous close"
+
+
+def caption(
+    snapshot: Snapshot, theme: ChartTheme = DARK, *, change: str = "% change vs the previous close"
+) -> html.Figcaption:
+    """What the boxes mean (`change`: change_words), the data's time and its status in words."""
     icon, label = LOOK[snapshot.status]
     return html.Figcaption(
         [
             scale_legend(theme),
             html.Span(
-                f"Box size: weight in the S&P 500 · colour: % change today · {_when(snapshot)} · ",
+                f"Box size: weight in the S&P 500 · colour: {change} · {as_of_text(snapshot)} · ",
             ),
             html.Span(f"{icon} {label}", className=f"wb-badge--{snapshot.status.value}"),
         ],
@@ -198,7 +240,11 @@ def render(view: SceneView) -> list:
                     config=GRAPH_CONFIG,
                     className="wb-graph sectors-treemap__graph",
                 ),
-                caption(snapshot, theme),
+                caption(
+                    snapshot,
+                    theme,
+                    change=change_words(snapshot, market_of(dataset), view.now),
+                ),
             ],
             className=f"sectors-figure sectors-figure--{snapshot.status.value}",
             **{"aria-label": f"{dataset.title}: treemap sized by weight, coloured by % change"},

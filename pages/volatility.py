@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from components.badges import chart_caption
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
+from components.format import format_number, rounded
 from components.scene import SceneView
 from components.sections import reason
 from components.tiles import quote_tile
@@ -25,6 +26,7 @@ IDS = {"term": f"{SCENE}-term", "shape": f"{SCENE}-shape", "tiles": f"{SCENE}-ti
 
 CONTANGO, BACKWARDATION, FLAT_SHAPE, UNKNOWN = "Contango", "Backwardation", "Flat", "Unknown"
 SPOT_DAYS, THREE_MONTH_DAYS = 30, 91
+LEVEL_DECIMALS = 2  # index points, as the tiles show them
 _TERM = re.compile(r"^vix(?:(\d{1,2})([dm]))?$", re.IGNORECASE)
 SHAPE_LOOK = {  # arrow, what it means
     CONTANGO: ("↗", "upward: VIX 3-month above VIX, markets calm"),
@@ -59,8 +61,8 @@ def term_structure_shape(quotes: list[Quote]) -> str:
     spot, three = by_days.get(SPOT_DAYS), by_days.get(THREE_MONTH_DAYS)
     if spot is None or three is None:
         return UNKNOWN
-    gap = round(three, 2) - round(spot, 2)
-    if abs(gap) < 0.005:
+    gap = rounded(three, LEVEL_DECIMALS) - rounded(spot, LEVEL_DECIMALS)
+    if abs(gap) < 0.5 * 10**-LEVEL_DECIMALS:
         return FLAT_SHAPE
     return CONTANGO if gap > 0 else BACKWARDATION
 
@@ -82,12 +84,13 @@ def make_term_structure_figure(quotes: list[Quote], theme: ChartTheme = DARK) ->
             go.Scatter(
                 x=[label for label, _ in before],
                 y=[value for _, value in before],
+                customdata=[format_number(value, LEVEL_DECIMALS) for _, value in before],
                 name="Previous close",
                 mode="lines+markers",
                 line={"color": theme.muted, "width": 2, "dash": "dash"},
                 marker={"size": 7, "color": theme.muted},
                 opacity=0.7,
-                hovertemplate="%{x}: %{y:.2f}<extra>previous close</extra>",
+                hovertemplate="%{x}: %{customdata}<extra>previous close</extra>",
             )
         )
     fig.add_trace(
@@ -96,13 +99,13 @@ def make_term_structure_figure(quotes: list[Quote], theme: ChartTheme = DARK) ->
             y=[q.price for _, q in points],
             name="Now",
             mode="lines+markers+text",
-            text=[f"{q.price:.2f}" for _, q in points],
+            text=[format_number(q.price, LEVEL_DECIMALS) for _, q in points],
             textposition="top center",
             textfont={"size": 26, "color": colour},
             line={"color": colour, "width": 5},
             marker={"size": 14, "color": colour},
             cliponaxis=False,
-            hovertemplate="%{x}: %{y:.2f}<extra>now</extra>",
+            hovertemplate="%{x}: %{text}<extra>now</extra>",
         )
     )
     values = [q.price for _, q in points] + [v for _, v in before]
@@ -144,7 +147,7 @@ def shape_panel(quotes: list[Quote], names: dict[str, str]) -> html.Div:
     if spot is not None and three is not None:
         spot_name, three_name = names.get(spot.symbol, "VIX"), names.get(three.symbol, "VIX 3M")
         detail = html.Div(
-            f"{spot_name} / {three_name} = {spot.price / three.price:.2f}",
+            f"{spot_name} / {three_name} = {format_number(spot.price / three.price, 2)}",
             className="vol-shape__ratio",
         )
     return html.Div(

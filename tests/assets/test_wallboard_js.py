@@ -1,6 +1,7 @@
 """The browser code's own tests (node's test runner), run here so one pytest command covers
-them: every tests/assets/*.test.cjs file (the age rule against the table format_age is tested
-with, the carousel's choices, and all assets/*.js loaded into a fake page), one node each."""
+them: every tests/assets/*.test.cjs file (the age and date rules against the tables format_age
+and format_wall_date are tested with, the carousel's choices, and all assets/*.js loaded into a
+fake page), one node each."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ NODE_TESTS = sorted(HERE.glob("*.test.cjs"))
 
 def test_the_node_tests_are_found():
     names = {path.name for path in NODE_TESTS}
-    assert {"wallboard_ages.test.cjs", "wallboard_carousel.test.cjs"} <= names, names
+    expected = {
+        "wallboard_ages.test.cjs",
+        "wallboard_carousel.test.cjs",
+        "wallboard_dates.test.cjs",
+    }
+    assert expected <= names, names
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")

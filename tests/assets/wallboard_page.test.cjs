@@ -104,7 +104,7 @@ test("the only globals are window.wallboard and Dash's clientside namespace", ()
   assert.deepEqual(board.added, ["dash_clientside", "wallboard"]);
   assert.deepEqual(
     Object.keys(board.global.dash_clientside.wallboard).sort(),
-    ["carousel", "clocks", "formatAge"],
+    ["carousel", "clocks", "date", "formatAge"],
   );
   assert.equal(board.global.dash_clientside.wallboard.formatAge(150), "2 min");
 });
@@ -223,4 +223,29 @@ test("the market clocks read HH:MM in each clock's time zone", () => {
   assert.equal(times.length, 2);
   times.forEach((time) => assert.match(time, /^\d\d:\d\d$/));
   assert.deepEqual(times, [at("Asia/Tokyo"), at("America/New_York")]);
+});
+
+test("the header's date is the wall's, and turns at its midnight on a page left running", () => {
+  const board = page("http://board/a?kiosk=1");
+  const RealDate = Date;
+  let now = RealDate.parse("2025-03-05T14:59:58Z"); // 23:59:58 in Tokyo
+  board.global.Date = class extends RealDate {
+    static now() { return now; }
+  };
+  board.selected[".wb-date[data-tz]"] = [
+    { getAttribute: (name) => (name === "data-tz" ? "Asia/Tokyo" : null) },
+  ];
+  const date = () => board.global.dash_clientside.wallboard.date(1);
+  assert.equal(date(), "Wed 05 Mar 2025");
+  now += 1000;
+  assert.equal(date(), NO_UPDATE, "unchanged: nothing sent");
+  now += 1000; // 00:00:00 in Tokyo
+  assert.equal(date(), "Thu 06 Mar 2025");
+  now += 3 * 86400000; // days later, the screen still running
+  assert.equal(date(), "Sun 09 Mar 2025");
+});
+
+test("without a date in the header the callback changes nothing", () => {
+  const board = page("http://board/a");
+  assert.equal(board.global.dash_clientside.wallboard.date(1), NO_UPDATE);
 });

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from components.format import direction, format_age, format_change, format_price
+from components.format import (
+    arrow,
+    direction,
+    format_age,
+    format_bp,
+    format_change,
+    format_number,
+    format_pct,
+    format_price,
+    format_significant,
+    format_wall_date,
+    signed,
+)
 from config.schema import Instrument
 
 INDEX = Instrument(id="ftse", name="FTSE 100")
@@ -32,7 +45,7 @@ def test_price_decimals_by_asset_class(price, instrument, expected):
 def test_change_uses_the_price_decimals_and_an_arrow():
     assert format_change(3.6061, 0.0428, 8427.91, INDEX) == "▲ +3.61 (+0.04%)"
     assert format_change(-0.00123, -0.11, 1.0842, FX) == "▼ -0.0012 (-0.11%)"
-    assert format_change(0.0, 0.0, 1.0842, FX) == "■ +0.0000 (+0.00%)"
+    assert format_change(0.0, 0.0, 1.0842, FX) == "■ 0.0000 (0.00%)"
     assert format_change(-0.25, None, 4.33, RATE) == "▼ -25 bp"
     assert format_change(None, None, 1.0, FX) == "—"
 
@@ -110,6 +123,85 @@ def test_curve_table_shows_each_date_and_the_spreads():
 
 
 def test_a_rate_change_that_rounds_to_zero_bp_is_flat():
-    assert format_change(0.002, None, 4.58, RATE) == "■ +0 bp"
-    assert format_change(-0.004, None, 4.58, RATE) == "■ +0 bp"
+    assert format_change(0.002, None, 4.58, RATE) == "■ 0 bp"
+    assert format_change(-0.004, None, 4.58, RATE) == "■ 0 bp"
     assert format_change(0.006, None, 4.58, RATE) == "▲ +1 bp"
+
+
+# --- one format for %, bp, levels and signs ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "sign", "expected"),
+    [
+        (4.6, 2, False, "4.60%"),
+        (4.24, 2, False, "4.24%"),
+        (100, 0, False, "100%"),
+        (0.21, 2, True, "+0.21%"),
+        (-1.5, 2, True, "-1.50%"),
+        (-0.004, 2, True, "0.00%"),  # never '-0.00%'
+        (0.004, 2, True, "0.00%"),  # nor '+0.00%'
+        (-0.004, 2, False, "0.00%"),
+        (None, 2, True, "—"),
+    ],
+)
+def test_a_percentage_is_written_one_way(value, decimals, sign, expected):
+    assert format_pct(value, decimals, sign=sign) == expected
+    assert " %" not in expected
+
+
+def test_a_move_that_rounds_to_zero_is_zero_in_sign_arrow_and_direction():
+    """The tape's old '▼ (-0.00%)' for a -0.04 index move: everything follows what is shown."""
+    assert format_change(-0.04, -0.0007, 5950.0, INDEX) == "▼ -0.04 (0.00%)"
+    assert format_change(-0.001, -0.00001, 5950.0, INDEX) == "■ 0.00 (0.00%)"
+    assert (signed(-0.004), arrow(-0.004), direction(-0.004, 2)) == ("0.00", "■", "flat")
+    assert (signed(-0.006), arrow(-0.006), direction(-0.006, 2)) == ("-0.01", "▼", "down")
+    assert format_bp(-0.4) == "0 bp" and format_bp(12.4) == "+12 bp" and format_bp(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (15.4, 2, "15.40"),
+        (89_912.4, 0, "89,912"),
+        (-0.004, 2, "0.00"),
+        (1.3667, 2, "1.37"),
+        (None, 2, "—"),
+    ],
+)
+def test_a_plain_number(value, decimals, expected):
+    assert format_number(value, decimals) == expected
+
+
+def test_significant_figures_for_rates_across_magnitudes():
+    assert format_significant(1 / 165.0) == "0.0060606"
+    assert format_significant(165.0234) == "165.02"
+    assert format_significant(1.1) == "1.1"
+    assert format_significant(0.0) == "0" and format_significant(-0.0) == "0"
+    assert format_significant(None) == "—"
+
+
+DATE_CASES = json.loads((Path(__file__).parent / "date_cases.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize(
+    ("instant", "tz", "expected"), DATE_CASES, ids=[f"{c[0]} {c[1]}" for c in DATE_CASES]
+)
+def test_the_wall_date_follows_the_table_the_browser_follows(instant, tz, expected):
+    """The same table drives the header's date in the browser (tests/assets/*dates*.cjs)."""
+    assert format_wall_date(datetime.fromisoformat(instant), tz) == expected
+
+
+def test_the_date_table_turns_at_each_zone_s_midnight():
+    """Every zone in the table has a case on each side of one local midnight, and the table
+    covers a clock change, a leap day, a year's end and September (ICU's 'Sept')."""
+    zones = {tz for _, tz, _ in DATE_CASES}
+    turning = set()
+    for instant, tz, expected in DATE_CASES:
+        after = datetime.fromisoformat(instant) + timedelta(seconds=1)
+        if format_wall_date(after, tz) != expected:
+            turning.add(tz)
+    assert {"UTC", "Asia/Tokyo", "America/New_York", "Europe/London"} <= turning
+    assert len(zones) >= 8
+    texts = " ".join(expected for _, _, expected in DATE_CASES)
+    assert "29 Feb" in texts and "01 Jan" in texts and " Sep " in texts

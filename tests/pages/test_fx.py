@@ -59,8 +59,20 @@ def q(name: str, price: float, prev: float | None) -> Quote:
 def test_cell_text_has_an_arrow_and_two_decimals():
     assert fx.cell_text(0.1234) == "▲ +0.12%"
     assert fx.cell_text(-1.2345) == "▼ -1.23%"
-    assert fx.cell_text(-0.004) == "■ +0.00%"  # rounds to nothing: flat, never '-0.00'
+    assert fx.cell_text(-0.004) == "■ 0.00%"  # rounds to nothing: flat, never '-0.00'
+    assert fx.cell_text(0.004) == "■ 0.00%"  # nor '+0.00': zero is zero
+    assert fx.cell_text(-0.005001) == "▼ -0.01%"
     assert fx.cell_text(None) == ""
+
+
+def test_a_cell_is_coloured_by_its_change_as_shown():
+    """A change that reads '0.00%' sits on the neutral grey, like every zero on the wall."""
+    matrix = fx_cross_matrix([q("EUR/USD", 1.10003, 1.10)])
+    (trace,) = fx.make_cross_figure(matrix).data
+    assert trace.text[1][0] == "■ 0.00%"
+    assert trace.z[1][0] == 0.0 and trace.z[0][1] == 0.0
+    assert fx.cell_value(-0.004) == 0.0 and fx.cell_value(1.2345) == 1.23
+    assert fx.cell_value(None) is None
 
 
 def test_heatmap_is_diverging_centred_on_zero_with_labelled_axes():
@@ -77,7 +89,7 @@ def test_heatmap_is_diverging_centred_on_zero_with_labelled_axes():
     assert trace.text[1][0] == "▲ +10.00%"
     assert trace.text[0][1] == "▼ -9.09%"  # USD/EUR
     assert trace.text[1][2] == "▲ +10.00%"  # EUR/JPY
-    assert trace.text[2][0] == "■ +0.00%"  # JPY/USD unchanged
+    assert trace.text[2][0] == "■ 0.00%"  # JPY/USD unchanged
     assert [trace.text[i][i] for i in range(3)] == ["", "", ""]
     assert trace.z[0][0] is None
     assert figure.layout.template.layout.paper_bgcolor == "rgba(0,0,0,0)"  # the wallboard look
@@ -111,12 +123,19 @@ def test_demo_scene_has_tiles_and_the_heatmap(settings, demo_records):
     (trace,) = graph.figure.data
     assert list(trace.x) == ["USD", "EUR", "JPY", "GBP", "CHF", "AUD", "CAD", "CNH"]
     eur = next(r for r in demo_records if r.name == "EUR/USD")
-    assert trace.z[1][0] == pytest.approx(eur.change_pct)
+    assert trace.z[1][0] == round(eur.change_pct, 2)  # coloured as labelled
     (figure,) = of_type(body, html.Figure)
     assert figure.to_plotly_json()["props"]["aria-label"].startswith("Heatmap")
     caption = text_of(of_type(figure, html.Figcaption))
     assert "row = base, column = quote" in caption
-    assert f"as of {eur.as_of:%d %b %H:%M} UTC" in caption and "demo" in caption
+    assert f"as of {eur.as_of:%d %b %Y %H:%M} UTC" in caption and "demo" in caption
+
+
+def test_the_caption_says_the_year(settings):
+    """A rate matrix captioned '05 Mar 15:00' could be any year's: the caption dates it fully."""
+    records = (q("EUR/USD", 1.10, 1.00), q("USD/JPY", 150.0, 149.0))
+    caption = text_of(with_class(fx.render(view(settings, snap(records))), "wb-fx__caption"))
+    assert "as of 07 Jun 2024 16:00 UTC" in caption
 
 
 def test_error_snapshot_says_no_data_and_why(settings):
@@ -164,6 +183,6 @@ def test_ecb_reference_rates_through_the_parser():
     assert list(trace.x) == ["USD", "EUR", "JPY", "GBP"]
     eur = quotes[0]
     expected = (eur.price / eur.prev_close - 1) * 100
-    assert trace.z[1][0] == pytest.approx(expected)
+    assert trace.z[1][0] == pytest.approx(round(expected, 2))
     assert trace.text[1][0] == fx.cell_text(expected)
     assert all(trace.text[i][j] for i in range(4) for j in range(4) if i != j)

@@ -81,8 +81,29 @@ def test_equal_moves_either_way_sit_symmetrically_on_the_scale():
 def test_percent_text_carries_an_arrow():
     assert sectors.pct_text(1.234) == "▲ +1.23%"
     assert sectors.pct_text(-0.5) == "▼ -0.50%"
-    assert sectors.pct_text(0.0) == "■ +0.00%"
+    assert sectors.pct_text(0.0) == "■ 0.00%"
+    assert sectors.pct_text(-0.004) == "■ 0.00%"  # rounds to nothing: never '▼ -0.00%'
     assert sectors.pct_text(None) == "—"
+
+
+def test_a_change_shown_as_zero_is_grey_and_flat_everywhere(instruments):
+    """Box colour, label and ranking class all follow the change as shown."""
+    assert sectors.pct_colour(-0.004) == GREY and sectors.pct_colour(0.004) == GREY
+    quotes = [quote("xlk", 100.004, 100.0)]  # +0.004 %
+    (tree,) = sectors.make_sector_treemap(quotes, instruments).data
+    assert dict(zip(tree.ids, tree.marker.colors, strict=True))["xlk"] == GREY
+    assert dict(zip(tree.ids, tree.text, strict=True))["xlk"].startswith("■ 0.00%")
+    (item,) = with_class(sectors.ranking(quotes, instruments[:1]), "sectors-rank__pct")
+    assert item.className == "sectors-rank__pct wb-flat"
+
+
+def test_the_scale_legend_and_weights_use_the_wall_format():
+    legend = text_of(sectors.scale_legend())
+    assert legend == "▼ -3% or less ▲ +3% or more"
+    (tree,) = sectors.make_sector_treemap(
+        [quote("a", 101.0, 100.0)], [Instrument(id="a", name="A", weight=31.7)]
+    ).data
+    assert list(tree.customdata) == ["31.7%"] and "%{customdata}" in tree.hovertemplate
 
 
 # --- the treemap ----------------------------------------------------------------------------
@@ -193,3 +214,78 @@ def test_stale_data_is_marked_under_the_treemap(settings, demo):
     body = sectors.render(view_of(settings, stale))
     assert "Stale" in text_of(with_class(body, "sectors-caption"))
     assert with_class(body, "sectors-figure--stale")
+
+
+# --- which session the change is of -------------------------------------------------------
+
+THU_MORNING = datetime(2025, 3, 6, 12, 0, tzinfo=UTC)  # 07:00 in New York: before the open
+WED_EVENING = datetime(2025, 3, 5, 22, 0, tzinfo=UTC)  # after Wednesday's close
+SAT = datetime(2025, 3, 8, 15, 0, tzinfo=UTC)
+
+
+def at(status: Status = Status.OK, as_of: datetime | None = WED) -> Snapshot:
+    return snapshot([quote("xlk", 101.0, 100.0)], status=status).model_copy(update={"as_of": as_of})
+
+
+@pytest.mark.parametrize(
+    ("as_of", "status", "now", "words"),
+    [
+        # In session, with data of today's session: "today".
+        (WED, Status.OK, WED, "% change today"),
+        # The market has closed: the badge says Closed, and the change is named by its session.
+        (WED, Status.CLOSED, WED_EVENING, "% change on Wed 05 Mar's session vs the previous close"),
+        # The next morning before the open: yesterday's session, never "today".
+        (
+            datetime(2025, 3, 5, 20, 59, tzinfo=UTC),
+            Status.CLOSED,
+            THU_MORNING,
+            "% change on Wed 05 Mar's session vs the previous close",
+        ),
+        # A weekend: Friday's session.
+        (
+            datetime(2025, 3, 7, 21, 0, tzinfo=UTC),
+            Status.CLOSED,
+            SAT,
+            "% change on Fri 07 Mar's session vs the previous close",
+        ),
+        # Open, but the data is from an earlier session (stale): that session's day.
+        (
+            datetime(2025, 3, 4, 20, 0, tzinfo=UTC),
+            Status.STALE,
+            WED,
+            "% change on Tue 04 Mar's session vs the previous close",
+        ),
+        # Whatever the clock says, a snapshot decided Closed is not "today".
+        (WED, Status.CLOSED, WED, "% change on Wed 05 Mar's session vs the previous close"),
+        (None, Status.ERROR, WED, "% change vs the previous close"),
+    ],
+)
+def test_the_caption_names_the_session_the_change_is_of(as_of, status, now, words):
+    assert sectors.change_words(at(status, as_of), "XNYS", now) == words
+
+
+def test_an_unknown_market_or_time_says_no_day():
+    assert sectors.session_day("XNYS", datetime(1900, 1, 2, tzinfo=UTC)) is None
+    assert sectors.change_words(at(), "NOPE", WED) == "% change vs the previous close"
+
+
+def test_the_market_is_the_one_the_sectors_trade_on(settings):
+    assert sectors.market_of(settings.datasets["sectors"]) == "XNYS"
+
+
+def test_a_closed_scene_says_which_session_not_today(settings, demo):
+    closed = demo.model_copy(update={"status": Status.CLOSED})
+    view = SceneView(
+        board=SimpleNamespace(settings=settings),
+        scene="sectors",
+        snapshots={"sectors": closed},
+        now=THU_MORNING,
+    )
+    caption = text_of(with_class(sectors.render(view), "sectors-caption"))
+    assert "colour: % change on Wed 05 Mar's session vs the previous close" in caption
+    assert "today" not in caption and "Closed" in caption
+
+
+def test_an_open_scene_says_today(settings, demo):
+    caption = text_of(with_class(sectors.render(view_of(settings, demo)), "sectors-caption"))
+    assert "colour: % change today" in caption

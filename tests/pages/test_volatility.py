@@ -109,6 +109,8 @@ def test_term_structure_figure_orders_terms_whatever_the_record_order():
     assert list(now.x) == ["9D", "1M (VIX)", "3M", "6M"]
     assert list(now.y) == [34.27, 38.57, 28.22, 25.94]
     assert list(now.text) == ["34.27", "38.57", "28.22", "25.94"]
+    assert now.hovertemplate == "%{x}: %{text}<extra>now</extra>"  # the label, as shown
+    assert list(before.customdata) == ["23.39", "23.39", "22.00", "21.50"]
     assert now.line.color == DOWN  # backwardation is drawn in the "down" colour
     assert before.name == "Previous close" and before.line.dash == "dash"
     assert list(before.y) == [23.39, 23.39, 22.0, 21.5]
