@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dash import html
 
 from components.format import format_age
-from engine.freshness import Shown, shown
+from engine.freshness import Shown, shown, state_shown
 from providers.models import Snapshot, Status
 
 # icon, label: shape and word carry the meaning; the colour class only reinforces it.
@@ -31,12 +31,27 @@ def age_span(as_of: datetime, now: datetime, *, suffix: str = "") -> html.Span:
     )
 
 
+def _counts(snapshot: Snapshot) -> str:
+    """' · 1 of 6 stale · 1 of 6 missing': a dataset's instruments that are not current."""
+    states = list(snapshot.states.values())
+    stale = sum(state.status is Status.STALE for state in states)
+    missing = sum(state.as_of is None for state in states)
+    parts = [f"{stale} of {len(states)} stale"] if stale else []
+    parts += [f"{missing} of {len(states)} missing"] if missing else []
+    return "".join(f" · {part}" for part in parts)
+
+
 def _badge_parts(snapshot: Snapshot, seen: Shown, now: datetime) -> list:
     _, label = LOOK[seen.status]
     parts: list = [label]
+    if seen.status is not Status.STALE:
+        parts.append(_counts(snapshot))  # a stale badge says so of the whole
     if snapshot.as_of is not None:
-        suffix = " old" if seen.status is Status.STALE else ""
-        parts += [" · ", age_span(snapshot.as_of, now, suffix=suffix)]
+        # Its oldest value's age, never its newest (engine.freshness.assess).
+        several = len(snapshot.states) > 1
+        prefix = " · oldest " if several else " · "
+        suffix = " old" if seen.status is Status.STALE and not several else ""
+        parts += [prefix, age_span(snapshot.as_of, now, suffix=suffix)]
     if snapshot.source:
         parts.append(f" · {snapshot.source}")
     return parts
@@ -44,7 +59,8 @@ def _badge_parts(snapshot: Snapshot, seen: Shown, now: datetime) -> list:
 
 def stale_badge(snapshot: Snapshot, now: datetime, *, badge_id: dict | None = None) -> html.Span:
     """A badge for one dataset's snapshot (assessed: Board.snapshot): the status and reason
-    engine.freshness.shown gives it; its tooltip holds the reason (the last error), if any."""
+    engine.freshness gives it, how many of its instruments are stale or missing, its oldest
+    value's age and its sources; its tooltip holds the reason (staleness and fetch error)."""
     seen = shown(snapshot, None, now)
     icon, label = LOOK[seen.status]
     extra = {"id": badge_id} if badge_id else {}
@@ -67,14 +83,29 @@ def as_of_text(snapshot: Snapshot) -> str:
     return f"as of {snapshot.as_of:%a %d %b %Y %H:%M} UTC"
 
 
-def chart_caption(what: str, snapshot: Snapshot, *, class_name: str) -> html.Figcaption:
-    """A chart's caption: what it shows, its data's time and its status in words."""
-    icon, label = LOOK[snapshot.status]
+def chart_caption(
+    what: str,
+    snapshot: Snapshot,
+    *,
+    class_name: str,
+    instrument: str | None = None,
+    now: datetime | None = None,
+) -> html.Figcaption:
+    """A chart's caption: what it shows, its data's time, source and status in words; with
+    `instrument`, that instrument's own (a chart of one series among several)."""
+    if instrument is None:
+        status, as_of, source = snapshot.status, snapshot.as_of, snapshot.source
+    else:
+        seen = state_shown(snapshot, instrument, now or snapshot.fetched_at or datetime.now(UTC))
+        status, as_of, source = seen.status, seen.as_of, seen.source
+    icon, label = LOOK[status]
+    when = "no data" if as_of is None else f"as of {as_of:%a %d %b %Y %H:%M} UTC"
     return html.Figcaption(
         [
             html.Span(what),
-            html.Span(f" · {as_of_text(snapshot)} · "),
-            html.Span(f"{icon} {label}", className=f"wb-badge--{snapshot.status.value}"),
+            html.Span(f" · {when}" + (f" · {source}" if source else "") + " · "),
+            html.Span(f"{icon} {label}", className=f"wb-badge--{status.value}"),
         ],
         className=class_name,
+        **{"data-status": status.value},
     )

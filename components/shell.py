@@ -1,22 +1,28 @@
-"""The frame around every scene: header with market clocks, navigation for analysts, the kiosk
-carousel (progress bar, paused indicator), the ticker tape, the offline banner, the banner
-saying no market source could be reached (with the way to the demo edition) and the DEMO
-watermark. The carousel itself runs in the browser (assets/32_carousel.js); the server only tells
-it which scenes have data.
+"""The frame around every scene: header with the wall's date and market clocks, navigation for
+analysts, the kiosk carousel (progress bar, paused indicator), the ticker tape, the offline
+banner, the banner saying no market source could be reached (with the way to the demo edition)
+and the DEMO watermark. The carousel itself runs in the browser (assets/32_carousel.js); the
+server only tells it which scenes have data.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from components.format import format_change, format_price
+from components.alerts import banner_lines
+from components.format import format_change, format_price, format_wall_date
 from components.scene import has_data, view_of
 from components.status import NO_SOURCE_REACHED, no_source_reached
+from components.tiles import cell_title
 from config.schema import Edition, Settings
 from engine.board import Board
-from providers.models import Headline, Quote
+from engine.freshness import Shown, state_shown
+from providers.models import Headline, Quote, Status
 from web.boards import current_board
 
 HEALTH_POLL_MS = 10_000
@@ -24,8 +30,22 @@ TICKER_POLL_MS = 30_000
 TICKER_HEADLINES = 8
 
 
-def navbar(settings: Settings) -> dbc.Navbar:
-    """Brand, market clocks and links to every enabled scene (links hidden in kiosk mode)."""
+def wall_date(settings: Settings, now: datetime) -> html.Span:
+    """The weekday and date in the wall's time zone (`wall_tz`, named on hover), as of the
+    page's rendering; the browser rewrites it from its clock each second (36_dates.js), so a
+    screen left running turns it at the zone's midnight."""
+    return html.Span(
+        format_wall_date(now, settings.wall_tz),
+        id="wb-date",
+        className="wb-date",
+        title=f"Date in {settings.wall_tz}",
+        **{"data-tz": settings.wall_tz},
+    )
+
+
+def navbar(settings: Settings, now: datetime | None = None) -> dbc.Navbar:
+    """Brand, the wall's date, market clocks and links to every enabled scene (links hidden in
+    kiosk mode)."""
     links = [
         dbc.NavItem(dbc.NavLink(scene.title, href=f"/{name}", active="exact"))
         for name, scene in settings.enabled_scenes()
@@ -50,6 +70,7 @@ def navbar(settings: Settings) -> dbc.Navbar:
             [
                 dbc.NavbarBrand("Market Wallboard", href="/"),
                 demo_watermark(settings),
+                wall_date(settings, now or datetime.now(UTC)),
                 clocks,
                 dbc.Nav(links, navbar=True, className="flex-wrap wb-nav__links"),
             ],
@@ -96,20 +117,9 @@ def scene_health(board: Board) -> dict[str, bool]:
 
 
 def alert_banner(board: Board) -> list:
-    """The active alerts as a banner line each (empty when there are none)."""
-    keeper = board.alerts
-    alerts = keeper.active() if keeper is not None else []
-    return [
-        html.Div(
-            [
-                html.Span("⚠", className="wb-alert__icon", **{"aria-hidden": "true"}),
-                html.Span(alert.message, className="wb-alert__text"),
-            ],
-            className=f"wb-alert wb-alert--{alert.kind}",
-            **{"data-alert": alert.key},
-        )
-        for alert in alerts[:4]
-    ]
+    """The active alerts as a banner line each, with their data's source, time and age
+    (components.alerts; empty when there are none)."""
+    return banner_lines(board)
 
 
 def no_source_banner(stranded: bool) -> list:
@@ -122,30 +132,79 @@ def no_source_banner(stranded: bool) -> list:
     ]
 
 
-def ticker_items(board: Board) -> list[str]:
+@dataclass(frozen=True)
+class TapeItem:
+    """One item of the tape: its text, its status (a value not current is marked in the text
+    itself, by shape and word), and its tooltip (source, time, why)."""
+
+    text: str
+    status: Status
+    title: str
+
+
+# What marks a tape item whose value is not current. Its data's date is part of the text, not
+# its age: the text stays the same while the value does, so the tape is not redrawn each minute.
+_TAPE_MARK = {Status.STALE: "⚠ stale", Status.CLOSED: "☾", Status.FALLBACK: "↺"}
+
+
+def _tape_quote(instrument, quote: Quote, seen: Shown, now: datetime) -> TapeItem:
+    price = format_price(quote.price, instrument)
+    move = format_change(quote.change, quote.change_pct, quote.price, instrument)
+    text = f"{instrument.name} {price} {move}"
+    mark = _TAPE_MARK.get(seen.status)
+    if seen.status is Status.STALE and seen.as_of is not None:
+        text += f" {mark} · as of {seen.as_of:%d %b %Y}"
+    elif mark:
+        text += f" {mark}"
+    return TapeItem(text, seen.status, cell_title(instrument.name, seen, now))
+
+
+def ticker_items(board: Board) -> list[TapeItem]:
     """The tape's items, from the datasets configured `ticker: true` in their order: key quotes,
-    then the latest headlines, as plain text."""
-    items: list[str] = []
+    each marked when not current (engine.freshness decides, as for its tile), then the latest
+    headlines younger than their dataset's stale threshold (old news is not news)."""
+    now = board.clock()
+    items: list[TapeItem] = []
     headlines: list[Headline] = []
     for name, dataset in board.settings.datasets.items():
         if not dataset.ticker:
             continue
-        records = board.snapshot(name).records
-        headlines += [r for r in records if isinstance(r, Headline)]
-        quotes = {r.symbol: r for r in records if isinstance(r, Quote)}
+        snapshot = board.snapshot(name, now)
+        cutoff = now - timedelta(seconds=dataset.stale_after_s)
+        headlines += [
+            r for r in snapshot.records if isinstance(r, Headline) and r.published >= cutoff
+        ]
+        quotes = {r.symbol: r for r in snapshot.records if isinstance(r, Quote)}
         for instrument in dataset.instruments:
             quote = quotes.get(instrument.id)
             if quote is not None:
-                price = format_price(quote.price, instrument)
-                move = format_change(quote.change, quote.change_pct, quote.price, instrument)
-                items.append(f"{instrument.name} {price} {move}")
+                seen = state_shown(snapshot, instrument.id, now)
+                items.append(_tape_quote(instrument, quote, seen, now))
     headlines.sort(key=lambda h: h.published, reverse=True)
-    return items + [f"{h.source}: {h.title}" for h in headlines[:TICKER_HEADLINES]]
+    return items + [
+        TapeItem(
+            f"{h.source}: {h.title}", Status.OK, f"{h.source} · {h.published:%a %d %b %H:%M} UTC"
+        )
+        for h in headlines[:TICKER_HEADLINES]
+    ]
 
 
-def ticker(items: list[str]) -> list:
+def tape_text(items: list[TapeItem]) -> str:
+    """What the browser holds to tell whether the tape changed (its items' texts)."""
+    return "\n".join(item.text for item in items)
+
+
+def ticker(items: list[TapeItem]) -> list:
     """The tape's content, twice over so the scroll loops without a gap."""
-    spans = [html.Span(text, className="wb-ticker__item") for text in items]
+    spans = [
+        html.Span(
+            item.text,
+            className=f"wb-ticker__item wb-ticker__item--{item.status.value}",
+            title=item.title,
+            **{"data-status": item.status.value},
+        )
+        for item in items
+    ]
     return [
         html.Div(spans, className="wb-ticker__run"),
         html.Div(spans, className="wb-ticker__run", **{"aria-hidden": "true"}),
@@ -166,7 +225,7 @@ def shell(board: Board, page_container) -> html.Div:
             dcc.Interval(id="wb-health-tick", interval=HEALTH_POLL_MS),
             dcc.Interval(id="wb-second", interval=1000),
             dcc.Interval(id="wb-ticker-tick", interval=TICKER_POLL_MS),
-            navbar(settings),
+            navbar(settings, board.clock()),
             html.Div(
                 html.Div(id="wb-progress-bar", className="wb-progress__bar"),
                 id="wb-progress",
@@ -191,7 +250,7 @@ def shell(board: Board, page_container) -> html.Div:
                 hidden=True,
             ),
             html.Main(page_container, className="wb-main"),
-            dcc.Store(id="wb-ticker-text", data="\n".join(items)),
+            dcc.Store(id="wb-ticker-text", data=tape_text(items)),
             html.Div(
                 ticker(items),
                 id="wb-ticker",
@@ -206,8 +265,8 @@ def shell(board: Board, page_container) -> html.Div:
 
 
 def register_shell_callbacks(app: Dash, settings: Settings) -> None:
-    """Carousel, clocks (in the browser), scene health with the no-source banner, and the
-    ticker tape (from the cache)."""
+    """Carousel, clocks and the date (in the browser), scene health with the no-source banner,
+    and the ticker tape (from the cache)."""
     app.clientside_callback(
         ClientsideFunction(namespace="wallboard", function_name="carousel"),
         Output("wb-nav", "href"),
@@ -223,6 +282,11 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
     app.clientside_callback(
         ClientsideFunction(namespace="wallboard", function_name="clocks"),
         [Output(f"wb-clock-{i}", "children") for i in range(len(settings.clocks))],
+        Input("wb-second", "n_intervals"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="wallboard", function_name="date"),
+        Output("wb-date", "children"),
         Input("wb-second", "n_intervals"),
     )
 
@@ -264,5 +328,5 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
     )
     def refresh_ticker(_tick: int, shown: str | None):
         items = ticker_items(current_board())
-        text = "\n".join(items)
+        text = tape_text(items)
         return (no_update, no_update) if text == shown else (ticker(items), text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import html
 
 from components.badges import stale_badge
-from components.format import format_age
+from components.format import age_words
 from config.schema import Edition
 from engine.board import Board
 from providers.models import Snapshot, Status
@@ -68,15 +68,16 @@ def status_table(board: Board) -> html.Table:
                     html.Td(stale_badge(snap, now)),
                     html.Td(snap.source or "—"),
                     html.Td(f"{snap.as_of:%Y-%m-%d %H:%M:%S} UTC" if snap.as_of else "—"),
-                    html.Td(format_age(snap.age_s(now))),
+                    html.Td(age_words(snap.age_s(now))),  # its oldest instrument's
                     html.Td(f"{dataset.refresh_s:g} s"),
                     html.Td(str(snap.failures)),
+                    # Staleness and the fetch's own error together (engine.freshness).
                     html.Td(snap.error or "", className="wb-status__error"),
                 ],
                 **{"data-dataset": name, "data-status": snap.status.value},
             )
         )
-    head = ["Dataset", "Status", "Source", "As of", "Age", "Cadence", "Failures", "Last error"]
+    head = ["Dataset", "Status", "Source", "As of (oldest)", "Age", "Cadence", "Failures", "Why"]
     return html.Table(
         [
             html.Caption(f"Data status — {board.settings.edition.value} edition"),

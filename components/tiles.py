@@ -15,9 +15,18 @@ from dash import html
 from analytics.derived import curve_spreads
 from components.badges import LOOK, age_span
 from components.figures import direction_colour, sparkline_svg
-from components.format import direction, format_change, format_price
+from components.format import (
+    age_words,
+    change_decimals,
+    format_bp,
+    format_change,
+    format_pct,
+    format_price,
+    quote_direction,
+    rounded,
+)
 from config.schema import Dataset, Instrument
-from engine.freshness import shown
+from engine.freshness import Shown, state_shown
 from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
 
 
@@ -26,6 +35,37 @@ def _tile_badge(status: Status) -> html.Span:
     return html.Span(
         f"{icon} {label}", className=f"wb-tile__badge wb-badge--{status.value}", title=label
     )
+
+
+def provenance(seen: Shown, now: datetime) -> list:
+    """Where and when a value is from, next to it: 'yahoo · 3 min', 'stooq · Fri 04 Dec
+    session · 9 h' (closed), 'yahoo · 2 d old' (stale: the word says so, not only the colour)."""
+    if seen.as_of is None:
+        return []
+    parts: list = [seen.source or "unknown source", " · "]
+    if seen.status is Status.CLOSED:
+        parts.append(f"{seen.as_of:%a %d %b} session · ")
+    suffix = " old" if seen.status is Status.STALE else ""
+    parts.append(age_span(seen.as_of, now, suffix=suffix))
+    return parts
+
+
+def cell_title(name: str, seen: Shown, now: datetime) -> str:
+    """A table cell's or chart cell's tooltip: what, where from, when, and why if not current."""
+    _, label = LOOK[seen.status]
+    if seen.as_of is None:
+        return f"{name}: {label} · {seen.reason or 'no data'}"
+    text = (
+        f"{name}: {label} · {seen.source or 'unknown source'} · as of "
+        f"{seen.as_of:%a %d %b %Y %H:%M} UTC ({age_words(seen.age_s)} old)"
+    )
+    return text + (f" · {seen.reason}" if seen.reason else "")
+
+
+def status_mark(status: Status) -> str:
+    """The mark a value not current carries in a dense table or cell: '⚠' stale, '☾' closed,
+    '↺' fallback, '' live; shape and word, not colour alone."""
+    return "" if status is Status.OK else LOOK[status][0]
 
 
 def _told_at(snapshot: Snapshot, quote: Quote | None) -> datetime:
@@ -51,7 +91,7 @@ def quote_tile(
     """
     ident = {"id": tile_id} if tile_id is not None else {}
     now = _told_at(snapshot, quote)
-    seen = shown(snapshot, None, now, record=quote)
+    seen = state_shown(snapshot, instrument.id, now)
     status = seen.status
     if quote is None:
         return html.Div(
@@ -61,22 +101,22 @@ def quote_tile(
                     className="wb-tile__head",
                 ),
                 html.Div("—", className="wb-tile__price"),
-                # The reason is shown once above the tiles; here only in the tooltip.
                 html.Div("no data", className="wb-tile__reason"),
             ],
             className="wb-tile wb-tile--missing",
-            title=seen.reason,
+            title=seen.reason,  # why this instrument is missing, not its dataset's staleness
             **{"data-instrument": instrument.id, "data-status": status.value},
             **ident,
         )
-    move = direction(quote.change)
-    spark = sparkline_svg(quote.sparkline, direction_colour(quote.change))
+    move = quote_direction(quote.change, quote.price, instrument)
+    shown_change = None
+    if quote.change is not None:  # the colour follows the change as shown: 0.00 is grey
+        shown_change = rounded(quote.change, change_decimals(quote.price, instrument))
+    spark = sparkline_svg(quote.sparkline, direction_colour(shown_change))
+    lines = [html.Div(provenance(seen, now), className="wb-tile__source")]
     if quote.kept:
-        kept_line = html.Div(
-            ["last good · ", age_span(quote.as_of, now, suffix=" old")],
-            className="wb-tile__reason",
-        )
-        extra = [kept_line, *(extra or [])]
+        lines.append(html.Div("last good value", className="wb-tile__reason"))
+    extra = [*lines, *(extra or [])]
     return html.Div(
         [
             html.Div(
@@ -96,7 +136,12 @@ def quote_tile(
         ],
         className=f"wb-tile wb-tile--{status.value}",
         **({"title": seen.reason} if seen.reason is not None else {}),
-        **{"data-instrument": instrument.id, "data-status": status.value},
+        **{
+            "data-instrument": instrument.id,
+            "data-status": status.value,
+            "data-source": seen.source,
+            "data-as-of": quote.as_of.isoformat(),
+        },
         **ident,
     )
 
@@ -110,42 +155,66 @@ def quote_tiles(dataset: Dataset, snapshot: Snapshot) -> html.Div:
     )
 
 
-def _table(head: list[str], rows: list[list[str]], caption: str) -> html.Table:
+def _table(
+    head: list[str], rows: list[list[str]], caption: str, states: list[tuple] | None = None
+) -> html.Table:
+    """A table; `states` gives each row's (status, tooltip): the row carries data-status and
+    its first cell the status mark and the tooltip (source, time, why)."""
+    body = []
+    for index, row in enumerate(rows):
+        status, title = states[index] if states else (None, None)
+        cells = [html.Td(cell) for cell in row]
+        attrs = {}
+        if status is not None:
+            mark = status_mark(status)
+            cells[0] = html.Td(f"{mark} {row[0]}" if mark else row[0], title=title)
+            attrs = {"data-status": status.value, "className": f"wb-row--{status.value}"}
+        body.append(html.Tr(cells, **attrs))
     return html.Table(
         [
             html.Caption(caption, className="visually-hidden"),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+            html.Tbody(body),
         ],
         className="wb-table",
     )
 
 
+def _row_states(dataset: Dataset, snapshot: Snapshot) -> list[tuple]:
+    now = _told_at(snapshot, None)
+    out = []
+    for instrument in dataset.instruments:
+        seen = state_shown(snapshot, instrument.id, now)
+        out.append((seen.status, cell_title(instrument.name, seen, now)))
+    return out
+
+
 def curve_table(dataset: Dataset, snapshot: Snapshot) -> html.Div:
-    """Yield per tenor for each curve date held (now, a week, a month ago), then the spreads."""
+    """Yield per tenor for each curve date held (now, a week, a month ago), then the spreads;
+    each tenor's row carries its own status, source and time."""
     points = [p for p in snapshot.records if isinstance(p, CurvePoint)]
     dates = sorted({p.as_of.date() for p in points}, reverse=True)
     by_key = {(p.tenor, p.as_of.date()): p.yield_pct for p in points}
     rows = [
-        [i.name] + [f"{by_key[(i.id, d)]:.3f}%" if (i.id, d) in by_key else "—" for d in dates]
+        [i.name] + [format_pct(by_key[(i.id, d)], 3) if (i.id, d) in by_key else "—" for d in dates]
         for i in dataset.instruments
     ]
     head = ["Tenor"] + [f"{d:%d %b %Y}" for d in dates]
     spreads = curve_spreads(points)
     lines = [
-        f"{name} {value:+.1f} bp"
+        f"{name} {format_bp(value, 1)}"
         for name, value in (spreads.get(dates[0], {}) if dates else {}).items()
     ]
     return html.Div(
         [
-            _table(head, rows, dataset.title),
+            _table(head, rows, dataset.title, _row_states(dataset, snapshot)),
             html.P(" · ".join(lines), className="wb-curve__spreads") if lines else None,
         ]
     )
 
 
 def bars_table(dataset: Dataset, snapshot: Snapshot) -> html.Table:
-    """The latest daily bar of each instrument."""
+    """The latest daily bar of each instrument, each row with its own status."""
     latest: dict[str, Bar] = {}
     for bar in snapshot.records:
         if isinstance(bar, Bar) and (
@@ -162,7 +231,12 @@ def bars_table(dataset: Dataset, snapshot: Snapshot) -> html.Table:
             [i.name, bar.time.strftime("%Y-%m-%d")]
             + [format_price(v, i) for v in (bar.open, bar.high, bar.low, bar.close)]
         )
-    return _table(["Instrument", "Date", "Open", "High", "Low", "Close"], rows, dataset.title)
+    return _table(
+        ["Instrument", "Date", "Open", "High", "Low", "Close"],
+        rows,
+        dataset.title,
+        _row_states(dataset, snapshot),
+    )
 
 
 def headline_list(dataset: Dataset, snapshot: Snapshot, now: datetime) -> html.Ul:

@@ -41,16 +41,28 @@ class Board:
     def dataset_status(self, dataset: str, now: datetime | None = None) -> dict[str, Any]:
         """The operator's view of one dataset (what /api/status lists)."""
         now = now or self.clock()
-        snap = self.snapshot(dataset, now)
+        stored = self.store.read(dataset)
         config = self.settings.datasets[dataset]
+        snap = assess(stored, config, now)
         return {
             "status": snap.status.value,
             "source": snap.source,
-            "as_of": _iso(snap.as_of),
+            "as_of": _iso(snap.as_of),  # its oldest instrument's time (news: newest headline)
             "fetched_at": _iso(snap.fetched_at),
             "age_s": None if snap.as_of is None else round(snap.age_s(now) or 0.0, 1),
             "failures": snap.failures,
-            "error": snap.error,
+            "error": snap.error,  # the staleness and the fetch's own error, together
+            "fetch_error": stored.error,  # the fetch's own words, as the refresher wrote them
+            "instruments": {
+                name: {
+                    "status": state.status.value,
+                    "as_of": _iso(state.as_of),
+                    "age_s": None if state.as_of is None else round(state.age_s(now) or 0.0, 1),
+                    "source": state.source,
+                    "reason": state.reason,
+                }
+                for name, state in snap.states.items()
+            },
             "records": len(snap.records),
             "fetch_count": snap.fetch_count,
             "attempted_at": _iso(snap.attempted_at),

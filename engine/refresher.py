@@ -13,8 +13,9 @@ the chain) delivered: a slower fallback, or a source answering yesterday's data,
 a newer value. But a value a lower-priority source (a fallback) delivered does not hold a
 higher-priority one back: a primary coming back after an outage takes its dataset back at its
 next refresh, and its own honest time is what is shown, even where the fallback's was newer.
-What each source delivered is remembered by this process; a process that has not seen the
-source (a restart, a new leader) takes every shown value as the snapshot's first source's.
+Which source delivered each value shown is kept on the snapshot (`origins`, also what each
+tile names as its source), so a restart or a new leader knows it; what each source delivered
+beyond that is remembered by this process.
 
 Single flight: a dataset is refreshed by one thread at a time (and, with Redis, by one process
 in the fleet); a concurrent request for the same dataset waits for the running refresh and shares
@@ -114,7 +115,6 @@ class Refresher:
         self._state = threading.Lock()
         self._cooldown: dict[str, float] = {}  # provider -> monotonic time its Retry-After ends
         # dataset -> (fetched_at of the snapshot written, instrument -> the source of its value)
-        self._origin: dict[str, tuple[datetime | None, dict[Key, str]]] = {}
         # (dataset, source) -> instrument -> the newest time that source delivered, shown
         self._delivered: dict[tuple[str, str], dict[Key, datetime]] = {}
         self._stop = threading.Event()
@@ -207,10 +207,13 @@ class Refresher:
                     update={"source": "+".join([provider_name, *filled])}
                 )
             snapshot = snapshot.model_copy(
-                update={"findings": tuple(findings), "failure_log": _log(failed, previous)}
+                update={
+                    "findings": tuple(findings),
+                    "failure_log": _log(failed, previous),
+                    "origins": self._remember(name, previous, fresh, sources),
+                }
             )
             self.store.write(snapshot, persist=True)
-            self._remember(name, previous, snapshot, fresh, sources)
             self._after(name, snapshot)
             return snapshot
         snapshot = self._failure(name, previous, started, errors, all_empty)
@@ -299,14 +302,12 @@ class Refresher:
 
     # -- going back in time (see the module) ----------------------------------------------------
 
-    def _origins(self, name: str, previous: Snapshot) -> dict[Key, str]:
-        """The source of each value shown: as remembered for this very snapshot (not one another
-        process wrote since), else the snapshot's first source."""
-        fetched_at, origin = self._origin.get(name, (None, {}))
-        if origin and fetched_at == previous.fetched_at:
-            return origin
+    @staticmethod
+    def _origins(previous: Snapshot) -> dict[Key, str]:
+        """The source of each value shown: as the snapshot records it (whichever process wrote
+        it), else the snapshot's first source."""
         first = (previous.source or "").split("+")[0]
-        return dict.fromkeys(shown_times(previous), first)
+        return {key: previous.origins.get(key[1], first) for key in shown_times(previous)}
 
     def _since(self, name: str, provider_name: str, previous: Snapshot) -> dict[Key, datetime]:
         """Per instrument, the time a provider's records must not go back from: the newest it
@@ -317,27 +318,23 @@ class Refresher:
             return chain.index(source) if source in chain else len(chain)
 
         since = dict(self._delivered.get((name, provider_name), {}))
-        origins = self._origins(name, previous)
+        origins = self._origins(previous)
         for key, when in shown_times(previous).items():
             if rank(origins.get(key)) <= rank(provider_name):
                 since[key] = max(when, since.get(key, when))
         return since
 
     def _remember(
-        self,
-        name: str,
-        previous: Snapshot,
-        snapshot: Snapshot,
-        fresh: list[AnyRecord],
-        sources: dict[Key, str],
-    ) -> None:
-        """After a refresh: which source each shown value came from, and what each delivered."""
-        origin = {k: v for k, v in self._origins(name, previous).items() if k not in sources}
+        self, name: str, previous: Snapshot, fresh: list[AnyRecord], sources: dict[Key, str]
+    ) -> dict[str, str]:
+        """After a refresh: what each source delivered (kept by this process), and the source of
+        each value shown by instrument id (kept on the snapshot: Snapshot.origins)."""
+        origin = {k: v for k, v in self._origins(previous).items() if k not in sources}
         origin.update(sources)
-        self._origin[name] = (snapshot.fetched_at, origin)
         for key, when in newest_times(fresh).items():
             delivered = self._delivered.setdefault((name, sources.get(key, "")), {})
             delivered[key] = max(when, delivered.get(key, when))
+        return {key[1]: source for key, source in origin.items()}
 
     def _cross_check(
         self, name: str, request: Request, rest: list[str], batch: Batch, previous: Snapshot

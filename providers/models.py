@@ -201,6 +201,22 @@ class Status(StrEnum):
     EMPTY = "empty"
 
 
+class RecordState(BaseModel):
+    """What the wall says about one instrument's value as of a moment (engine.freshness decides
+    it): its status, its own time, who delivered it and, when not current, why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: Status
+    as_of: UtcTime | None = None  # None: no value (status error, `reason` says why)
+    source: str | None = None
+    reason: Annotated[str, Field(max_length=600)] | None = None
+
+    def age_s(self, now: datetime) -> float | None:
+        """Seconds since the value's own time, or None when there is no value."""
+        return None if self.as_of is None else max(0.0, (now - self.as_of).total_seconds())
+
+
 class Finding(BaseModel):
     """What validation found in a refresh: a core problem (records rejected) or a quality one."""
 
@@ -250,6 +266,12 @@ class Snapshot(BaseModel):
     refreshed_by: str | None = None
     findings: tuple[Finding, ...] = ()
     failure_log: tuple[FailureEntry, ...] = ()  # newest first, at most FAILURE_LOG_SIZE
+    # The source that delivered each instrument's value shown (by instrument id), written by the
+    # refresher: a hybrid's tiles each name their own source, and survive a restart.
+    origins: dict[str, str] = {}
+    # Each instrument's state as of a moment: filled only by engine.freshness.assess (a read
+    # side view), never stored by the refresher.
+    states: dict[str, RecordState] = {}
 
     @classmethod
     def pending(cls, dataset: str) -> Snapshot:

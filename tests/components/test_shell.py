@@ -57,9 +57,10 @@ def test_the_tape_runs_what_the_configuration_marks_in_its_order(make_settings):
         },
     )
     items = ticker_items(board)
-    assert [i.split(" ")[0] for i in items[:1]] == [btc.name.split(" ")[0]]
-    assert not any(vix.name in item for item in items)
-    assert items[1:] == ["Wire: Newer", "Wire: Older"]
+    texts = [item.text for item in items]
+    assert [i.split(" ")[0] for i in texts[:1]] == [btc.name.split(" ")[0]]
+    assert not any(vix.name in item for item in texts)
+    assert texts[1:] == ["Wire: Newer", "Wire: Older"]
 
 
 def test_a_renamed_dataset_marked_for_the_tape_runs_on_it(make_settings):
@@ -75,7 +76,7 @@ def test_a_renamed_dataset_marked_for_the_tape_runs_on_it(make_settings):
     renamed = settings.model_copy(update={"datasets": datasets, "scenes": scenes})
     btc = datasets["coins"].instruments[0]
     items = ticker_items(board_of(renamed, {"coins": [quote(btc.id, 97_000.0)]}))
-    assert len(items) == 1 and items[0].startswith(btc.name)
+    assert len(items) == 1 and items[0].text.startswith(btc.name)
 
 
 def test_only_quotes_and_headlines_can_run_on_the_tape(make_settings):
@@ -83,3 +84,52 @@ def test_only_quotes_and_headlines_can_run_on_the_tape(make_settings):
     raw["datasets"]["rates"]["ticker"] = True
     with pytest.raises(ValueError, match="ticker: only quotes and headlines"):
         Settings.model_validate(raw)
+
+
+# --- the header's date ----------------------------------------------------------------------
+
+
+def _wall_date(layout):
+    from tests.support.pages import walk
+
+    (span,) = [n for n in walk(layout) if getattr(n, "id", None) == "wb-date"]
+    return span
+
+
+def test_the_header_shows_the_weekday_and_date_in_the_wall_time_zone(make_settings):
+    from components.shell import navbar
+
+    span = _wall_date(navbar(make_settings("demo"), NOW))
+    props = span.to_plotly_json()["props"]
+    assert span.children == "Fri 04 Dec 2026"
+    assert props["data-tz"] == "UTC" and props["title"] == "Date in UTC"
+    assert "wb-date" in span.className
+    # 15:00 UTC is already Saturday in Tokyo: the wall's day, not the server's.
+    tokyo = _wall_date(navbar(make_settings("demo", wall_tz="Asia/Tokyo"), NOW))
+    assert tokyo.children == "Sat 05 Dec 2026"
+    assert tokyo.to_plotly_json()["props"]["data-tz"] == "Asia/Tokyo"
+
+
+def test_the_page_is_rendered_with_the_board_s_date(make_settings):
+    from dash import html
+
+    from components.shell import shell
+
+    settings = make_settings("demo", wall_tz="America/New_York")
+    layout = shell(board_of(settings, {}), html.Div(id="page"))
+    assert _wall_date(layout).children == "Fri 04 Dec 2026"  # 10:00 in New York
+
+
+def test_the_browser_turns_the_date_each_second_like_the_clocks(make_settings):
+    """The date is rewritten by a clientside callback on the clocks' one-second tick
+    (assets/36_dates.js, 39_clientside.js), so a screen left running passes midnight."""
+    from dash import Dash
+
+    from components.shell import register_shell_callbacks
+
+    app = Dash(__name__)
+    register_shell_callbacks(app, make_settings("demo"))
+    (callback,) = [c for c in app._callback_list if c["output"] == "wb-date.children"]
+    assert callback["inputs"] == [{"id": "wb-second", "property": "n_intervals"}]
+    assert callback["clientside_function"] == {"namespace": "wallboard", "function_name": "date"}
+    assert callback["prevent_initial_call"] is False  # written as soon as the page loads

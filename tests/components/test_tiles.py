@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from components.tiles import quote_tile
-from config.schema import Instrument
-from providers.models import Quote, Snapshot, Status
+from components.tiles import bars_table, quote_tile
+from config.schema import Dataset, Instrument
+from engine.freshness import assess
+from providers.models import Bar, Quote, Snapshot, Status
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 BTC = Instrument(id="btc", name="Bitcoin", currency="USD", symbols={"coingecko": "bitcoin"})
@@ -39,7 +40,8 @@ def test_a_kept_value_is_shown_stale_with_its_own_age_and_the_reason():
     shown = tile(kept=True)
     assert shown.to_plotly_json()["props"]["data-status"] == "stale"
     assert "91,500" in text_of(shown)
-    assert "last good · 5 min old" in text_of(shown)
+    assert "coingecko · 5 min old" in text_of(shown)  # its source and own age, in words
+    assert "last good value" in text_of(shown)
     assert "price is not a number" in shown.title
 
 
@@ -47,3 +49,59 @@ def test_a_fresh_value_carries_its_dataset_status():
     shown = tile(kept=False)
     assert shown.to_plotly_json()["props"]["data-status"] == "ok"
     assert "last good" not in text_of(shown)
+
+
+def test_a_fresh_value_names_its_source_and_age():
+    assert "coingecko · 5 min" in text_of(tile(kept=False))
+
+
+ETH = Instrument(id="eth", name="Ether", currency="USD", symbols={"coingecko": "ethereum"})
+CRYPTO = Dataset(title="Crypto", kind="quote", stale_after_s=300, instruments=[BTC, ETH])
+
+
+def test_a_missing_tile_says_why_that_instrument_is_missing():
+    quote = Quote(symbol="btc", name="Bitcoin", price=91500.0, as_of=NOW)
+    stored = Snapshot(
+        dataset="crypto", records=(quote,), as_of=NOW, fetched_at=NOW, source="coingecko"
+    )
+    decided = assess(stored, CRYPTO, NOW)
+    missing = quote_tile(ETH, None, decided)
+    assert missing.title == "no source gave a value for Ether"
+    assert missing.to_plotly_json()["props"]["data-status"] == "error"
+
+
+def test_a_closed_tile_reads_closed_with_its_session_and_age():
+    friday_close = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+    saturday = datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
+    spx = Instrument(id="spx", name="S&P 500", market="XNYS", symbols={"yahoo": "^GSPC"})
+    config = Dataset(title="Indices", kind="quote", stale_after_s=180, instruments=[spx])
+    quote = Quote(symbol="spx", name="S&P 500", price=6000.0, as_of=friday_close)
+    stored = Snapshot(
+        dataset="indices",
+        records=(quote,),
+        as_of=friday_close,
+        fetched_at=saturday,
+        source="yahoo",
+    )
+    shown = quote_tile(spx, quote, assess(stored, config, saturday))
+    assert shown.to_plotly_json()["props"]["data-status"] == "closed"
+    assert "☾ Closed" in text_of(shown)
+    assert "yahoo · Fri 20 Nov session · 19 h" in text_of(shown)
+
+
+def test_each_row_of_a_bars_table_carries_its_own_status():
+    spx = Instrument(id="spx", name="S&P 500", symbols={"yahoo": "^GSPC"})
+    ndx = Instrument(id="ndx", name="Nasdaq 100", symbols={"yahoo": "^NDX"})
+    config = Dataset(
+        title="History", kind="bar", market="XNYS", stale_after_s=345600, instruments=[spx, ndx]
+    )
+    bars = (
+        Bar(symbol="spx", time=NOW - timedelta(hours=6), open=1, high=2, low=1, close=2),
+        Bar(symbol="ndx", time=NOW - timedelta(days=30), open=1, high=2, low=1, close=2),
+    )
+    stored = Snapshot(dataset="history", records=bars, as_of=NOW, fetched_at=NOW, source="yahoo")
+    table = bars_table(config, assess(stored, config, NOW))
+    rows = table.children[2].children
+    assert [row.to_plotly_json()["props"]["data-status"] for row in rows] == ["ok", "stale"]
+    assert text_of(rows[1].children[0]) == "⚠ Nasdaq 100"
+    assert "as of Mon 19 Oct 2026 15:00 UTC (30 d old)" in rows[1].children[0].title
