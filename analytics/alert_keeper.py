@@ -52,12 +52,14 @@ class AlertKeeper:
         self._lock = threading.Lock()
 
     def state(self) -> AlertState:
-        """The shared alert state (empty when there is none yet or the cache is down)."""
+        """The shared alert state (empty when there is none yet or the cache is down); state
+        stored by an older release loads too, a field it lacks taking its default
+        (AlertState.restored)."""
         try:
             value = self.store.cache.get(self.key)
         except Exception:
             value = None
-        return value if isinstance(value, AlertState) else AlertState()
+        return AlertState.restored(value)
 
     def after_refresh(self, _dataset: str, _snapshot: Snapshot) -> None:
         """Re-evaluate every rule on the current snapshots; notify what is new."""

@@ -12,7 +12,19 @@ Rules (config.schema.AlertRule), each over the datasets it names:
 - `rsi`: RSI(14) (analytics.indicators.rsi) of a symbol's daily closes is above `above`
   (overbought) or below `below` (oversold). Intraday bars are not daily closes: skipped.
 - `stale`: the dataset's data is older than max_age_s while any of its markets is open; a
-  closed market is not stale.
+  closed market is not stale. Its text gives the age in words ("2 d 3 h"), never raw seconds.
+
+Each alert carries the data it fired on: `as_of` (the quote's as_of, the bar's time, for
+`stale` the dataset's) and `source` (who delivered that instrument: the snapshot's `origins`,
+else its first source).
+
+Windows: move, volume and rsi fire only on a value the wall itself shows as current, as
+engine.freshness decides it for the instrument's tile (ok, fallback, or closed with a value of
+its market's latest session): a quote within its dataset's stale_after_s while its market
+trades, else of the session that closed last; a bar likewise (the history's stale_after_s is
+four days, so Thursday's bar counts through Friday's session, but not once Friday has closed).
+A rule's `max_data_age_s` narrows that further. So an RSI extreme on bars from last year, or a
+move on a quote left from a dead feed, is not news and raises nothing.
 
 Only snapshots with records count: a dataset in error or empty raises nothing (the stale rule
 covers silence while data exists, as the last good records are kept with status `stale`).
@@ -30,12 +42,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analytics import indicators
 from config.schema import AlertRule, Dataset, Settings
 from engine import freshness
+from engine.ages import age_words
 from providers import markets
 from providers.models import Bar, Quote, Snapshot, Status, UtcTime
 
@@ -45,7 +59,8 @@ HEADER_CHARS = 150  # Slack's limit for a header block's text
 
 
 class Alert(BaseModel):
-    """One alert: what held, where, and when its episode began and was last seen."""
+    """One alert: what held, where, on which data, and when its episode began and was last
+    seen."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -58,13 +73,38 @@ class Alert(BaseModel):
     value: float | None
     raised_at: UtcTime  # first time the condition held in this episode
     last_seen: UtcTime  # last time the condition held
+    # The data it fired on (latest firing): its own time and who delivered it. None only in
+    # state stored before alerts carried them (AlertState.restored).
+    as_of: UtcTime | None = None
+    source: str | None = None
 
 
 class AlertState(BaseModel):
-    """What survives between refreshes (JSON in the shared cache): alerts and notifications."""
+    """What survives between refreshes (in the shared cache): alerts and notifications."""
 
     alerts: dict[str, Alert] = {}  # every alert not yet cooled down
     notified: dict[str, UtcTime] = {}  # last webhook notification per key
+
+    @classmethod
+    def restored(cls, stored: object) -> AlertState:
+        """The state as read back from the cache, in today's shape; empty when there is none.
+
+        The cache pickles the objects, and unpickling restores their fields as they were
+        stored, without validation: an alert stored before a field existed would lack it and
+        fail when read. Rebuilding from the stored fields gives each missing one its default.
+        """
+        if not isinstance(stored, AlertState):
+            return cls()
+        fields = vars(stored)
+        try:
+            return cls.model_validate(
+                {
+                    "alerts": {k: vars(a) for k, a in fields.get("alerts", {}).items()},
+                    "notified": fields.get("notified", {}),
+                }
+            )
+        except (ValidationError, TypeError):
+            return cls()  # unreadable: start afresh rather than stop alerting
 
 
 def _cooldown(settings: Settings, key: str) -> timedelta:
@@ -97,27 +137,77 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-# Each check yields (symbol, name, message, value) for every symbol whose condition holds.
-Hit = tuple[str | None, str, str, float | None]
+def _signed_pct(pct: float) -> str:
+    """'+12.4%', '-0.05%': one decimal, more when a small threshold lets a small move fire, so
+    a move never reads '+0.0%'; no space before '%', as everywhere on the wall."""
+    decimals = max(1, -math.floor(math.log10(abs(pct)))) if pct else 1
+    return f"{pct:+.{decimals}f}%"
+
+
+class Hit(NamedTuple):
+    """A condition that holds for one symbol (None: the whole dataset), on data timed `as_of`
+    from `source`."""
+
+    symbol: str | None
+    name: str
+    message: str
+    value: float | None
+    as_of: datetime | None
+    source: str | None
+
+
+class Window(NamedTuple):
+    """Whether a rule may fire on an instrument's value, and who delivered that value."""
+
+    current: bool
+    source: str | None
+
+
+def _window(rule: AlertRule, seen: Snapshot, symbol: str, when: datetime, now: datetime) -> Window:
+    """Whether data of `symbol` timed `when` is recent enough for `rule` to fire on (see the
+    module): the wall shows it current (engine.freshness, on `seen`, the snapshot assessed as of
+    `now`), it is the instrument's newest value, and it is within the rule's max_data_age_s.
+
+    The source is the instrument's own when the snapshot records it (`origins`: a fallback may
+    have delivered some instruments), else the snapshot's first source.
+    """
+    state = freshness.state_shown(seen, symbol, now)
+    current = (
+        state.status in freshness.CURRENT
+        and state.as_of is not None
+        and when >= state.as_of
+        and (rule.max_data_age_s is None or (now - when).total_seconds() <= rule.max_data_age_s)
+    )
+    return Window(current, state.source)
 
 
 def _move(rule: AlertRule, snapshot: Snapshot, dataset: Dataset, now: datetime) -> Iterator[Hit]:
+    seen = freshness.assess(snapshot, dataset, now)
     for quote in snapshot.records:
         if not isinstance(quote, Quote) or quote.change_pct is None:
             continue
         pct = quote.change_pct
-        if abs(pct) >= rule.threshold_pct:
-            arrow = "▲" if pct > 0 else "▼"
-            message = (
-                f"{quote.name} {arrow} {pct:+.1f} % since the previous close "
-                f"(limit {_number(rule.threshold_pct)} %)"
-            )
-            yield quote.symbol, quote.name, message, pct
+        if abs(pct) < rule.threshold_pct:
+            continue
+        window = _window(rule, seen, quote.symbol, quote.as_of, now)
+        if not window.current:
+            continue  # a move on a quote the wall shows stale is not news
+        arrow = "▲" if pct > 0 else "▼"
+        message = (
+            f"{quote.name} {arrow} {_signed_pct(pct)} since the previous close "
+            f"(limit {_number(rule.threshold_pct)}%)"
+        )
+        yield Hit(quote.symbol, quote.name, message, pct, quote.as_of, window.source)
 
 
 def _volume(rule: AlertRule, snapshot: Snapshot, dataset: Dataset, now: datetime) -> Iterator[Hit]:
+    seen = freshness.assess(snapshot, dataset, now)
     names = _names(dataset)
     for symbol, bars in _bars_by_symbol(snapshot).items():
+        last = max(bar.time for bar in bars)
+        window = _window(rule, seen, symbol, last, now)
+        if not window.current:
+            continue  # the latest bar is not of the latest session: old volume is not news
         volume = indicators.bars_frame(bars)["volume"]
         before = volume.iloc[-rule.window - 1 : -1]
         latest = volume.iloc[-1]
@@ -132,12 +222,17 @@ def _volume(rule: AlertRule, snapshot: Snapshot, dataset: Dataset, now: datetime
             f"{name} volume {ratio:.1f}x its {rule.window}-bar average "
             f"(limit {_number(rule.multiple)}x)"
         )
-        yield symbol, name, message, float(ratio)
+        yield Hit(symbol, name, message, float(ratio), last, window.source)
 
 
 def _rsi(rule: AlertRule, snapshot: Snapshot, dataset: Dataset, now: datetime) -> Iterator[Hit]:
+    seen = freshness.assess(snapshot, dataset, now)
     names = _names(dataset)
     for symbol, bars in _bars_by_symbol(snapshot).items():
+        last = max(bar.time for bar in bars)  # the bar the RSI is of (bars_frame sorts)
+        window = _window(rule, seen, symbol, last, now)
+        if not window.current:
+            continue  # an RSI extreme of a session long gone is not news
         frame = indicators.bars_frame(bars)
         if indicators.is_intraday(frame):
             continue
@@ -151,7 +246,8 @@ def _rsi(rule: AlertRule, snapshot: Snapshot, dataset: Dataset, now: datetime) -
         else:
             continue
         name = names.get(symbol, symbol)
-        yield symbol, name, f"{name} RSI({RSI_PERIOD}) {value:.1f}: {state}", value
+        message = f"{name} RSI({RSI_PERIOD}) {value:.1f}: {state}"
+        yield Hit(symbol, name, message, value, last, window.source)
 
 
 def _market_open(dataset: Dataset, now: datetime) -> bool:
@@ -169,10 +265,9 @@ def _stale(rule: AlertRule, snapshot: Snapshot, dataset: Dataset, now: datetime)
     if age is None or age <= rule.max_age_s or not _market_open(dataset, now):
         return
     message = (
-        f"{dataset.title}: data {age:.0f} s old while its market is open "
-        f"(limit {_number(rule.max_age_s)} s)"
+        f"{dataset.title}: data {age_words(age)} old (stale after {age_words(rule.max_age_s)})"
     )
-    yield None, dataset.title, message, age
+    yield Hit(None, dataset.title, message, age, snapshot.as_of, snapshot.source)
 
 
 CHECKS = {"move": _move, "volume": _volume, "rsi": _rsi, "stale": _stale}
@@ -189,18 +284,20 @@ def conditions(settings: Settings, snapshots: dict[str, Snapshot], now: datetime
                 continue
             if snapshot.status in (Status.ERROR, Status.EMPTY):
                 continue
-            for symbol, display, message, value in CHECKS[rule.kind](rule, snapshot, dataset, now):
+            for hit in CHECKS[rule.kind](rule, snapshot, dataset, now):
                 held.append(
                     Alert(
-                        key=f"{index}:{name}:{symbol or '*'}",
+                        key=f"{index}:{name}:{hit.symbol or '*'}",
                         kind=rule.kind,
                         dataset=name,
-                        symbol=symbol,
-                        name=display,
-                        message=message,
-                        value=value,
+                        symbol=hit.symbol,
+                        name=hit.name,
+                        message=hit.message,
+                        value=hit.value,
                         raised_at=now,
                         last_seen=now,
+                        as_of=hit.as_of,
+                        source=hit.source,
                     )
                 )
     return held
@@ -249,14 +346,26 @@ def _plain(text: str) -> dict:
     return {"type": "plain_text", "text": _slack_escape(text), "emoji": False}
 
 
+def data_note(alert: Alert) -> str:
+    """'yahoo · data as of 2026-11-18 14:59 UTC': where and when the data an alert fired on is
+    from, for text read away from the wall (a webhook message), so it carries the full date."""
+    source = alert.source or "unknown source"
+    if alert.as_of is None:
+        return f"{source} · data time unknown"
+    return f"{source} · data as of {alert.as_of:%Y-%m-%d %H:%M} UTC"
+
+
 def webhook_payload(alerts: list[Alert], edition: str) -> dict:
     """Slack-compatible JSON: {"text": ...} plus simple blocks; plain text only; DEMO marked when
-    edition is demo."""
+    edition is demo. Each alert's line says its data's source and time (data_note)."""
     demo = str(edition) == "demo"
     mark = "[DEMO] " if demo else ""
     count = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}" if alerts else "no alerts"
     title = f"{mark}Market Wallboard: {count}"
-    lines = [f"{a.message} (since {a.raised_at:%Y-%m-%d %H:%M} UTC)" for a in alerts]
+    lines = [
+        f"{a.message} · {data_note(a)} · alert since {a.raised_at:%Y-%m-%d %H:%M} UTC"
+        for a in alerts
+    ]
     listed, rest = lines[:MAX_LISTED], len(lines) - MAX_LISTED
     blocks: list[dict] = [{"type": "header", "text": _plain(title[:HEADER_CHARS])}]
     blocks += [{"type": "section", "text": _plain(mark + line)} for line in listed]

@@ -1,14 +1,20 @@
-"""The alert keeper: rules evaluated after refreshes, state shared through the cache, new
-alerts posted once to the webhook named in the config, and never the URL in a log."""
+"""The alert keeper: rules evaluated after refreshes, state shared through the cache (state
+stored by an older release included), new alerts posted once to the webhook named in the config
+with their data's source and time, and never the URL in a log."""
 
 from __future__ import annotations
 
+import io
+import pickle
 import threading
 import time
+from datetime import timedelta
 
+import pytest
 from flask_caching.backends import FileSystemCache, RedisCache, SimpleCache
 
 from analytics.alert_keeper import AlertKeeper
+from analytics.alert_rules import Alert, AlertState
 from config.schema import AlertRule
 from engine.leadership import Exclusive
 from engine.shared_cache import FleetCache, redis_client
@@ -53,6 +59,8 @@ def test_new_alerts_are_shared_and_posted_once(monkeypatch):
     url, kwargs = posts[0]
     assert url.startswith("https://hooks.") and kwargs["timeout"] == 5
     assert "EUR/USD" in kwargs["json"]["text"]
+    (line,) = [b["text"]["text"] for b in kwargs["json"]["blocks"] if b["type"] == "section"]
+    assert " · a · data as of 2026-11-18 15:00 UTC · " in line  # its data's source and time
     # Another worker reading the same cache sees the same active alert.
     other = AlertKeeper(
         lambda: settings, SnapshotStore(cache, namespace="open", persist_dir=None), lambda: T0
@@ -180,3 +188,49 @@ def test_two_hosts_sharing_redis_evaluating_at_once_post_once(
     assert len(posts) == 1
     assert "skipped" not in caplog.text, "the second waited its turn, then found it notified"
     assert [a.symbol for a in keepers[0].active()] == ["eurusd"]
+
+
+NEW_FIELDS = ("as_of", "source")
+
+
+def stored_by_an_older_release(state: AlertState) -> AlertState:
+    """`state` as a release whose alerts had no as_of and source stored it: the cache pickles
+    objects, and unpickling restores the fields that were stored, without validation."""
+
+    class Older(pickle.Pickler):
+        def reducer_override(self, obj):
+            if not isinstance(obj, Alert):
+                return NotImplemented
+            rebuild, args, fields, *_ = obj.__reduce_ex__(2)
+            kept = {k: v for k, v in fields["__dict__"].items() if k not in NEW_FIELDS}
+            given = fields["__pydantic_fields_set__"] - set(NEW_FIELDS)
+            return (rebuild, args, {**fields, "__dict__": kept, "__pydantic_fields_set__": given})
+
+    buffer = io.BytesIO()
+    Older(buffer).dump(state)
+    return pickle.loads(buffer.getvalue())
+
+
+def test_state_stored_by_an_older_release_loads_and_carries_on(tmp_path):
+    settings = move_settings()
+    cache = FileSystemCache(str(tmp_path / "cache"), default_timeout=0)  # a host's cache files
+    store = SnapshotStore(cache, namespace="open", persist_dir=None)
+    keeper = AlertKeeper(lambda: settings, store, lambda: T0, post=lambda *a, **k: None)
+    store.write(spiked(1.05), persist=False)
+    keeper.after_refresh("fx", store.read("fx"))
+    (raised,) = keeper.active()
+    assert (raised.as_of, raised.source) == (T0, "a")
+
+    cache.set(store.alerts_key, stored_by_an_older_release(keeper.state()), timeout=0)
+    stored = cache.get(store.alerts_key).alerts[raised.key]  # what the cache gives back
+    with pytest.raises(AttributeError):
+        _ = stored.as_of
+    (old,) = keeper.active()  # loads: the missing fields take their defaults
+    assert old.key == raised.key and (old.as_of, old.source) == (None, None)
+
+    later = T0 + timedelta(seconds=30)
+    keeper.clock = lambda: later
+    keeper.after_refresh("fx", store.read("fx"))  # the same episode goes on, its data known
+    (again,) = keeper.active()
+    assert again.raised_at == T0 and again.last_seen == later
+    assert (again.as_of, again.source) == (T0, "a")

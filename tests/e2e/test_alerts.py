@@ -1,5 +1,6 @@
-"""A forced spike in the demo edition raises a banner on every scene within one refresh, and
-the banner clears by itself once the move is gone and the cooldown has passed."""
+"""A forced spike in the demo edition raises a banner on every scene within one refresh, with its
+data's source and time, and the banner clears by itself once the move is gone and the cooldown
+has passed."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def test_spike_raises_a_banner_then_it_clears_after_cooldown(dash_duo, make_sett
     assert time.monotonic() - started < 15  # one banner tick (10 s) after the refresh
     banner = dash_duo.find_element("#wb-alerts").text
     assert "▲" in banner and "10" in banner, banner  # the move and the limit it broke
+    assert " · demo · as of " in banner, banner  # its data's source and time, next to it
     assert requests.get(f"{dash_duo.server_url}/api/status", timeout=5).json()["alerts"]
 
     board.refresher.refresh("crypto")  # the next refresh: back on the path, no spike
