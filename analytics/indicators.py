@@ -197,7 +197,8 @@ def warm_up_bars(
 
 
 # 311 (the RSI's): a 250-bar chart needs 561 bars, about 2.2 years of sessions. Sources may not
-# import analytics, so providers/stooq.py repeats it (its tests check the two agree).
+# import analytics, so the count they fetch is config.schema.INDICATOR_WARM_UP_BARS (its tests
+# check the two agree).
 WARM_UP_BARS = warm_up_bars()
 
 

@@ -122,6 +122,13 @@ class Validation(Strict):
     max_gap_sessions: Annotated[int, Field(ge=0, le=100)] = 0  # daily bars: missing sessions
 
 
+# Bars before a chart's first shown one that bring every indicator to within 1e-6 of its value on
+# an arbitrarily long history (the RSI 14's need; analytics.indicators.warm_up_bars derives it and
+# its tests check the two agree). Set here, beside `history_bars`, so that every source fetches the
+# same count: sources may not import analytics.
+INDICATOR_WARM_UP_BARS = 311
+
+
 class Dataset(Strict):
     """One dataset: what it holds, where it comes from, how often and how fresh it must be."""
 
@@ -137,6 +144,12 @@ class Dataset(Strict):
     validation: Validation = Validation()
     ticker: bool = False  # its quotes, or its latest headlines, run along the ticker tape
     instruments: Annotated[list[Instrument], Field(min_length=1)]
+
+    @property
+    def fetch_bars(self) -> int:
+        """Bars a bar dataset fetches: the `history_bars` its chart shows and the indicators'
+        warm-up before them (561 for 250 shown)."""
+        return self.history_bars + INDICATOR_WARM_UP_BARS
 
     @model_validator(mode="after")
     def _checks(self) -> Dataset:

@@ -276,7 +276,7 @@ def _drop_went_back(
     def older(key: Key, when: datetime, before: datetime) -> bool:
         kind, label = key
         if kind == "bar" and _is_daily(bar_times[label]):
-            # Sources stamp a day's bar differently (Yahoo at the open, Stooq at 00:00 UTC):
+            # Sources stamp a day's bar differently (Yahoo at the open, Stooq at the close):
             # daily bars go back when they end in an earlier session, not at an earlier time.
             market = where.get(label, dataset.market)
             return session_close(when, market) < session_close(before, market)
@@ -339,9 +339,9 @@ def missing_sessions(times: Sequence[datetime], market: str) -> list[date]:
 
     A bar belongs to the first session that closes at or after its time. That one rule places
     every daily time stamp a source uses: a session's open (Yahoo), its last trade (a bar in
-    progress), its close, local midnight (Tokyo's 15:00 UTC the day before) and UTC midnight of
-    the date (Stooq, which for New York is the evening before). Bars outside the calendar's
-    range (about 20 years back) are ignored. Raises UnknownMarket for an unknown code.
+    progress), its close (Stooq), local midnight (Tokyo's 15:00 UTC the day before) and UTC
+    midnight of the date (for New York the evening before). Bars outside the calendar's range
+    (about 20 years back) are ignored. Raises UnknownMarket for an unknown code.
     """
     cal = markets.calendar(market)
     lo, hi = cal.first_session.tz_localize("UTC"), cal.last_session.tz_localize("UTC")

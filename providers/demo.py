@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from config.schema import Dataset, Instrument, RecordKind, Settings
+from config.schema import INDICATOR_WARM_UP_BARS, Dataset, Instrument, RecordKind, Settings
 from providers import markets
 from providers.base import Batch, Provider, Request
 from providers.configured_events import country_of, scheduled_events
@@ -36,9 +36,6 @@ _DAY_S = 86_400.0
 _BOUND = 0.13  # |log deviation| < 0.13: prices stay within -12 % / +14 % of the level
 _PERIODS_S = 60.0 * 4.0 ** np.arange(10)  # 1 minute .. ~180 days, so moves at every scale
 _SPARK_POINTS = 48
-# Sessions of daily bars beyond the dataset's `history_bars`: the technicals fetch that many
-# plus a warm-up (~281 bars, so SMA 200 is warm on the first bar shown); 300 covers it.
-BAR_WARM_UP = 300
 DEFAULT_HISTORY_BARS = Dataset.model_fields["history_bars"].default
 DEMO_WIRE = "Demo wire"  # the only source demo headlines name
 _HEADLINE_EVERY_S = 1200
@@ -295,10 +292,11 @@ class DemoProvider(Provider):
         self._spikes[instrument_id] = pct
 
     def bar_sessions(self, request: Request) -> int:
-        """Sessions of daily bars to make: the dataset's `history_bars` plus BAR_WARM_UP."""
+        """Sessions of daily bars to make: what a real source fetches for the dataset (its
+        `history_bars` and the indicators' warm-up)."""
         dataset = self.settings.datasets.get(request.dataset)
         shown = dataset.history_bars if dataset is not None else DEFAULT_HISTORY_BARS
-        return shown + BAR_WARM_UP
+        return shown + INDICATOR_WARM_UP_BARS
 
     def load(self, request: Request) -> Batch:
         """Synthesise one dataset's records at `request.now`; bad instruments become problems."""

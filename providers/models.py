@@ -105,7 +105,8 @@ class Quote(Record):
 
 
 class Bar(Record):
-    """One OHLCV bar; `time` is the bar's open time, `volume` in shares/contracts/units.
+    """One OHLCV bar; `time` is when the source stamps it (an intraday or Yahoo daily bar at its
+    open, a Stooq daily bar at its session's close), `volume` in shares/contracts/units.
 
     `symbol` is the instrument's configured id ("spx"), not a vendor's symbol for it.
     """

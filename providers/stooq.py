@@ -10,7 +10,7 @@ A row gives a date, not a time. The CSV's bars are first dated 00:00 UTC; a bar 
 are then timed at their session's close on the instrument's market (`session_bars`), the time
 their close refers to, so the wall's "as of" for them is the close, not a midnight before the
 session even opened. A bar dataset asks for the bars its chart shows plus the indicators' warm-up
-(`bars_to_fetch`).
+(`Dataset.fetch_bars`).
 """
 
 from __future__ import annotations
@@ -37,11 +37,6 @@ NAME = "stooq"
 DEFAULT_BASE_URL = "https://stooq.com"
 SPARKLINE = 30  # daily closes behind a quote tile: about six weeks
 QUOTE_DAYS = 60  # calendar days asked for a quote: over SPARKLINE sessions on any calendar
-# Bars the technicals' indicators need before the first shown one, so each equals its value on an
-# arbitrarily long history to 1e-6 there: analytics.indicators.WARM_UP_BARS, whose comment
-# derives it. Sources may not import analytics (pyproject's import contracts), so the number is
-# repeated here, once for every source, and tests/providers/test_stooq.py checks they agree.
-WARM_UP_BARS = 311
 # Fewest sessions a calendar day holds on any market: 5 weekdays in 7, less 10 % for holidays
 # (NYSE closes on ~9 weekdays a year, Shanghai on ~17, 7 %).
 SESSIONS_PER_DAY = 5 / 7 * 0.9
@@ -53,11 +48,6 @@ _POLISH |= {"close": "zamkniecie", "volume": "wolumen"}
 _COLUMNS = {name: field for field, polish in _POLISH.items() for name in (field, polish)}
 _REQUIRED = ("date", "open", "high", "low", "close")
 _NO_DATA = ("no data", "brak danych")  # stooq.com / stooq.pl for an unknown symbol
-
-
-def bars_to_fetch(history_bars: int) -> int:
-    """Bars a bar dataset fetches: the `history_bars` its chart shows and the warm-up."""
-    return history_bars + WARM_UP_BARS
 
 
 def calendar_days(sessions: int) -> int:
@@ -269,7 +259,7 @@ class StooqProvider(HttpProvider):
         limit = SPARKLINE
         days = QUOTE_DAYS
         if request.kind == RecordKind.BAR:
-            limit = bars_to_fetch(self.settings.datasets[request.dataset].history_bars)
+            limit = self.settings.datasets[request.dataset].fetch_bars
             days = calendar_days(limit)
         key = self.settings.provider_options(NAME).api_key
         path, params = stooq_request(

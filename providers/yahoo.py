@@ -37,7 +37,7 @@ from providers.errors import (
 )
 from providers.http import HttpClient
 from providers.models import AnyRecord, Bar, Quote
-from providers.stooq import bars_to_fetch, calendar_days
+from providers.stooq import calendar_days
 
 NAME = "yahoo"
 DEFAULT_BASE_URL = "https://query2.finance.yahoo.com"
@@ -76,10 +76,11 @@ class ChartQuery:
     interval: str
 
 
-def bar_range(history_bars: int) -> str:
-    """The shortest daily range holding `history_bars` shown bars and the warm-up before them
-    (561 bars for 250 shown: '5y', as '2y' holds ~500 sessions); 'max' beyond ten years."""
-    days = calendar_days(bars_to_fetch(history_bars))
+def bar_range(sessions: int) -> str:
+    """The shortest daily range holding `sessions` bars (a chart's shown bars and the warm-up
+    before them, `Dataset.fetch_bars`: 561 for 250 shown is '5y', as '2y' holds ~500
+    sessions); 'max' beyond ten years."""
+    days = calendar_days(sessions)
     return next((name for name, span in BAR_RANGES if span >= days), "max")
 
 
@@ -348,7 +349,7 @@ class YahooProvider(Provider):
     def _records(self, inst: Instrument, symbol: str, request: Request) -> list[AnyRecord]:
         range_, interval = WINDOWS[request.kind]
         if request.kind == RecordKind.BAR:
-            range_ = bar_range(self.settings.datasets[request.dataset].history_bars)
+            range_ = bar_range(self.settings.datasets[request.dataset].fetch_bars)
         url, params = chart_request(symbol, range_=range_, interval=interval, base_url=self.base)
         try:
             payload = self._fetch_json(url, params, self.settings.deadline_s(request.dataset))

@@ -44,6 +44,7 @@ from providers.wind.data import (
     _first_cell,
     _series,
     curve_point,
+    history_days,
     market_tz,
     parse_bars,
     parse_quotes,
@@ -236,7 +237,9 @@ class WindProvider(Provider):
     def _bars(self, inst: Instrument, symbol: str, request: Request) -> list[Bar]:
         tz = market_tz(inst.market or request.market)
         end = request.now.astimezone(tz).date()
-        begin = end - timedelta(days=HISTORY_DAYS)
+        dataset = self.settings.datasets.get(request.dataset)
+        days = HISTORY_DAYS if dataset is None else history_days(dataset.history_bars)
+        begin = end - timedelta(days=days)
         result = self.session.call(
             "wsd", symbol, BAR_FIELDS, begin.isoformat(), end.isoformat(), "PriceAdj=F"
         )

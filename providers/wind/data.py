@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from pydantic import ValidationError
 
-from config.schema import Dataset, Instrument
+from config.schema import INDICATOR_WARM_UP_BARS, Dataset, Instrument
 from providers.errors import BadPayload, EmptyResult, NotConfigured, ProviderError, Unavailable
 from providers.markets import ROUND_THE_CLOCK, UnknownMarket, calendar
 from providers.models import Bar, CurvePoint, Quote
-from providers.stooq import bars_to_fetch, calendar_days
+from providers.stooq import calendar_days
 from providers.treasury import tenor_years
 
 NAME = "wind"
@@ -49,7 +49,7 @@ Table = dict[tuple[str, str], list[tuple[Any, Any]]]
 def history_days(history_bars: int) -> int:
     """Calendar days back that hold the `history_bars` a chart shows and the indicators'
     warm-up before them, on any market (wsd takes dates, not a count)."""
-    return calendar_days(bars_to_fetch(history_bars))
+    return calendar_days(history_bars + INDICATOR_WARM_UP_BARS)
 
 
 # wsd's look-back for the default chart: 250 shown + 311 warm-up = 561 sessions, 880 days.

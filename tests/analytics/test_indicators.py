@@ -18,6 +18,7 @@ from ta.trend import MACD, EMAIndicator, SMAIndicator
 from ta.volatility import BollingerBands
 
 from analytics import indicators
+from config.schema import INDICATOR_WARM_UP_BARS
 from providers.cboe import parse_cboe_csv
 from providers.models import Bar
 from providers.yahoo import parse_chart_bars
@@ -349,6 +350,7 @@ def first_shown_gaps(close: pd.Series, held: int, shown: int = SHOWN) -> dict[st
 def test_the_warm_up_count_is_derived_from_the_indicators_periods():
     assert indicators.bars_to_forget(0.5, 1.0, 1e-6) == 20  # 2^-20 < 1e-6 < 2^-19
     assert indicators.WARM_UP_BARS == indicators.warm_up_bars() == 311  # the RSI 14's
+    assert INDICATOR_WARM_UP_BARS == indicators.WARM_UP_BARS  # what every source fetches
     assert indicators.warm_up_bars(rsi_n=2) == 240  # then the EMA 26's (and MACD's)
     assert indicators.warm_up_bars(rsi_n=2, ema=2) == 199  # then the SMA 200's
     assert indicators.bars_to_fetch(SHOWN) == 561  # about 2.2 years of sessions

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from config import DEFAULT_CONFIG, ConfigError, load_settings
-from config.schema import Edition
+from config.schema import INDICATOR_WARM_UP_BARS, Edition
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -202,3 +202,10 @@ def test_scene_hours_and_clock_zones_are_checked(tmp_path: Path) -> None:
     message = error_of(write_config(tmp_path, mutate))
     assert "scenes.overview.hours.start: String should match pattern" in message
     assert "clocks.0.tz: unknown time zone 'Mars/Olympus'" in message
+
+
+def test_a_bar_dataset_fetches_the_bars_it_shows_and_the_indicators_warm_up() -> None:
+    history = load_settings({}).datasets["history"]
+    assert (history.history_bars, history.fetch_bars) == (250, 250 + INDICATOR_WARM_UP_BARS)
+    raw = history.model_dump() | {"history_bars": 100}
+    assert type(history).model_validate(raw).fetch_bars == 411  # follows history_bars

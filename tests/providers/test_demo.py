@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from config import load_settings
-from config.schema import Instrument, RecordKind
+from config.schema import INDICATOR_WARM_UP_BARS, Instrument, RecordKind
 from providers.base import Request, build_providers
-from providers.demo import BAR_WARM_UP, DEMO_WIRE, DemoProvider, price_path
+from providers.demo import DEMO_WIRE, DemoProvider, price_path
 from providers.errors import EmptyResult, ProviderError
 
 WED_OPEN = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)  # XNYS trades 14:30-21:00 UTC that day
@@ -127,7 +127,7 @@ def test_zero_volatility_is_a_constant(demo, settings):
 def test_bars_are_consistent_and_end_with_todays_session(demo, settings):
     bars = load(demo, settings, "history", WED_OPEN, "spx").records
     # what the technicals scene shows plus the warm-up its indicators need (SMA 200 and more)
-    assert len(bars) == settings.datasets["history"].history_bars + BAR_WARM_UP == 550
+    assert len(bars) == settings.datasets["history"].fetch_bars == 561
     assert bars[-1].time == datetime(2025, 3, 5, 14, 30, tzinfo=UTC)
     assert all(a.time < b.time for a, b in pairwise(bars))
     for bar in bars:
@@ -142,11 +142,11 @@ def test_bar_count_follows_the_datasets_history_bars(settings):
     history = settings.datasets["history"].model_copy(update={"history_bars": 40})
     longer = settings.model_copy(update={"datasets": {**settings.datasets, "history": history}})
     bars = load(DemoProvider(longer), longer, "history", WED_OPEN, "spx").records
-    assert len(bars) == 40 + BAR_WARM_UP
+    assert len(bars) == 40 + INDICATOR_WARM_UP_BARS
     # a dataset the configuration does not know gets the default history_bars (250)
     (spx,) = (i for i in history.instruments if i.id == "spx")
     stray = Request("elsewhere", RecordKind.BAR, (spx,), WED_OPEN, "XNYS")
-    assert len(DemoProvider(settings).load(stray).records) == 250 + BAR_WARM_UP
+    assert len(DemoProvider(settings).load(stray).records) == 250 + INDICATOR_WARM_UP_BARS
 
 
 def test_curve_has_three_dates_each_with_one_point_per_tenor_near_its_level(demo, settings):

@@ -15,17 +15,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from analytics import indicators
 from config import Settings, load_settings
-from config.schema import Instrument, RecordKind
+from config.schema import INDICATOR_WARM_UP_BARS, Instrument, RecordKind
 from providers import markets
 from providers.base import Request
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
 from providers.models import data_time
 from providers.stooq import (
-    WARM_UP_BARS,
     StooqProvider,
-    bars_to_fetch,
     calendar_days,
     last_session,
     parse_stooq_csv,
@@ -87,7 +84,9 @@ def test_bars_from_the_spx_recording():
 
 
 def test_the_window_keeps_the_last_rows_and_skips_older_bad_ones():
-    assert len(bars(limit=bars_to_fetch(250))) == 317  # the recording is shorter than a window
+    assert (
+        len(bars(limit=250 + INDICATOR_WARM_UP_BARS)) == 317
+    )  # the recording is shorter than a window
     window = bars(limit=30)
     assert len(window) == 30 and window[0].time == datetime(2025, 2, 25, tzinfo=UTC)
     broken = SPX.replace("2024-01-02,4745.2,", "2024-01-02,NaN,")  # outside the window
@@ -204,11 +203,6 @@ def test_without_a_session_a_bar_keeps_its_date_at_midnight_utc():
 
 
 # --- the window a bar dataset asks for ---------------------------------------------------------
-
-
-def test_a_bar_dataset_fetches_the_shown_bars_and_the_indicators_warm_up():
-    assert WARM_UP_BARS == indicators.WARM_UP_BARS == 311  # sources may not import analytics
-    assert bars_to_fetch(250) == indicators.bars_to_fetch(250) == 561
 
 
 @pytest.mark.parametrize("market", ["XNYS", "XSHG", "XTAI", "XTKS", "XLON", "CMES"])
@@ -362,7 +356,7 @@ def test_load_bars_holds_the_shown_bars_and_the_warm_up_of_a_long_history(
     configured = Settings.model_validate(raw)
     upstream.route("/q/d/l/", body=vix_as_stooq().encode())
     batch = StooqProvider(configured).load(request(configured, "history", "spx", now=VIX_NOW))
-    assert len(batch.records) == shown + 311 == bars_to_fetch(shown)
+    assert len(batch.records) == shown + 311 == configured.datasets["history"].fetch_bars
     assert batch.records[-1].time == datetime(2026, 7, 2, 20, tzinfo=UTC)
     [(query, hits)] = upstream.query_hits.items()
     since = datetime.strptime(query.rsplit("&d1=", 1)[1], "%Y%m%d")
