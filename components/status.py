@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dash import html
 
+from components.alerts import alert_text
 from components.badges import stale_badge
 from components.format import age_words
 from config.schema import Edition
@@ -136,10 +137,13 @@ def system_summary(board: Board) -> html.Section:
 
 
 def alerts_list(board: Board) -> html.Section:
-    """Active alerts, newest first."""
+    """Active alerts, newest first, each with when it was raised and its data's source, time
+    and age (the banner's words)."""
     alerts = board.alerts.active() if board.alerts is not None else []
+    now = board.clock()
     items = [
-        html.Li(f"{a.raised_at:%H:%M} UTC · {a.message}", **{"data-alert": a.key}) for a in alerts
+        html.Li(f"{a.raised_at:%H:%M} UTC · {alert_text(board, a, now)}", **{"data-alert": a.key})
+        for a in alerts
     ]
     return html.Section(
         [

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dash import html
 from flask_caching.backends import SimpleCache
 
 from analytics.alert_keeper import AlertKeeper
 from analytics.alert_rules import Alert, AlertState
 from components.alerts import alert_text, banner_lines, when_text
 from components.shell import alert_banner
+from components.status import alerts_list
 from config.schema import Settings
 from engine.board import Board
 from engine.store import SnapshotStore
@@ -145,3 +147,13 @@ def test_times_read_in_the_walls_zone(settings):
 def test_no_alerts_no_lines(settings):
     assert banner_lines(board_of(settings, [])) == []
     assert banner_lines(Board(settings, board_of(settings, []).store, None, lambda: NOW)) == []
+
+
+def test_the_status_scene_lists_each_alert_with_its_data_source_and_age(settings):
+    board = board_of(settings, [move(NOW - timedelta(minutes=3))], [spx_at(NOW, NOW)])
+    (item,) = [n for n in walk(alerts_list(board)) if isinstance(n, html.Li)]
+    assert prop(item, "data-alert") == "0:indices:spx"
+    assert line(item) == (
+        "15:03 UTC · S&P 500 ▲ +2.1% since the previous close (limit 2%)"
+        " · yahoo · as of 15:00 UTC (3 min)"
+    )
