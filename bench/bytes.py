@@ -7,14 +7,13 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import requests
 
 from bench.common import ADMIN_TOKEN, start_board
-from bench.report import Section, Target, table
+from bench.report import Section, Target, run_alone, table
 from tests.support.dashreq import CALLBACK, scene_refresh_body, version_of
 from tests.support.demo import demo_config, enabled_scenes
 
@@ -152,8 +151,4 @@ def run(workdir: Path, quick: bool = False) -> Section:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as tmp:
-        section = run(Path(tmp), quick="--quick" in sys.argv)
-        print(section.body)
-        for target in section.targets:
-            print(target)
+    run_alone("bytes", run, sys.argv[1:])

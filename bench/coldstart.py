@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import requests
 import yaml
 
 import config
-from bench.report import Section, Target, median, table
+from bench.report import Section, Target, median, run_alone, table
 from tests.support.serverlog import server_errors
 from tests.support.services import AppInstance
 
@@ -251,8 +250,4 @@ def run(workdir: Path, quick: bool = False) -> Section:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="bench-coldstart-") as tmp:
-        section = run(Path(tmp), quick="--quick" in sys.argv)
-    print(section.body)
-    for t in section.targets:
-        print(f"- {t.name}: {t.goal}: {t.measured} -> {t.met}")
+    run_alone("coldstart", run, sys.argv[1:])

@@ -28,23 +28,19 @@ off; nodes leaked by the page would keep it climbing.
 from __future__ import annotations
 
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 import config
-from bench.report import Section, Target, table
+from bench.report import Section, Target, run_alone, table
 from tests.support.kiosk import (
     FIRST_SCENE_S,
-    POLL_S,
     Watch,
+    follow,
     kiosk_browser,
     open_kiosk,
-    sample,
     wait_for_snapshots,
-    where,
 )
 from tests.support.serverlog import server_errors
 from tests.support.services import AppInstance
@@ -53,9 +49,7 @@ CHANGES, QUICK_CHANGES = 1000, 60
 SAMPLES = 10  # besides the first: one past every tenth of the goal (every 100 changes)
 WORKERS = 2
 DWELL_S = 1
-LOG_EVERY_S = 5.0
 STUCK_S = 5.0
-ABORT_S = 60.0  # no change for this long: the carousel has stopped, end the run
 HEAP_GOAL_PCT = 5.0
 NODE_SLACK = 1.02
 
@@ -76,46 +70,28 @@ def demo_config(workdir: Path) -> Path:
 
 
 def rotate(driver, instance: AppInstance, goal: int, watch: Watch) -> float:
-    """Poll the carousel until `goal` changes have been seen and the first scene shows again."""
-    sampled_visit = 0
-    next_mark = 0
-    started = last_log = last_poll = time.monotonic()
-    watch.last_change = started
-    deadline = started + goal * 5 * DWELL_S + 300
-    while True:
-        now = time.monotonic()
-        watch.longest_poll_s = max(watch.longest_poll_s, now - last_poll)
-        last_poll = now
-        if now > deadline:
-            watch.aborted = f"time limit reached after {watch.changes} changes"
-            break
-        if instance.process is None or instance.process.poll() is not None:
-            watch.aborted = f"the server exited after {watch.changes} changes"
-            break
-        path, query, scene = where(driver)
-        if not watch.see(path, query, now) and watch.still_s(now) > ABORT_S:
-            watch.stuck.append((path, watch.still_s(now)))
-            watch.aborted = f"no scene change for {ABORT_S:.0f} s at {path}"
-            break
-        # At the first scene, once per visit: after one loop, then past each mark and the goal.
-        due = not watch.samples or watch.changes >= min(next_mark, goal)
-        if watch.showing_first(path, scene) and due and sampled_visit != watch.visits_of_first:
-            sampled_visit = watch.visits_of_first
-            if not watch.samples:
-                watch.drain(driver)
-                watch.errors_before_start = len(watch.errors)
-            watch.samples.append(sample(driver, watch.changes, now - started, scene))
-            every = max(1, goal // SAMPLES)
-            next_mark = (watch.changes // every + 1) * every
-            if watch.changes >= goal:
-                break
-        if now - last_log > LOG_EVERY_S:
-            watch.drain(driver)
-            last_log = now
-        time.sleep(POLL_S)
-    watch.close(time.monotonic())
-    watch.drain(driver)
-    return time.monotonic() - started
+    """Follow the carousel until `goal` changes have been seen and the first scene shows again,
+    sampling at the first scene once per visit: after one loop, then past each mark and the
+    goal (tests/support/kiosk.follow)."""
+    every = max(1, goal // SAMPLES)
+
+    def due(watch: Watch) -> bool:
+        if not watch.samples:
+            return True
+        mark = (watch.samples[-1]["changes"] // every + 1) * every
+        return watch.changes >= min(mark, goal)
+
+    elapsed_s = follow(
+        driver,
+        instance,
+        watch,
+        seconds=goal * 5 * DWELL_S + 300,
+        due=due,
+        done=lambda watch: watch.changes >= goal,
+    )
+    if not watch.aborted and not (watch.samples and watch.samples[-1]["changes"] >= goal):
+        watch.aborted = f"time limit reached after {watch.changes} changes"
+    return elapsed_s
 
 
 def _mb(value: float) -> str:
@@ -298,8 +274,4 @@ def run(workdir: Path, quick: bool = False) -> Section:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="bench-endurance-") as tmp:
-        section = run(Path(tmp), quick="--quick" in sys.argv)
-    print(section.body)
-    for t in section.targets:
-        print(f"- {t.name}: {t.goal}: {t.measured} -> {t.met}")
+    run_alone("endurance", run, sys.argv[1:])

@@ -8,13 +8,12 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import requests
 
 from bench.common import start_board
-from bench.report import Section, Target, table
+from bench.report import Section, Target, run_alone, table
 from tests.support.dashreq import CALLBACK, scene_refresh_body, version_of
 from tests.support.demo import demo_config
 
@@ -156,8 +155,4 @@ def run(workdir: Path, quick: bool = False) -> Section:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as tmp:
-        section = run(Path(tmp), quick="--quick" in sys.argv)
-        print(section.body)
-        for target in section.targets:
-            print(target)
+    run_alone("latency", run, sys.argv[1:])

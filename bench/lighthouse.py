@@ -29,7 +29,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from bench.report import Section, Target, median, table
+from bench.report import Section, Target, median, run_alone, table
 from config import DEFAULT_CONFIG
 from tests.support.services import AppInstance
 
@@ -513,8 +513,4 @@ def _verdict(passed: bool, missing: list[str]) -> bool | None:
 
 
 if __name__ == "__main__":
-    section = run(Path(tempfile.mkdtemp(prefix="bench-lighthouse-")), quick="--quick" in sys.argv)
-    print(f"## {section.title}\n\n{section.body}\n")
-    for target in section.targets:
-        verdict = {True: "met", False: "missed", None: "not measured"}[target.met]
-        print(f"- {target.name} ({target.goal}): {target.measured} -> {verdict}")
+    run_alone("lighthouse", run, sys.argv[1:], keep=True)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import math
 import sys
-import tempfile
 from pathlib import Path
 
-from bench.report import Section, Target, table
+from bench.report import Section, Target, run_alone, table
 from tests.support.load import (
     CLIENTS,
     DURATION_S,
@@ -100,8 +99,4 @@ def run(workdir: Path, quick: bool = False) -> Section:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        section = run(Path(tmp), quick="--quick" in sys.argv)
-    print(section.body)
-    for t in section.targets:
-        print(f"- {t.name}: {t.goal}: {t.measured} -> {t.met}")
+    run_alone("load", run, sys.argv[1:])

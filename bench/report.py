@@ -1,21 +1,35 @@
 """What a benchmark section reports: its text and its targets with the measured ratios.
 
 `percentile` and `table` come from tests/support/figures.py (the load and soak drivers use them
-too) and are part of this module's interface."""
+too) and are part of this module's interface. `run_alone` is every section module's
+`python -m bench.<name>`: one run, printed, not kept in the report."""
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import os
 import platform
 import statistics
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.support.figures import percentile, table
 
-__all__ = ["Section", "Target", "machine", "median", "percentile", "table", "write"]
+__all__ = [
+    "Section",
+    "Target",
+    "machine",
+    "median",
+    "percentile",
+    "run_alone",
+    "table",
+    "write",
+]
+VERDICT = {True: "met", False: "missed", None: "not measured"}
 
 
 @dataclass
@@ -67,7 +81,6 @@ def machine() -> str:
 def write(path: Path, sections: list[Section]) -> str:
     """The markdown report: when, where, the targets, then each section."""
     targets = [t for s in sections for t in s.targets]
-    verdict = {True: "met", False: "missed", None: "not measured"}
     lines = [
         "# Market Wallboard benchmarks",
         "",
@@ -79,7 +92,7 @@ def write(path: Path, sections: list[Section]) -> str:
         "",
         table(
             ["target", "goal", "measured", ""],
-            [(t.name, t.goal, t.measured, verdict[t.met]) for t in targets],
+            [(t.name, t.goal, t.measured, VERDICT[t.met]) for t in targets],
         ),
         "",
     ]
@@ -88,3 +101,29 @@ def write(path: Path, sections: list[Section]) -> str:
     text = "\n".join(lines)
     path.write_text(text)
     return text
+
+
+def run_alone(
+    name: str, run: Callable[..., Section], argv: Sequence[str], *, keep: bool = False
+) -> Section:
+    """`python -m bench.<name> [--quick] [--minutes=N]`: run one section in a temporary
+    directory and print it, without touching bench/REPORT.md or bench/results (`python -m bench`
+    keeps results). `keep` leaves the directory for the files the section writes (Lighthouse's
+    reports); `--minutes` goes to a section whose `run` takes it (the soak)."""
+    options: dict = {"quick": "--quick" in argv}
+    minutes = next((a.split("=", 1)[1] for a in argv if a.startswith("--minutes=")), None)
+    if minutes is not None and "minutes" in inspect.signature(run).parameters:
+        options["minutes"] = float(minutes)
+    prefix = f"bench-{name}-"
+    with (
+        contextlib.nullcontext(tempfile.mkdtemp(prefix=prefix))
+        if keep
+        else tempfile.TemporaryDirectory(prefix=prefix)
+    ) as tmp:
+        section = run(Path(tmp), **options)
+    print(f"## {section.title}\n\n{section.body}\n")
+    for target in section.targets:
+        print(f"- {target.name} ({target.goal}): {target.measured} -> {VERDICT[target.met]}")
+    if keep:
+        print(f"\n(files kept in {tmp})")
+    return section

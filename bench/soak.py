@@ -6,10 +6,9 @@ this adds the targets."""
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
-from bench.report import Section, Target
+from bench.report import Section, Target, run_alone
 from tests.support.soak import (
     FAULTS,
     HEAP_GROWTH_PCT,
@@ -69,9 +68,4 @@ def run(workdir: Path, quick: bool = False, minutes: float | None = None) -> Sec
 
 
 if __name__ == "__main__":
-    chosen = next((float(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--minutes=")), None)
-    with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
-        section = run(Path(tmp), quick="--quick" in sys.argv, minutes=chosen)
-    print(section.body)
-    for t in section.targets:
-        print(f"- {t.name}: {t.goal}: {t.measured} -> {t.met}")
+    run_alone("soak", run, sys.argv[1:])

@@ -40,7 +40,6 @@ from __future__ import annotations
 import math
 import multiprocessing
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -51,7 +50,7 @@ from pathlib import Path
 
 import requests
 
-from bench.report import Section, Target, percentile, table
+from bench.report import Section, Target, percentile, run_alone, table
 from tests.support.fakeupstream import FakeUpstream
 from tests.support.openfake import Marker, Setup, plan, serve_everything, write_config
 from tests.support.services import AppInstance, wait_until
@@ -561,8 +560,4 @@ def run(workdir: Path, quick: bool = False) -> Section:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="bench-upstream-") as tmp:
-        section = run(Path(tmp), quick="--quick" in sys.argv)
-    print(section.body)
-    for t in section.targets:
-        print(f"{t.name}: {t.goal} -> {t.measured} [{t.met}]")
+    run_alone("upstream", run, sys.argv[1:])

@@ -45,9 +45,9 @@ from dash.exceptions import PreventUpdate
 from components.badges import stale_badge
 from components.patch import body_patch, plain
 from config import ConfigError
-from config.schema import RecordKind, Settings
+from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
-from providers.models import Snapshot, Status
+from providers.models import Quote, Snapshot, Status
 from web.boards import current_board
 from web.callback_guard import refuse
 
@@ -100,6 +100,12 @@ class SceneView:
     def snapshot(self, name: str) -> Snapshot:
         """A dataset's snapshot as of now (pending when the view holds none for it)."""
         return self.snapshots.get(name) or Snapshot.pending(name)
+
+    def quoted(self, name: str) -> list[tuple[Instrument, Quote | None]]:
+        """A dataset's instruments in configuration order, each with its quote (None when the
+        snapshot has none): what a scene of tiles lays out, whatever the provider returned."""
+        quotes = self.snapshot(name).quotes_by_id()
+        return [(i, quotes.get(i.id)) for i in self.dataset(name).instruments]
 
 
 Renderer = Callable[[SceneView], Any]

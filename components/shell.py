@@ -174,7 +174,7 @@ def ticker_items(board: Board) -> list[TapeItem]:
         headlines += [
             r for r in snapshot.records if isinstance(r, Headline) and r.published >= cutoff
         ]
-        quotes = {r.symbol: r for r in snapshot.records if isinstance(r, Quote)}
+        quotes = snapshot.quotes_by_id()
         for instrument in dataset.instruments:
             quote = quotes.get(instrument.id)
             if quote is not None:

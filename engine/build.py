@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from flask_caching.backends import FileSystemCache, RedisCache, SimpleCache
+from cachelib import FileSystemCache, RedisCache, SimpleCache
 
 from analytics.alert_keeper import AlertKeeper
 from config import ConfigError
@@ -82,7 +82,7 @@ def make_cache(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         return local
     assert config.redis_url is not None
     client = redis_client(config.redis_url.get_secret_value(), timeout_s=config.redis_timeout_s)
-    # flask-caching's Redis backend over our client (short timeouts, no hidden retries).
+    # cachelib's Redis backend over our client (short timeouts, no hidden retries).
     shared = RedisCache(host=client, default_timeout=0)
     return FleetCache(shared, local, retry_s=config.redis_retry_s, clock=clock)
 

@@ -157,7 +157,7 @@ class FleetLeadership:
 class RedisFlight:
     """Single flight per dataset across the fleet: whoever refreshes a dataset holds its lock;
     anyone else asking meanwhile (an admin refresh on another host) waits and shares the result.
-    flask-caching's memoize has no such lock, hence this one."""
+    A cache (cachelib) has no such lock, hence this one."""
 
     def __init__(self, cache: FleetCache, namespace: str, *, poll_s: float = 0.05) -> None:
         self.cache = cache

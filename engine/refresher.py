@@ -50,7 +50,6 @@ from providers.models import (
     FAILURE_LOG_SIZE,
     AnyRecord,
     FailureEntry,
-    Quote,
     Snapshot,
     Status,
     data_time,
@@ -291,7 +290,7 @@ class Refresher:
         have = {instrument_id(record) for record in batch.records}
         ids = [i.id for i in request.instruments if i.id not in have]
         if request.kind.value == "quote":
-            before = {r.symbol: r for r in previous.records if isinstance(r, Quote)}
+            before = previous.quotes_by_id()
             kept: list[AnyRecord] = [
                 before[i].model_copy(update={"kept": True}) for i in ids if i in before
             ]
@@ -363,8 +362,6 @@ class Refresher:
         provider = self.providers.get(provider_name)
         if provider is None:
             raise ProviderError("provider not available in this process")
-        if request.kind not in provider.kinds:
-            raise ProviderError(f"cannot serve {request.kind} datasets")
         cooldown = self._cooldown.get(provider_name, 0.0) - time.monotonic()
         if cooldown > 0:
             raise RateLimited(f"rate limited; retrying after {cooldown:.0f} s", cooldown)
@@ -381,7 +378,7 @@ class Refresher:
             for attempt in retrying:
                 with attempt:
                     batch = call_with_deadline(
-                        lambda: provider.load(request),
+                        lambda: provider.fetch(request),
                         deadline_s,
                         key=provider_name,
                         hung=self.hung,

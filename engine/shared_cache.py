@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import redis
+from cachelib import FileSystemCache, RedisCache
 from circuitbreaker import CircuitBreaker, CircuitBreakerError
-from flask_caching.backends import FileSystemCache, RedisCache
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 

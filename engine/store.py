@@ -1,12 +1,12 @@
 """Where snapshots live: the shared cache (read by every callback) and the last-good files on disk.
 
-The cache is a flask-caching backend: FileSystemCache by default, shared by all gunicorn
+The cache is a cachelib backend: FileSystemCache by default, shared by all gunicorn
 workers on a host; with REDIS_URL, a FleetCache (Redis shared by every host, with a host-local
 copy: see engine.shared_cache). Keys are namespaced by edition, so demo data can never be read
 by the open edition. Last-good snapshots are also written to disk atomically (temp file +
 rename) and loaded at start, so a restarted board shows its last values at once.
 
-Two contracts say what the store calls: `CacheBackend` on any cache (what flask-caching's
+Two contracts say what the store calls: `CacheBackend` on any cache (what cachelib's
 backends have), and `Fleet` on a cache shared by a fleet (its health, and copying between the
 shared cache and this host). Whoever builds the store says which it has (`fleet=`, see
 engine.build); a cache on one host alone gets `HostOnly`: never degraded, nothing to copy.
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 class CacheBackend(Protocol):
     """What the store (and a scene's memo of rendered bodies) calls on any cache: the part of a
-    cachelib/flask-caching backend in use (FileSystemCache, SimpleCache, FleetCache)."""
+    cachelib backend in use (FileSystemCache, SimpleCache, FleetCache)."""
 
     def get(self, key: str) -> Any: ...
     def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...

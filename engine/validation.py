@@ -229,7 +229,7 @@ def _drop_moves(
     limit = dataset.validation.max_move_pct
     if limit is None or previous is None:
         return records, []
-    before = {r.symbol: r for r in previous.records if isinstance(r, Quote)}
+    before = previous.quotes_by_id()
     kept: list[AnyRecord] = []
     findings: list[Finding] = []
     for record in records:
@@ -306,7 +306,7 @@ def _drop_went_back(
 
 
 def _jumps(records: Iterable[AnyRecord], dataset: Dataset, previous: Snapshot) -> list[Finding]:
-    before = {r.symbol: r for r in previous.records if isinstance(r, Quote)}
+    before = previous.quotes_by_id()
     limit = dataset.validation.max_jump_pct
     findings = []
     for quote in records:

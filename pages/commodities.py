@@ -67,11 +67,8 @@ def render(view: SceneView) -> list:
     groups: dict[str, list] = {}
     reasons = []
     for name, snapshot in view.snapshots.items():
-        dataset = view.dataset(name)
-        quotes = {r.symbol: r for r in snapshot.records if isinstance(r, Quote)}
         reasons.append(reason(snapshot))
-        for instrument in dataset.instruments:
-            quote = quotes.get(instrument.id)
+        for instrument, quote in view.quoted(name):
             unit = unit_label(instrument, quote)
             extra = [html.Div(unit, className="wb-commodities__unit")] if unit else []
             groups.setdefault(group_of(instrument), []).append(

@@ -91,11 +91,8 @@ def render(view: SceneView) -> list:
     """Tiles with sparklines, each with its 24 h range line."""
     body = []
     for name, snapshot in view.snapshots.items():
-        dataset = view.dataset(name)
-        quotes = {r.symbol: r for r in snapshot.records if isinstance(r, Quote)}
         tiles = []
-        for instrument in dataset.instruments:
-            quote = quotes.get(instrument.id)
+        for instrument, quote in view.quoted(name):
             extra = [range_line(instrument, quote)] if quote is not None else []
             tiles.append(quote_tile(instrument, quote, snapshot, extra=extra))
         body += [

@@ -17,7 +17,6 @@ from components.sections import reason
 from components.tiles import quote_tile
 from config.schema import Dataset, Instrument
 from providers import markets
-from providers.models import Quote
 
 SCENE = "overview"
 
@@ -121,15 +120,13 @@ def render(view: SceneView) -> list:
     groups: dict[str, list] = {}
     reasons = []
     for name, snapshot in view.snapshots.items():
-        dataset = view.dataset(name)
-        quotes = {r.symbol: r for r in snapshot.records if isinstance(r, Quote)}
         reasons.append(reason(snapshot))
-        for instrument in dataset.instruments:
-            market = market_of(instrument, dataset)
+        for instrument, quote in view.quoted(name):
+            market = market_of(instrument, view.dataset(name))
             if market not in states:
                 states[market] = _state(market, view.now)
             line = session_line(market, states[market], view.now)
-            tile = quote_tile(instrument, quotes.get(instrument.id), snapshot, extra=[line])
+            tile = quote_tile(instrument, quote, snapshot, extra=[line])
             groups.setdefault(region_of(market), []).append(tile)
     sections = [_region_section(r, groups[r]) for r in REGIONS if r in groups]
     return [*reasons, html.Div(sections, className="wb-quotes wb-overview")]

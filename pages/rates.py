@@ -325,13 +325,12 @@ def spreads_section(view: SceneView, name: str) -> html.Section:
 def policy_section(view: SceneView, name: str) -> html.Section:
     """A tile per policy rate (change in bp)."""
     snapshot, dataset = view.snapshot(name), view.dataset(name)
-    by_symbol = {q.symbol: q for q in snapshot.records if isinstance(q, Quote)}
     return html.Section(
         [
             html.H2(dataset.title, className="wb-section__title"),
             reason(snapshot),
             html.Div(
-                [quote_tile(i, by_symbol.get(i.id), snapshot) for i in dataset.instruments],
+                [quote_tile(i, quote, snapshot) for i, quote in view.quoted(name)],
                 className="wb-tiles rates-policy",
                 id=IDS["policy"],
             ),
@@ -372,7 +371,7 @@ def futures_prices(records: Iterable) -> dict[date, float]:
 
 def effr_quote(snapshot: Snapshot) -> Quote | None:
     """The fed funds effective rate's quote (price in %) in the policy rates, when they hold it."""
-    return next((r for r in snapshot.records if isinstance(r, Quote) and r.symbol == EFFR), None)
+    return snapshot.quotes_by_id().get(EFFR)
 
 
 def effective_rate(snapshot: Snapshot) -> float | None:

@@ -1,8 +1,9 @@
 """The provider interface and the registry that builds providers by the names used in config.
 
 A provider serves some kinds of dataset (quotes, bars, ...). For each dataset the refresher
-asks it to `load` a `Request`; the provider does its I/O (the only network call, under the
-refresher's deadline) and a pure transform into canonical records.
+asks it to `fetch` a `Request`: the base refuses a kind the provider does not serve, then calls
+the provider's `load`, which does its I/O (the only network call, under the refresher's
+deadline) and a pure transform into canonical records.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def batch_of(records: Sequence[AnyRecord], errors: Sequence[ProviderError]) -> B
 
 
 class Provider(ABC):
-    """A source of canonical records. Subclasses set `name` and `kinds` and implement `load`."""
+    """A source of canonical records. Subclasses set `name` and `kinds` and implement `load`;
+    callers use `fetch`."""
 
     name: str = ""
     kinds: frozenset[RecordKind] = frozenset()
@@ -119,9 +121,17 @@ class Provider(ABC):
                 errors.append(exc)
         return batch_of(records, errors)
 
+    def fetch(self, request: Request) -> Batch:
+        """What the engine calls: `load` a dataset of a kind this provider serves; any other
+        kind is NotConfigured, checked here once for every source."""
+        if request.kind not in self.kinds:
+            raise NotConfigured(f"{self.name} does not serve {request.kind} datasets")
+        return self.load(request)
+
     @abstractmethod
     def load(self, request: Request) -> Batch:
-        """Fetch and transform one dataset; raise a ProviderError when nothing usable came."""
+        """Fetch and transform one dataset of a kind in `kinds` (`fetch` has checked it); raise
+        a ProviderError when nothing usable came."""
 
 
 def http_client(settings: Settings, name: str, default_base_url: str) -> HttpClient:

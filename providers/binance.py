@@ -234,6 +234,4 @@ class BinanceProvider(HttpProvider):
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped symbol; one failure becomes a problem, not an error."""
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"binance does not serve {request.kind} datasets")
         return self.each_instrument(request, lambda i, s: [self._quote(i, s, request)])

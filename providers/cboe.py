@@ -8,18 +8,16 @@ HttpClient (the only I/O); `parse_cboe_csv` and `cboe_quote` are pure. One file 
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from config.schema import Instrument, RecordKind
 from providers.base import Batch, HttpProvider, Request
+from providers.daily_csv import read_daily_csv
 from providers.errors import (
     BadPayload,
     EmptyResult,
-    NotConfigured,
     ProviderError,
     RateLimited,
 )
@@ -43,14 +41,18 @@ def cboe_request(symbol: str) -> str:
     return f"/api/global/us_indices/daily_prices/{quote(symbol.upper(), safe='')}_History.csv"
 
 
-def _number(text: str, symbol: str, day: str, column: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadPayload(f"{symbol}: {day}: {column} {text[:12]!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:  # an index level of 0 is a placeholder
-        raise BadPayload(f"{symbol}: {day}: {column} {value:g} is out of range")
-    return value
+def _columns(header: list[str], text: str, named: str) -> dict[str, int]:
+    """Where each field stands in a CBOE file: always DATE,OPEN,HIGH,LOW,CLOSE first."""
+    if header[:5] != list(_COLUMNS):
+        # CloudFront/S3 errors are XML, a block page is HTML; never echo the body itself.
+        markup = text.lstrip().startswith("<")
+        raise BadPayload(f"{named}: {'HTML/XML instead of CSV' if markup else 'not a CBOE CSV'}")
+    return {name: i for i, name in enumerate(_COLUMNS)}
+
+
+def _date(cell: str) -> date:
+    """A CBOE date cell (MM/DD/YYYY); ValueError when it is not one."""
+    return datetime.strptime(cell, "%m/%d/%Y").date()
 
 
 def parse_cboe_csv(
@@ -60,41 +62,17 @@ def parse_cboe_csv(
     first; only the last `limit` rows. Errors name `vendor_symbol`, CBOE's (else `symbol`).
 
     Bar time is the date at 00:00 UTC (the file gives a date, no time). Rows before the window
-    are not read, so a bad row from 1990 cannot blank today's quote.
+    are not read, so a bad row from 1990 cannot blank today's quote (see providers.daily_csv).
     """
-    named = vendor_symbol or symbol
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise BadPayload(f"{named}: answer is not text") from None
-    lines = [line for line in content.removeprefix("\ufeff").splitlines() if line.strip()]
-    if not lines:
-        raise BadPayload(f"{named}: empty answer")
-    header = [name.strip().lower() for name in lines[0].split(",")]
-    if header[:5] != list(_COLUMNS):
-        # CloudFront/S3 errors are XML, a block page is HTML; never echo the body itself.
-        markup = lines[0].lstrip().startswith("<")
-        raise BadPayload(f"{named}: {'HTML/XML instead of CSV' if markup else 'not a CBOE CSV'}")
-    rows = lines[1:]
-    if not rows:
-        raise EmptyResult(f"{named}: CSV has no rows")
-    bars = []
-    for line in rows[-limit:] if limit else rows:
-        cells = [cell.strip() for cell in line.split(",")]
-        day = cells[0][:10]
-        if len(cells) != len(header):  # also what a body cut off mid-row looks like
-            raise BadPayload(f"{named}: {day}: {len(cells)} fields, header has {len(header)}")
-        try:
-            when = datetime.strptime(cells[0], "%m/%d/%Y").replace(tzinfo=UTC)
-        except ValueError:
-            raise BadPayload(f"{named}: {day!r} is not an MM/DD/YYYY date") from None
-        o, h, low, c = (_number(cells[i], named, day, _COLUMNS[i]) for i in range(1, 5))
-        # Every field is checked above, so the record cannot fail its own validation.
-        bars.append(Bar(symbol=symbol, time=when, open=o, high=h, low=low, close=c))
-    if any(b.time <= a.time for a, b in pairwise(bars)):
-        raise BadPayload(f"{named}: dates are not strictly increasing")
-    return bars
+    return read_daily_csv(
+        content,
+        symbol=symbol,
+        named=vendor_symbol or symbol,
+        columns=_columns,
+        parse_date=_date,
+        date_words="an MM/DD/YYYY date",
+        limit=limit,
+    )
 
 
 def close_time(day: date) -> datetime:
@@ -180,6 +158,4 @@ class CboeProvider(HttpProvider):
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped index; one failure becomes a problem, not an error."""
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"cboe does not serve {request.kind} datasets")
         return self.each_instrument(request, lambda i, s: [self._quote(i, s, request)])

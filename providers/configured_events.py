@@ -55,8 +55,6 @@ class ScheduleProvider(Provider):
 
     def load(self, request: Request) -> Batch:
         """The configured events near `request.now`; EmptyResult when none falls in the window."""
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"schedule does not serve {request.kind} datasets")
         scheduled = [inst for inst in request.instruments if inst.schedule]
         if not scheduled:
             raise NotConfigured(f"schedule: no instrument of {request.dataset} has a schedule")

@@ -155,8 +155,6 @@ class EcbProvider(HttpProvider):
     def load(self, request: Request) -> Batch:
         """Fetch the 90-day file once and derive each mapped pair; a missing currency is a
         problem for its instrument only."""
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"ecb does not serve {request.kind} datasets")
         pairs = self.mapped(request)
         path, params = eurofxref_request()
         days = parse_eurofxref(self.http.get(path, params).content)  # errors: the whole batch

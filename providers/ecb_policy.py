@@ -181,6 +181,4 @@ class EcbDataProvider(HttpProvider):
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped series; one failure becomes a problem, not an error."""
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"ecbdata does not serve {request.kind} datasets")
         return self.each_instrument(request, lambda i, s: [self._quote(i, s, request)])

@@ -235,8 +235,6 @@ class FredProvider(HttpProvider):
 
     def load(self, request: Request) -> Batch:
         """Fetch each mapped series or release; one failure becomes a problem, not an error."""
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"fred does not serve {request.kind} datasets")
         secret = self.settings.fred_api_key
         key = secret.get_secret_value().strip() if secret is not None else ""
         if not key:

@@ -279,6 +279,10 @@ class Snapshot(BaseModel):
         """The snapshot of a dataset nothing has been fetched for yet."""
         return cls(dataset=dataset, status=Status.EMPTY, error="waiting for first refresh")
 
+    def quotes_by_id(self) -> dict[str, Quote]:
+        """The snapshot's quotes by instrument id (after parsing, a Quote's `symbol` is the id)."""
+        return {r.symbol: r for r in self.records if isinstance(r, Quote)}
+
     def age_s(self, now: datetime) -> float | None:
         """Seconds since the data's own time (`as_of`), or None when there is no data."""
         return None if self.as_of is None else max(0.0, (now - self.as_of).total_seconds())

@@ -16,14 +16,14 @@ session even opened. A bar dataset asks for the bars its chart shows plus the in
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from config.schema import Instrument, RecordKind
 from providers import markets
 from providers.base import Batch, HttpProvider, Request
+from providers.daily_csv import read_daily_csv
 from providers.errors import (
     BadPayload,
     EmptyResult,
@@ -86,14 +86,14 @@ def _not_csv(text: str, symbol: str) -> ProviderError:
     return BadPayload(f"{symbol}: not a Stooq CSV")
 
 
-def _number(text: str, symbol: str, day: str, column: str, *, zero_ok: bool = False) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadPayload(f"{symbol}: {day}: {column} {text[:12]!r} is not a number") from None
-    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-        raise BadPayload(f"{symbol}: {day}: {column} {value:g} is out of range")
-    return value
+def _columns(header: list[str], text: str, named: str) -> dict[str, int]:
+    """Where each field stands in a Stooq file (English or Polish header, volume optional)."""
+    if header[0] not in ("date", "data"):
+        raise _not_csv(text, named)
+    where = {_COLUMNS[name]: i for i, name in enumerate(header) if name in _COLUMNS}
+    if missing := [name for name in _REQUIRED if name not in where]:
+        raise BadPayload(f"{named}: CSV has no {', '.join(missing)} column")
+    return where
 
 
 def parse_stooq_csv(
@@ -103,45 +103,18 @@ def parse_stooq_csv(
     `limit` rows. Errors name `vendor_symbol`, Stooq's symbol (else `symbol`).
 
     Bar time is the row's date at 00:00 UTC: Stooq gives a date, not a session time. Rows before
-    the window are not read, so a bad row from 1871 cannot blank today's quote.
+    the window are not read, so a bad row from 1871 cannot blank today's quote (see
+    providers.daily_csv).
     """
-    named = vendor_symbol or symbol
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise BadPayload(f"{named}: answer is not text") from None
-    lines = [line for line in content.removeprefix("\ufeff").splitlines() if line.strip()]
-    if not lines:
-        raise BadPayload(f"{named}: empty answer")
-    header = [name.strip().lower() for name in lines[0].split(",")]
-    if header[0] not in ("date", "data"):
-        raise _not_csv(content, named)
-    where = {_COLUMNS[name]: i for i, name in enumerate(header) if name in _COLUMNS}
-    if missing := [name for name in _REQUIRED if name not in where]:
-        raise BadPayload(f"{named}: CSV has no {', '.join(missing)} column")
-    rows = lines[1:]
-    if not rows:
-        raise EmptyResult(f"{named}: CSV has no rows")
-    bars = []
-    for line in rows[-limit:] if limit else rows:
-        cells = [cell.strip() for cell in line.split(",")]
-        day = cells[0][:10]
-        if len(cells) != len(header):  # also what a body cut off mid-row looks like
-            raise BadPayload(f"{named}: {day}: {len(cells)} fields, header has {len(header)}")
-        try:
-            when = datetime.combine(date.fromisoformat(cells[where["date"]]), time(), UTC)
-        except ValueError:
-            raise BadPayload(f"{named}: {day!r} is not a date") from None
-        o, h, low, c = (_number(cells[where[k]], named, day, k) for k in _REQUIRED[1:])
-        volume = None  # an empty cell or no column: unknown, which is not the same as 0
-        if "volume" in where and cells[where["volume"]]:
-            volume = _number(cells[where["volume"]], named, day, "volume", zero_ok=True)
-        # Every field is checked above, so the record cannot fail its own validation.
-        bars.append(Bar(symbol=symbol, time=when, open=o, high=h, low=low, close=c, volume=volume))
-    if any(b.time <= a.time for a, b in pairwise(bars)):
-        raise BadPayload(f"{named}: dates are not strictly increasing")
-    return bars
+    return read_daily_csv(
+        content,
+        symbol=symbol,
+        named=vendor_symbol or symbol,
+        columns=_columns,
+        parse_date=date.fromisoformat,
+        date_words="a date",
+        limit=limit,
+    )
 
 
 def last_session(
@@ -295,8 +268,6 @@ class StooqProvider(HttpProvider):
         After a rate limit the rest are not requested: Stooq's quota is per day, and every
         further hit would only spend more of it.
         """
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"stooq does not serve {request.kind} datasets")
         return self.each_instrument(
             request,
             lambda inst, symbol: self._records(inst, symbol, request),

@@ -22,7 +22,6 @@ from providers.base import Batch, HttpProvider, Request
 from providers.errors import (
     BadPayload,
     EmptyResult,
-    NotConfigured,
     ProviderError,
     RateLimited,
 )
@@ -171,8 +170,6 @@ class TreasuryProvider(HttpProvider):
 
     def load(self, request: Request) -> Batch:
         """Fetch this year's CSV (and last year's early in January) and pick three curves."""
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"treasury does not serve {request.kind} datasets")
         pairs = self.mapped(request)
         year = request.now.astimezone(NEW_YORK).year
         try:

@@ -378,8 +378,6 @@ class YahooProvider(Provider):
         After a rate limit the rest are not requested: Yahoo limits by address, not by symbol,
         and hitting it again only prolongs the block (a Retry-After is kept by the client too).
         """
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"yahoo does not serve {request.kind} datasets")
         return self.each_instrument(
             request,
             lambda inst, symbol: self._records(inst, symbol, request),

@@ -13,7 +13,7 @@ import time
 from urllib.parse import unquote
 
 import pytest
-from flask_caching.backends import SimpleCache
+from cachelib import SimpleCache
 
 from engine.refresher import Refresher
 from engine.store import SnapshotStore

@@ -263,8 +263,6 @@ class WindProvider(Provider):
 
     def load(self, request: Request) -> Batch:
         """Records of the mapped instruments; a bad instrument is a problem, not an error."""
-        if request.kind not in self.kinds:
-            raise NotConfigured(f"wind does not serve {request.kind} datasets")
         pairs = self.mapped(request)
         if request.kind == RecordKind.QUOTE:
             return self._quotes(request, pairs)

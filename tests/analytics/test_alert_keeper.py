@@ -11,7 +11,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from flask_caching.backends import FileSystemCache, RedisCache, SimpleCache
+from cachelib import FileSystemCache, RedisCache, SimpleCache
 
 from analytics.alert_keeper import AlertKeeper
 from analytics.alert_rules import Alert, AlertState

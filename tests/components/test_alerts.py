@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cachelib import SimpleCache
 from dash import html
-from flask_caching.backends import SimpleCache
 
 from analytics.alert_keeper import AlertKeeper
 from analytics.alert_rules import Alert, AlertState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from flask_caching.backends import SimpleCache
+from cachelib import SimpleCache
 
 from components.shell import ticker_items
 from config.schema import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask_caching.backends import SimpleCache
+from cachelib import SimpleCache
 
 from components.status import system_summary
 from engine.board import Board

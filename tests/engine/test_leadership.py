@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from flask_caching.backends import FileSystemCache, RedisCache
+from cachelib import FileSystemCache, RedisCache
 
 from engine.leadership import FileLeadership, FleetLeadership, RedisFlight, RedisLock
 from engine.refresher import Refresher

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from flask_caching.backends import SimpleCache
+from cachelib import SimpleCache
 
 from config.schema import RecordKind
 from engine.board import Board
@@ -100,6 +100,17 @@ def test_backoff_is_exponential_and_only_for_retryable_errors(tmp_path):
     refresher, _ = make(tmp_path, settings_with(["a"], attempts=4), broken, sleeps=sleeps)
     refresher.refresh("fx")
     assert (broken.calls, sleeps) == (1, [])
+
+
+def test_a_source_asked_for_a_kind_it_does_not_serve_is_refused_by_fetch_and_skipped(tmp_path):
+    bars_only = ScriptedProvider("a", answers())
+    bars_only.kinds = frozenset({RecordKind.BAR})
+    backup = ScriptedProvider("b", answers(99.0))
+    sleeps: list[float] = []
+    refresher, _ = make(tmp_path, settings_with(["a", "b"]), bars_only, backup, sleeps=sleeps)
+    snap = refresher.refresh("fx")
+    assert (snap.source, bars_only.calls, sleeps) == ("b", 0, [])  # never loaded, not retried
+    assert "a: a does not serve quote datasets" in snap.error
 
 
 def test_retry_after_is_honoured_or_provider_skipped_while_it_lasts(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import yaml
-from flask_caching.backends import FileSystemCache
+from cachelib import FileSystemCache
 
 from analytics.alert_keeper import AlertKeeper
 from config import DEFAULT_CONFIG, load_settings

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from flask_caching.backends import FileSystemCache, RedisCache
+from cachelib import FileSystemCache, RedisCache
 
 from engine.shared_cache import CacheUnavailable, FleetCache, redis_client
 from engine.store import SnapshotStore

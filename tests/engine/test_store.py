@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_caching.backends import FileSystemCache, SimpleCache
+from cachelib import FileSystemCache, SimpleCache
 
 from engine.store import SnapshotStore
 from providers.models import Quote, Snapshot, Status

@@ -313,8 +313,3 @@ def test_load_maps_upstream_failures(upstream, per_symbol_paths):
         assert "?" not in str(caught.value), route
         if error is RateLimited:
             assert caught.value.retry_after_s == retry, route
-
-
-def test_load_refuses_other_kinds():
-    with pytest.raises(NotConfigured):
-        BinanceProvider(load_settings(env={})).load(Request("h", RecordKind.BAR, (), now=NOW))

@@ -20,7 +20,7 @@ from providers.coingecko import (
     parse_coins_markets,
     parse_simple_price,
 )
-from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
+from providers.errors import BadPayload, EmptyResult, RateLimited, Unavailable
 from tests.support import paths
 
 FIXTURES = paths.FIXTURES / "coingecko"
@@ -260,8 +260,3 @@ def test_load_maps_upstream_failures(upstream):
         assert "?" not in str(caught.value), route
         if error is RateLimited:
             assert caught.value.retry_after_s == 7
-
-
-def test_load_refuses_other_kinds():
-    with pytest.raises(NotConfigured):
-        CoinGeckoProvider(load_settings(env={})).load(Request("h", RecordKind.BAR, (), now=NOW))

@@ -80,9 +80,7 @@ def test_load_without_events_in_the_window_is_empty():
         ScheduleProvider(SETTINGS).load(request(datetime(2027, 1, 11, tzinfo=UTC)))
 
 
-def test_load_without_any_schedule_or_for_another_kind_is_not_configured():
+def test_load_without_any_schedule_is_not_configured():
     provider = ScheduleProvider(SETTINGS)
     with pytest.raises(NotConfigured, match="no instrument"):
         provider.load(request(instruments=[i for i in CALENDAR if not i.schedule]))
-    with pytest.raises(NotConfigured):
-        provider.load(request(kind=RecordKind.QUOTE))

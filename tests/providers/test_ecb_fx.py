@@ -245,8 +245,3 @@ def test_load_maps_upstream_failures(upstream):
         assert "?" not in str(caught.value), route  # no URL with its query string
         if error is RateLimited:
             assert caught.value.retry_after_s == 7
-
-
-def test_load_refuses_other_kinds():
-    with pytest.raises(NotConfigured):
-        EcbProvider(load_settings(env={})).load(Request("rates", RecordKind.CURVE, (), now=NOW))

@@ -227,13 +227,11 @@ def test_load_maps_upstream_failures(upstream):
             assert caught.value.retry_after_s == 7
 
 
-def test_load_refuses_unmapped_instruments_and_other_kinds():
+def test_load_refuses_unmapped_instruments():
     provider = EcbDataProvider(load_settings(env={}))
     effr = Instrument(id="effr", name="Fed funds", symbols={"fred": "DFF"})
     with pytest.raises(NotConfigured):
         provider.load(Request("policy_rates", RecordKind.QUOTE, (effr,), now=NOW))
-    with pytest.raises(NotConfigured):
-        provider.load(Request("rates", RecordKind.CURVE, (), now=NOW))
 
 
 def test_a_rate_in_percent_may_be_negative():

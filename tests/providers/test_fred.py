@@ -377,9 +377,3 @@ def test_problems_never_show_the_key(upstream):
     assert {p.tenor for p in batch.records} == {"10Y"}
     assert len(batch.problems) == 10
     assert not any(FAKE_KEY in problem for problem in batch.problems)
-
-
-def test_load_refuses_other_kinds(upstream):
-    with pytest.raises(NotConfigured):
-        fred(upstream).load(request("history", RecordKind.BAR))
-    assert upstream.hits == {}

@@ -13,6 +13,7 @@ from providers.models import (
     CurvePoint,
     Headline,
     Quote,
+    Snapshot,
     data_time,
     instrument_id,
     record_time,
@@ -68,3 +69,12 @@ def test_a_record_is_timed_and_named_in_one_way():
     # The data's time (a snapshot's as_of) does not count headlines: a quiet feed is current.
     assert data_time(records) == T
     assert data_time([headline, event]) is None
+
+
+def test_a_snapshots_quotes_by_instrument_id_leave_other_records_out():
+    spx = Quote(symbol="spx", name="S&P 500", price=1.0, as_of=T)
+    ndx = Quote(symbol="ndx", name="Nasdaq 100", price=2.0, as_of=T)
+    bar = Bar(symbol="spx", time=T, open=1, high=2, low=1, close=1)
+    snapshot = Snapshot(dataset="indices", records=(spx, bar, ndx))
+    assert snapshot.quotes_by_id() == {"spx": spx, "ndx": ndx}
+    assert Snapshot.pending("indices").quotes_by_id() == {}

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from config import Settings, load_settings
-from config.schema import INDICATOR_WARM_UP_BARS, Instrument, RecordKind
+from config.schema import INDICATOR_WARM_UP_BARS, Instrument
 from providers import markets
 from providers.base import Request
 from providers.errors import BadPayload, EmptyResult, NotConfigured, RateLimited, Unavailable
@@ -403,11 +403,6 @@ def test_a_hung_upstream_is_unavailable_within_the_deadline(settings, upstream):
     assert time.monotonic() - started < 2
 
 
-def test_load_refuses_unmapped_instruments_and_other_kinds(settings):
-    provider = StooqProvider(settings)
+def test_load_refuses_unmapped_instruments(settings):
     with pytest.raises(NotConfigured):
-        provider.load(request(settings, "indices", "sx5e"))  # no stooq symbol
-    with pytest.raises(NotConfigured):
-        provider.load(
-            Request("rates", RecordKind.CURVE, instruments(settings, "indices", "spx"), NOW)
-        )
+        StooqProvider(settings).load(request(settings, "indices", "sx5e"))  # no stooq symbol

@@ -279,10 +279,8 @@ def test_a_hung_upstream_is_unavailable_within_the_deadline(upstream):
     assert time.monotonic() - started < 2.5
 
 
-def test_load_refuses_unmapped_instruments_and_other_kinds(upstream):
+def test_load_refuses_unmapped_instruments(upstream):
     spx = load_settings(env={}).datasets["indices"].instruments[0]
     with pytest.raises(NotConfigured):
         provider(upstream).load(request(instruments=[spx]))
-    with pytest.raises(NotConfigured):
-        provider(upstream).load(request(kind=RecordKind.QUOTE))
     assert upstream.hits == {}

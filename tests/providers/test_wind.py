@@ -14,7 +14,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask_caching.backends import SimpleCache
+from cachelib import SimpleCache
 
 from config import load_settings
 from config.schema import Instrument, Settings

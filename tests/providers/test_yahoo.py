@@ -489,13 +489,11 @@ def test_when_every_instrument_fails_the_most_relevant_error_is_raised(settings,
         assert str(caught.value) == "^NDX: slow down"
 
 
-def test_load_refuses_unmapped_instruments_and_other_kinds(settings):
+def test_load_refuses_unmapped_instruments(settings):
     provider = YahooProvider(settings, fetch_json=FakeFetch({}))
     effr = instrument(settings, "policy_rates", "effr")  # FRED only
     with pytest.raises(NotConfigured):
         provider.load(request("policy_rates", RecordKind.QUOTE, effr))
-    with pytest.raises(NotConfigured):
-        provider.load(request("rates", RecordKind.CURVE, instrument(settings, "indices", "spx")))
 
 
 def test_intraday_bars_with_pre_and_post_market_sessions():

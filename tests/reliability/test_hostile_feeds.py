@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask_caching.backends import SimpleCache
+from cachelib import SimpleCache
 
 from app import create_app
 from config.schema import Instrument, RecordKind, Settings

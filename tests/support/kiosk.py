@@ -7,6 +7,7 @@ so that a scene shown too long (a stuck carousel) is noticed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -15,6 +16,8 @@ from tests.support.browser import chrome_options
 from tests.support.services import AppInstance
 
 POLL_S = 0.1  # how often the loops read where the kiosk is
+DRAIN_EVERY_S = 5.0  # how often `follow` empties the console log
+ABORT_S = 60.0  # no change for this long: the carousel has stopped, end the run
 FIRST_SCENE_S = 20.0  # a first load that draws no scene in this time is broken
 BROKEN_LOADS = 3
 
@@ -179,3 +182,57 @@ def open_kiosk(driver, url: str, watch: Watch) -> None:
             time.sleep(POLL_S)
         watch.broken_loads += 1
         watch.drain(driver)
+
+
+def follow(
+    driver,
+    instance: AppInstance,
+    watch: Watch,
+    *,
+    seconds: float,
+    due: Callable[[Watch], bool] = lambda watch: True,
+    done: Callable[[Watch], bool] = lambda watch: False,
+) -> float:
+    """Follow the carousel for up to `seconds` (the elapsed time returned), noting each scene
+    change in `watch` and sampling heap and DOM once per visit of the first scene when
+    `due(watch)`; end after a sample that makes `done(watch)`.
+
+    The run is aborted (`watch.aborted` says why) when the server exits or no scene changes for
+    ABORT_S. The console is drained every DRAIN_EVERY_S and before the first sample, so
+    `watch.errors_before_start` counts the errors of the warm-up loop.
+    """
+    sampled_visit = 0
+    started = last_drain = last_poll = time.monotonic()
+    watch.last_change = started
+    while True:
+        now = time.monotonic()
+        if now - started >= seconds:
+            break
+        watch.longest_poll_s = max(watch.longest_poll_s, now - last_poll)
+        last_poll = now
+        if instance.process is None or instance.process.poll() is not None:
+            watch.aborted = (
+                f"the server exited after {now - started:.0f} s, {watch.changes} changes"
+            )
+            break
+        path, query, scene = where(driver)
+        if not watch.see(path, query, now) and watch.still_s(now) > ABORT_S:
+            watch.stuck.append((path, watch.still_s(now)))
+            watch.aborted = f"no scene change for {ABORT_S:.0f} s at {path}"
+            break
+        first = watch.showing_first(path, scene) and sampled_visit != watch.visits_of_first
+        if first and due(watch):
+            sampled_visit = watch.visits_of_first
+            if not watch.samples:
+                watch.drain(driver)
+                watch.errors_before_start = len(watch.errors)
+            watch.samples.append(sample(driver, watch.changes, now - started, scene))
+            if done(watch):
+                break
+        if now - last_drain > DRAIN_EVERY_S:
+            watch.drain(driver)
+            last_drain = now
+        time.sleep(POLL_S)
+    watch.close(time.monotonic())
+    watch.drain(driver)
+    return time.monotonic() - started

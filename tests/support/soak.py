@@ -48,15 +48,7 @@ from config import DEFAULT_CONFIG
 from tests.support.demo import all_fetched
 from tests.support.fakeupstream import FakeUpstream
 from tests.support.figures import table
-from tests.support.kiosk import (
-    POLL_S,
-    Watch,
-    kiosk_browser,
-    open_kiosk,
-    sample,
-    wait_for_snapshots,
-    where,
-)
+from tests.support.kiosk import Watch, follow, kiosk_browser, open_kiosk, wait_for_snapshots
 from tests.support.openfake import PROVIDER_ROUTES, plan, serve_everything, write_config
 from tests.support.serverlog import access_statuses, server_errors, server_failures, tracebacks
 from tests.support.services import AppInstance, wait_until
@@ -65,13 +57,11 @@ MINUTES, QUICK_MINUTES = 30.0, 3.0
 WORKERS = 2
 DWELL_S = 2
 STUCK_S = 3 * DWELL_S  # a scene shown longer than this: the carousel was stuck
-ABORT_S = 60.0  # no change for this long: the carousel has stopped, end the run
 REFRESH_S = 5
 DEADLINE_S = 3
 STALE_S = 20
 MAX_BACKOFF_S = 10
 PHASE_S = 20.0
-LOG_EVERY_S = 5.0
 HEAP_GROWTH_PCT = 10.0
 NODE_SLACK = 1.02
 # Dash's undo history, which assets/35_undo_history.js trims to 10 entries every 10 s; a few
@@ -259,37 +249,6 @@ class SoakResult:
         }
 
 
-def _watch(driver, instance: AppInstance, watch: Watch, seconds: float) -> float:
-    """Follow the carousel for `seconds`, sampling at each visit of the first scene."""
-    sampled_visit = 0
-    started = last_log = last_poll = time.monotonic()
-    watch.last_change = started
-    while True:
-        now = time.monotonic()
-        if now - started >= seconds:
-            break
-        watch.longest_poll_s = max(watch.longest_poll_s, now - last_poll)
-        last_poll = now
-        if instance.process is None or instance.process.poll() is not None:
-            watch.aborted = f"the server exited after {now - started:.0f} s"
-            break
-        path, query, scene = where(driver)
-        if not watch.see(path, query, now) and watch.still_s(now) > ABORT_S:
-            watch.stuck.append((path, watch.still_s(now)))
-            watch.aborted = f"no scene change for {ABORT_S:.0f} s at {path}"
-            break
-        if watch.showing_first(path, scene) and sampled_visit != watch.visits_of_first:
-            sampled_visit = watch.visits_of_first
-            watch.samples.append(sample(driver, watch.changes, now - started, scene))
-        if now - last_log > LOG_EVERY_S:
-            watch.drain(driver)
-            last_log = now
-        time.sleep(POLL_S)
-    watch.close(time.monotonic())
-    watch.drain(driver)
-    return time.monotonic() - started
-
-
 def soak(workdir: Path, minutes: float = MINUTES) -> SoakResult:
     """Run the soak for `minutes` (the kiosk's watch; start-up comes on top)."""
     upstream = FakeUpstream().start()
@@ -319,7 +278,7 @@ def soak(workdir: Path, minutes: float = MINUTES) -> SoakResult:
         driver = kiosk_browser()
         open_kiosk(driver, f"{instance.url}/?kiosk=1", watch)
         cycler.start()
-        elapsed_s = _watch(driver, instance, watch, minutes * 60)
+        elapsed_s = follow(driver, instance, watch, seconds=minutes * 60)
     finally:
         cycler.stop()
         if driver is not None:
