@@ -67,6 +67,20 @@ def fx_cross_matrix(quotes: list[Quote]) -> CrossMatrix:
     return CrossMatrix(currencies, tuple(rates), tuple(changes))
 
 
+def fx_legs(quotes: list[Quote]) -> dict[str, Quote]:
+    """The quote each currency of `fx_cross_matrix` takes its USD value from (USD has none).
+
+    A cross rate is as fresh as the two quotes it is made of: EUR/JPY is only as live as
+    EUR/USD and USD/JPY, so a page marks a cell by its legs' states.
+    """
+    legs: dict[str, Quote] = {}
+    for quote in quotes:
+        value = _usd_value(quote)
+        if value is not None:  # the matrix keeps the last quote of a currency: so do its legs
+            legs[value[0]] = quote
+    return legs
+
+
 SPREADS = {"2s10s": ("2Y", "10Y"), "3m10y": ("3M", "10Y")}
 
 

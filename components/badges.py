@@ -41,6 +41,13 @@ def _counts(snapshot: Snapshot) -> str:
     return "".join(f" · {part}" for part in parts)
 
 
+def _oldest(snapshot: Snapshot) -> str:
+    """' (oldest)' after a time when a snapshot's values are of different times: the time given
+    is its oldest value's, never its newest."""
+    times = {state.as_of for state in snapshot.states.values() if state.as_of is not None}
+    return " (oldest)" if len(times) > 1 else ""
+
+
 def _badge_parts(snapshot: Snapshot, seen: Shown, now: datetime) -> list:
     _, label = LOOK[seen.status]
     parts: list = [label]
@@ -93,18 +100,20 @@ def chart_caption(
 ) -> html.Figcaption:
     """A chart's caption: what it shows, its data's time, source and status in words; with
     `instrument`, that instrument's own (a chart of one series among several)."""
+    counts, oldest = "", ""
     if instrument is None:
         status, as_of, source = snapshot.status, snapshot.as_of, snapshot.source
+        counts, oldest = _counts(snapshot), _oldest(snapshot)
     else:
         seen = state_shown(snapshot, instrument, now or snapshot.fetched_at or datetime.now(UTC))
         status, as_of, source = seen.status, seen.as_of, seen.source
     icon, label = LOOK[status]
-    when = "no data" if as_of is None else f"as of {as_of:%a %d %b %Y %H:%M} UTC"
+    when = "no data" if as_of is None else f"as of {as_of:%a %d %b %Y %H:%M} UTC{oldest}"
     return html.Figcaption(
         [
             html.Span(what),
             html.Span(f" · {when}" + (f" · {source}" if source else "") + " · "),
-            html.Span(f"{icon} {label}", className=f"wb-badge--{status.value}"),
+            html.Span(f"{icon} {label}{counts}", className=f"wb-badge--{status.value}"),
         ],
         className=class_name,
         **{"data-status": status.value},

@@ -68,6 +68,12 @@ def status_mark(status: Status) -> str:
     return "" if status is Status.OK else LOOK[status][0]
 
 
+def status_words(status: Status) -> str:
+    """A value's state in mark and word where a chart cell or readout has room for a few
+    characters: '⚠ stale', '☾ closed', '↺ fallback'; '' when live."""
+    return "" if status is Status.OK else f"{status_mark(status)} {LOOK[status][1].lower()}"
+
+
 def _told_at(snapshot: Snapshot, quote: Quote | None) -> datetime:
     """The clock a tile tells its record's age by: the refresh that gave the snapshot, so a
     tile renders the same until the next refresh (the browser counts the age on, age_span)."""
@@ -148,7 +154,7 @@ def quote_tile(
 
 def quote_tiles(dataset: Dataset, snapshot: Snapshot) -> html.Div:
     """A tile per configured instrument, in config order, whatever the provider returned."""
-    by_symbol = {r.symbol: r for r in snapshot.records if isinstance(r, Quote)}
+    by_symbol = snapshot.quotes_by_id()
     return html.Div(
         [quote_tile(i, by_symbol.get(i.id), snapshot) for i in dataset.instruments],
         className="wb-tiles",

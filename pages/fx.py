@@ -1,21 +1,72 @@
 """FX scene: tiles for the majors, USD/CNH and the dollar index, and a heatmap of how every
-cross rate between the quoted currencies moved since the previous close."""
+cross rate between the quoted currencies moved since the previous close.
+
+A cross is made of two quotes against USD (its legs: EUR/JPY of EUR/USD and USD/JPY), so a cell
+is only as fresh as its worse leg: a cell with a stale, closed or fallback leg carries that
+leg's mark and word ('⚠ stale'), and its tooltip names the leg, its source and its age. The
+caption dates the matrix by its oldest leg and names the sources that gave the legs.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from analytics.derived import CrossMatrix, fx_cross_matrix
+from analytics.derived import CrossMatrix, fx_cross_matrix, fx_legs
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
-from components.format import arrow, format_pct, format_significant, rounded
+from components.format import arrow, format_age, format_pct, format_significant, rounded
 from components.scene import SceneView
 from components.sections import reason
-from components.tiles import quote_tile
+from components.tiles import cell_title, quote_tile, status_words
+from engine.freshness import Shown, state_shown
 from providers.models import Quote, Snapshot, Status
 
 SCENE = "fx"
 PCT_DECIMALS = 2  # a cell's % change, as labelled and coloured
+# How far from live a leg is, for a cell's worse leg: a missing leg worst, then stale.
+SEVERITY = {
+    Status.OK: 0,
+    Status.FALLBACK: 1,
+    Status.CLOSED: 2,
+    Status.STALE: 3,
+    Status.EMPTY: 4,
+    Status.ERROR: 5,
+}
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A quote a cross rate is made of ('USD/JPY') with its own state."""
+
+    pair: str
+    seen: Shown
+
+
+def cross_legs(snapshot: Snapshot, now: datetime) -> dict[str, Leg]:
+    """Each currency's leg (analytics.derived.fx_legs) with its state as of `now`."""
+    return {
+        currency: Leg(quote.name, state_shown(snapshot, quote.symbol, now))
+        for currency, quote in fx_legs(_quotes(snapshot)).items()
+    }
+
+
+def cell_legs(legs: Mapping[str, Leg], base: str, quote: str) -> list[Leg]:
+    """The legs a base/quote cell is made of (USD is none: USD/JPY has one, EUR/JPY two)."""
+    return [legs[c] for c in dict.fromkeys((base, quote)) if c in legs]
+
+
+def worst(legs: list[Leg]) -> Status:
+    """A cell's status: its worse leg's (OK with no legs)."""
+    return max((leg.seen.status for leg in legs), key=SEVERITY.__getitem__, default=Status.OK)
+
+
+def _plain(text: str) -> str:
+    """Text from a feed or a fetch error as Plotly text: its pseudo-HTML tags neutralised."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cell_text(pct: float | None) -> str:
@@ -31,21 +82,48 @@ def cell_value(pct: float | None) -> float | None:
     return None if pct is None else rounded(pct, PCT_DECIMALS)
 
 
-def make_cross_figure(matrix: CrossMatrix, theme: ChartTheme = DARK) -> go.Figure:
+def _cell(
+    base: str,
+    quote: str,
+    rate: float | None,
+    pct: float | None,
+    legs: list[Leg],
+    now: datetime | None,
+) -> tuple[str, str]:
+    """A cell's (text, tooltip): its change, its worse leg's mark and word when not live; the
+    tooltip adds each leg's source, time and why (components.tiles.cell_title)."""
+    if rate is None:  # the diagonal
+        return "", ""
+    state = status_words(worst(legs))
+    text = "<br>".join(part for part in (cell_text(pct), state) if part)
+    hover = f"{base}/{quote}: {format_significant(rate)}, {cell_text(pct) or 'no change known'}"
+    titles = [_plain(cell_title(leg.pair, leg.seen, now)) for leg in legs]
+    return text, "<br>".join([hover, *titles])
+
+
+def make_cross_figure(
+    matrix: CrossMatrix,
+    theme: ChartTheme = DARK,
+    legs: Mapping[str, Leg] | None = None,
+    now: datetime | None = None,
+) -> go.Figure:
     """Heatmap of cross-rate % changes: row = base, column = quote, diverging colours centred
-    on 0 so a rise and a fall of the same size look equally strong."""
-    currencies = list(matrix.currencies)
+    on 0 so a rise and a fall of the same size look equally strong.
+
+    With `legs` (cross_legs, read at `now`), a cell whose worse leg is not live says so in its
+    text ('▲ +0.12%', '⚠ stale') and its tooltip gives each leg's source, time and why.
+    """
+    currencies, legs = list(matrix.currencies), legs or {}
     z = [[cell_value(v) for v in row] for row in matrix.pct]
-    text = [[cell_text(v) for v in row] for row in matrix.pct]
-    hover = [
+    cells = [
         [
-            f"{base}/{quote}: {format_significant(rate)}, {cell_text(pct) or 'no change known'}"
-            if rate is not None
-            else ""
+            _cell(base, quote, rate, pct, cell_legs(legs, base, quote), now)
             for quote, rate, pct in zip(currencies, rates, pcts, strict=True)
         ]
         for base, rates, pcts in zip(currencies, matrix.rate, matrix.pct, strict=True)
     ]
+    text = [[cell[0] for cell in row] for row in cells]
+    hover = [[cell[1] for cell in row] for row in cells]
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -98,10 +176,35 @@ def heatmap_id(dataset: str) -> str:
     return f"{SCENE}-heatmap-{dataset}"
 
 
+def legs_caption(legs: Mapping[str, Leg], snapshot: Snapshot) -> str:
+    """Where and when the matrix is from: the legs' sources, its oldest leg's time (never its
+    newest), and the legs not live ('⚠ stale: USD/JPY 7 d'); the snapshot's when it has none."""
+    held = [leg.seen for leg in legs.values() if leg.seen.as_of is not None]
+    sources = "+".join(dict.fromkeys(seen.source for seen in held if seen.source))
+    oldest = min((seen.as_of for seen in held), default=snapshot.as_of)
+    when = f"as of {oldest:%d %b %Y %H:%M} UTC" if oldest else "time unknown"
+    if len({seen.as_of for seen in held}) > 1:
+        when += " (its oldest pair)"
+    notes = []
+    for status in sorted({seen.status for seen in held} - {Status.OK}, key=SEVERITY.__getitem__):
+        pairs = [leg for leg in legs.values() if leg.seen.as_of and leg.seen.status is status]
+        if len(pairs) == len(legs):
+            notes.append(f"{status_words(status)}: all pairs")
+            continue
+        named = [
+            f"{leg.pair} {format_age(leg.seen.age_s)}" if status is Status.STALE else leg.pair
+            for leg in pairs
+        ]
+        notes.append(f"{status_words(status)}: {', '.join(named)}")
+    parts = [f"{sources or snapshot.source or 'unknown source'}, {when}", *notes]
+    return " · ".join(parts)
+
+
 def cross_heatmap(
-    name: str, snapshot: Snapshot, theme: ChartTheme = DARK
+    name: str, snapshot: Snapshot, now: datetime, theme: ChartTheme = DARK
 ) -> html.Figure | html.Div:
-    """The heatmap with its caption (as-of time), or 'no data' and why when it cannot be drawn."""
+    """The heatmap with its caption (sources, oldest leg's time, legs not live), or 'no data'
+    and why when it cannot be drawn. Each cell carries its legs' state as of `now`."""
     matrix = fx_cross_matrix(_quotes(snapshot))
     known = any(v is not None for row in matrix.pct for v in row)
     if len(matrix.currencies) < 2 or not known:
@@ -110,21 +213,25 @@ def cross_heatmap(
         else:
             why = "the source gives no previous close to measure a change from"
         return _no_data(f"Cross-rate changes: {why}", snapshot)
-    as_of = f"as of {snapshot.as_of:%d %b %Y %H:%M} UTC" if snapshot.as_of else "time unknown"
+    legs = cross_legs(snapshot, now)
     caption = (
         f"Cross rates, % change since the previous close: row = base, column = quote · "
-        f"{snapshot.source or 'unknown source'}, {as_of}"
+        f"{legs_caption(legs, snapshot)}"
     )
     graph = dcc.Graph(
         id=heatmap_id(name),
-        figure=make_cross_figure(matrix, theme),
+        figure=make_cross_figure(matrix, theme, legs, now),
         config=GRAPH_CONFIG,
         className="wb-graph wb-fx__heatmap",
     )
+    status = worst(list(legs.values()))
     return html.Figure(
         [graph, html.Figcaption(caption, className="wb-fx__caption")],
-        className="wb-fx__figure",
-        **{"aria-label": "Heatmap of cross-rate % changes between the quoted currencies"},
+        className=f"wb-fx__figure wb-fx__figure--{status.value}",
+        **{
+            "aria-label": "Heatmap of cross-rate % changes between the quoted currencies",
+            "data-status": status.value,
+        },
     )
 
 
@@ -140,7 +247,7 @@ def render(view: SceneView) -> list:
             html.Div(
                 [
                     html.Div(tiles, className="wb-tiles wb-quotes__tiles wb-fx__tiles"),
-                    cross_heatmap(name, snapshot, theme),
+                    cross_heatmap(name, snapshot, view.now, theme),
                 ],
                 className="wb-quotes wb-fx",
                 **{"data-dataset": name},

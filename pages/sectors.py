@@ -5,10 +5,15 @@ with a ranked list of the moves beside it.
 The caption says which session the change is of: "today" only while the market trades the
 session the data is from; once it has closed (the badge says Closed), the change is named by
 that session's day ("on Tue 04 Mar's session vs the previous close"), never "today".
+
+Each box and ranked row carries its own sector's state (engine.freshness.state_shown), not the
+dataset's: a sector a week old reads "⚠ stale 7 d" in its box, hatched, with its source, time
+and why in its tooltip, while the live ones around it read as live.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 import plotly.graph_objects as go
@@ -17,10 +22,12 @@ from plotly.colors import sample_colorscale
 
 from components.badges import LOOK, as_of_text
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
-from components.format import arrow, direction, format_pct, format_price, rounded
+from components.format import arrow, direction, format_age, format_pct, format_price, rounded
 from components.scene import SceneView
 from components.sections import reason
+from components.tiles import cell_title, status_mark, status_words
 from config.schema import Dataset, Instrument, RecordKind
+from engine.freshness import Shown, state_shown
 from providers import markets
 from providers.models import Quote, Snapshot, Status
 
@@ -31,6 +38,7 @@ PCT_DECIMALS = 2  # a % change as labelled, ranked and coloured
 MISSING_COLOUR = DARK.missing  # the dark theme's; each theme has its own
 MISSING_TEXT = DARK.missing_text
 DARK_TEXT, LIGHT_TEXT = "#0b0f14", "#f5f7fa"
+STALE_HATCH = "/"  # a stale box is hatched: its state has a shape, not only a word and colour
 
 
 def pct_text(pct: float | None) -> str:
@@ -60,29 +68,72 @@ def _plain(text: str) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
+def state_words(seen: Shown) -> str:
+    """A value's state in mark and word when it is not live: '⚠ stale 7 d', '☾ closed',
+    '↺ fallback: stooq'; '' when live or when there is no value (its box says 'no data')."""
+    if seen.status is Status.OK or seen.as_of is None:
+        return ""
+    words = status_words(seen.status)
+    if seen.status is Status.STALE:
+        return f"{words} {format_age(seen.age_s)}"
+    if seen.status is Status.FALLBACK and seen.source:
+        return f"{words}: {seen.source}"
+    return words
+
+
+def sector_states(
+    snapshot: Snapshot, instruments: list[Instrument], now: datetime
+) -> dict[str, Shown]:
+    """Each sector's own state as of `now` (id -> Shown), for its box and its ranked row."""
+    return {i.id: state_shown(snapshot, i.id, now) for i in instruments}
+
+
+def _box_text(quote: Quote | None, instrument: Instrument, seen: Shown | None) -> str:
+    """A box's lines: % change with arrow, price, and its state when not live."""
+    if quote is None or quote.change_pct is None:
+        price = "" if quote is None else f"<br>{format_price(quote.price, instrument)}"
+        lines = "no data" + price
+    else:
+        lines = f"{pct_text(quote.change_pct)}<br>{format_price(quote.price, instrument)}"
+    state = "" if seen is None or quote is None else state_words(seen)
+    return f"{lines}<br>{_plain(state)}" if state else lines
+
+
 def make_sector_treemap(
-    quotes: list[Quote], instruments: list[Instrument], theme: ChartTheme = DARK
+    quotes: list[Quote],
+    instruments: list[Instrument],
+    theme: ChartTheme = DARK,
+    states: Mapping[str, Shown] | None = None,
+    now: datetime | None = None,
 ) -> go.Figure:
     """One box per configured sector: size = weight, colour = % change (fixed ±3 % scale),
-    label = name, % change with arrow, price; a sector without a quote is grey, 'no data'."""
+    label = name, % change with arrow, price; a sector without a quote is grey, 'no data'.
+
+    With `states` (sector_states, read at `now`), each box also says its own state when not
+    live ('⚠ stale 7 d', hatched when stale) and its tooltip where and when its value is from
+    and why it is not current (components.tiles.cell_title).
+    """
     by_symbol = {q.symbol: q for q in quotes}
+    states = states or {}
     weights = [i.weight for i in instruments if i.weight]
     default_weight = sum(weights) / len(weights) if weights else 1.0
-    labels, values, colours, fonts, texts = [], [], [], [], []
+    labels, values, colours, fonts, texts, titles, hatches = [], [], [], [], [], [], []
     for instrument in instruments:
-        quote = by_symbol.get(instrument.id)
+        quote, seen = by_symbol.get(instrument.id), states.get(instrument.id)
         labels.append(_plain(instrument.name))
         values.append(instrument.weight or default_weight)
+        texts.append(_box_text(quote, instrument, seen))
+        titles.append("" if seen is None else _plain(cell_title(instrument.name, seen, now)))
+        stale = seen is not None and quote is not None and seen.status is Status.STALE
+        hatches.append(STALE_HATCH if stale else "")
         if quote is None or quote.change_pct is None:
             colours.append(theme.missing)
             fonts.append(theme.missing_text)
-            price = "" if quote is None else f"<br>{format_price(quote.price, instrument)}"
-            texts.append("no data" + price)
             continue
         colour = pct_colour(quote.change_pct, theme)
         colours.append(colour)
         fonts.append(_text_colour(colour))
-        texts.append(f"{pct_text(quote.change_pct)}<br>{format_price(quote.price, instrument)}")
+    hover = "%{label}<br>%{text}<br>weight %{customdata}"
     fig = go.Figure(
         go.Treemap(
             ids=[i.id for i in instruments],
@@ -97,12 +148,15 @@ def make_sector_treemap(
                 "colors": colours,
                 "line": {"color": theme.panel, "width": 3},
                 "pad": {"t": 0, "l": 0, "r": 0, "b": 0},  # no header band around the sectors
+                # over the box's colour (overlay), light so the text stays legible
+                "pattern": {"shape": hatches, "fillmode": "overlay", "solidity": 0.15},
             },
             tiling={"pad": 2},
             pathbar={"visible": False},
             sort=True,
             customdata=[format_pct(value, 1) for value in values],
-            hovertemplate="%{label}<br>%{text}<br>weight %{customdata}<extra></extra>",
+            hovertext=titles,
+            hovertemplate=hover + ("<br>%{hovertext}" if states else "") + "<extra></extra>",
         )
     )
     fig.update_layout(template=theme.template, margin={"l": 0, "r": 0, "t": 0, "b": 0})
@@ -136,11 +190,49 @@ def _swatch(colour: str) -> html.Span:
     )
 
 
+def _rank_item(
+    instrument: Instrument,
+    swatch: str,
+    pct: html.Span,
+    seen: Shown | None,
+    now: datetime | None,
+    *,
+    missing: bool = False,
+) -> html.Li:
+    """A ranked row; with its state (`seen`) it carries it as a table row does: the mark before
+    its name, data-status, a class per status, and where, when and why in its tooltip."""
+    classes, name, state = ["sectors-rank__item"], instrument.name, {}
+    if missing:
+        classes.append("sectors-rank__item--missing")
+    if seen is not None:
+        mark = status_mark(seen.status)
+        name = f"{mark} {name}" if mark else name
+        if mark:
+            classes.append(f"sectors-rank__item--{seen.status.value}")
+        state = {
+            "data-status": seen.status.value,
+            "title": cell_title(instrument.name, seen, now),
+        }
+    return html.Li(
+        [_swatch(swatch), html.Span(name, className="sectors-rank__name"), pct],
+        className=" ".join(classes),
+        **{"data-instrument": instrument.id},
+        **state,
+    )
+
+
 def ranking(
-    quotes: list[Quote], instruments: list[Instrument], theme: ChartTheme = DARK
+    quotes: list[Quote],
+    instruments: list[Instrument],
+    theme: ChartTheme = DARK,
+    states: Mapping[str, Shown] | None = None,
+    now: datetime | None = None,
 ) -> html.Ol:
-    """Sectors from best to worst move today; those without a quote last, 'no data'."""
+    """Sectors from best to worst move today; those without a quote last, 'no data'. With
+    `states` (sector_states, read at `now`) each row carries its own state like a table row:
+    the mark before its name, data-status, and where, when and why in its tooltip."""
     by_symbol = {q.symbol: q for q in quotes}
+    states = states or {}
     moves = [
         (i, by_symbol[i.id].change_pct)
         for i in instruments
@@ -150,28 +242,24 @@ def ranking(
     ranked = {i.id for i, _ in moves}
     missing = [i for i in instruments if i.id not in ranked]
     items = [
-        html.Li(
-            [
-                _swatch(pct_colour(pct, theme)),
-                html.Span(i.name, className="sectors-rank__name"),
-                html.Span(
-                    pct_text(pct),
-                    className=f"sectors-rank__pct wb-{direction(pct, PCT_DECIMALS)}",
-                ),
-            ],
-            className="sectors-rank__item",
-            **{"data-instrument": i.id},
+        _rank_item(
+            i,
+            pct_colour(pct, theme),
+            html.Span(
+                pct_text(pct), className=f"sectors-rank__pct wb-{direction(pct, PCT_DECIMALS)}"
+            ),
+            states.get(i.id),
+            now,
         )
         for i, pct in moves
     ] + [
-        html.Li(
-            [
-                _swatch(theme.missing),
-                html.Span(i.name, className="sectors-rank__name"),
-                html.Span("no data", className="sectors-rank__pct wb-flat"),
-            ],
-            className="sectors-rank__item sectors-rank__item--missing",
-            **{"data-instrument": i.id},
+        _rank_item(
+            i,
+            theme.missing,
+            html.Span("no data", className="sectors-rank__pct wb-flat"),
+            states.get(i.id),
+            now,
+            missing=True,
         )
         for i in missing
     ]
@@ -195,12 +283,19 @@ def session_day(market: str, at: datetime) -> date | None:
     return (start + (end - start) / 2).date()
 
 
-def change_words(snapshot: Snapshot, market: str, now: datetime) -> str:
+def change_words(
+    snapshot: Snapshot, market: str, now: datetime, as_of: datetime | None = None
+) -> str:
     """What the colours measure, from the data's session and the market's: '% change today'
     only while the market trades the session the data is from; otherwise that session's day,
     e.g. "% change on Tue 04 Mar's session vs the previous close" (the snapshot is Closed, or
-    stale from an earlier session)."""
-    day = session_day(market, snapshot.as_of) if snapshot.as_of is not None else None
+    stale from an earlier session).
+
+    `as_of` is the boxes' newest time (default: the snapshot's, which an assessed snapshot
+    gives as its oldest): one sector a week old does not rename the session of the live ones,
+    its own box says '⚠ stale 7 d'."""
+    as_of = as_of or snapshot.as_of
+    day = session_day(market, as_of) if as_of is not None else None
     if day is None:
         return "% change vs the previous close"
     trading = snapshot.status is not Status.CLOSED and markets.is_open(market, now)
@@ -231,19 +326,23 @@ def render(view: SceneView) -> list:
     name = view.first(RecordKind.QUOTE)
     snapshot, dataset, theme = view.snapshot(name), view.dataset(name), chart_theme(view.settings)
     quotes = [q for q in snapshot.records if isinstance(q, Quote)]
+    states = sector_states(snapshot, dataset.instruments, view.now)
+    newest = max((seen.as_of for seen in states.values() if seen.as_of), default=None)
     if quotes:
         chart = html.Figure(
             [
                 dcc.Graph(
                     id=IDS["treemap"],
-                    figure=make_sector_treemap(quotes, dataset.instruments, theme),
+                    figure=make_sector_treemap(
+                        quotes, dataset.instruments, theme, states, view.now
+                    ),
                     config=GRAPH_CONFIG,
                     className="wb-graph sectors-treemap__graph",
                 ),
                 caption(
                     snapshot,
                     theme,
-                    change=change_words(snapshot, market_of(dataset), view.now),
+                    change=change_words(snapshot, market_of(dataset), view.now, newest),
                 ),
             ],
             className=f"sectors-figure sectors-figure--{snapshot.status.value}",
@@ -260,7 +359,7 @@ def render(view: SceneView) -> list:
             [
                 reason(snapshot),
                 html.Div(
-                    [chart, ranking(quotes, dataset.instruments, theme)],
+                    [chart, ranking(quotes, dataset.instruments, theme, states, view.now)],
                     className="sectors-grid",
                 ),
             ],

@@ -3,7 +3,9 @@
 The chart shows the history dataset's last `history_bars` (config) and computes every indicator
 on all the bars held: the sources fetch `analytics.indicators.WARM_UP_BARS` more, so each
 indicator on the first shown bar is already its warmed value (to 1e-6); the caption says so when
-fewer are held.
+fewer are held. The readout and the caption date, source and judge the shown symbol by its own
+state (engine.freshness.state_shown), not its dataset's: a symbol a week old among live ones
+reads "as of <its time> · ⚠ stale, 7 d old" and its caption names its own source and why.
 
 The symbol comes from the URL (`?symbol=<instrument id>` of the history dataset), else the
 first configured one; an unknown value says so and falls back to the first (nothing is fetched:
@@ -33,11 +35,13 @@ from plotly.subplots import make_subplots
 
 from analytics import indicators
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
-from components.format import direction, format_change, format_number, format_price
+from components.format import age_words, direction, format_change, format_number, format_price
 from components.scene import SceneView, ids, query_state, view_of
 from components.sections import reason
+from components.tiles import status_words
 from config.schema import Dataset, Instrument, RecordKind
-from providers.models import Bar, Snapshot
+from engine.freshness import Shown, state_shown
+from providers.models import Bar, Snapshot, Status
 from web.boards import current_board
 
 SCENE = "technicals"
@@ -302,8 +306,20 @@ def _number(value: float | None) -> str:
     return format_number(None if value is None or not math.isfinite(value) else value)
 
 
-def readout(instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot) -> html.Div:
-    """The last close, its change on the bar before, the indicator values and the as-of time."""
+def state_note(seen: Shown) -> str:
+    """What the readout says next to the time when the symbol is not live: ' · ⚠ stale, 7 d
+    old', ' · ☾ closed', ' · ↺ fallback'; '' when live."""
+    if seen.status is Status.OK:
+        return ""
+    note = f" · {status_words(seen.status)}"
+    if seen.status is Status.STALE and seen.age_s is not None:
+        note += f", {age_words(seen.age_s)} old"
+    return note
+
+
+def readout(instrument: Instrument, bars: Sequence[Bar], seen: Shown) -> html.Div:
+    """The last close, its change on the bar before, the indicator values, and the symbol's own
+    time and state (`seen`: state_shown), with its age in words when stale."""
     last = bars[-1]
     prev = bars[-2].close if len(bars) > 1 else None
     change = None if prev is None else last.close - prev
@@ -325,12 +341,17 @@ def readout(instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot) -> 
                 className="wb-technicals__values",
             ),
             html.Span(
-                f"Last bar {last.time:%a %d %b %Y} · as of {_when(snapshot.as_of)}",
+                f"Last bar {last.time:%a %d %b %Y} · as of {_when(seen.as_of)}{state_note(seen)}",
                 className="wb-technicals__asof",
+                **({"title": seen.reason} if seen.reason else {}),
             ),
         ],
         className="wb-technicals__readout",
-        **{"data-instrument": instrument.id},
+        **{
+            "data-instrument": instrument.id,
+            "data-status": seen.status.value,
+            "data-source": seen.source,
+        },
     )
 
 
@@ -342,8 +363,10 @@ def settling(held: int, shown: int) -> int:
 
 
 def _caption(
-    instrument: Instrument, bars: Sequence[Bar], snapshot: Snapshot, count: int = DEFAULT_SHOWN
+    instrument: Instrument, bars: Sequence[Bar], seen: Shown, count: int = DEFAULT_SHOWN
 ) -> str:
+    """What the chart shows, and its symbol's own time, source and status (`seen`), with why
+    when it is not live."""
     shown = bars[-count:]
     intraday = indicators.is_intraday(indicators.bars_frame(bars[-3:]))
     vwap = (
@@ -351,7 +374,10 @@ def _caption(
         if intraday
         else "VWAP not shown: it is anchored per intraday session and these bars are daily."
     )
-    source = f" · {snapshot.source}" if snapshot.source else ""
+    source = f" · {seen.source}" if seen.source else ""
+    status = seen.status.value + (
+        f": {seen.reason}" if seen.reason and seen.status is not Status.OK else ""
+    )
     held, cold = format_number(len(bars), 0), settling(len(bars), count)
     warm = (
         f"Only {held} bars held: the indicators are still warming up over the first "
@@ -364,7 +390,7 @@ def _caption(
         f"{instrument.name}: {kind} candles, last {last} "
         f"bars ({shown[0].time:%d %b %Y} to {shown[-1].time:%d %b %Y}); SMA 20/50/200, "
         f"EMA 12/26 and Bollinger bands (20, 2{SIGMA}); RSI 14 with 30/70 lines; MACD (12, 26, 9). "
-        f"{warm}{vwap} Data as of {_when(snapshot.as_of)}{source} · {snapshot.status.value}."
+        f"{warm}{vwap} Data as of {_when(seen.as_of)}{source} · {status}."
     )
 
 
@@ -389,11 +415,12 @@ def chart_panel(view: SceneView, instrument: Instrument, notice: str | None = No
         return [*head, _no_data(instrument, snapshot)]
     count = shown_bars(view)
     figure = make_technicals_figure(bars, instrument.name, chart_theme(view.settings), count)
-    caption = _caption(instrument, bars, snapshot, count)
+    seen = state_shown(snapshot, instrument.id, view.now)
+    caption = _caption(instrument, bars, seen, count)
     return [
         *head,
         reason(snapshot),
-        readout(instrument, bars, snapshot),
+        readout(instrument, bars, seen),
         html.Figure(
             [
                 # dcc.Graph sets its own height to 100%: the wrapper holds the height (vh).

@@ -8,18 +8,21 @@ the symbol of every quote whatever the source.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.badges import chart_caption
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
-from components.format import format_number, rounded
+from components.format import format_age, format_number, rounded
 from components.scene import SceneView
 from components.sections import reason
-from components.tiles import quote_tile
+from components.tiles import quote_tile, status_words
 from config.schema import RecordKind
-from providers.models import Quote, Snapshot
+from engine.freshness import Shown, state_shown
+from providers.models import Quote, Snapshot, Status
 
 SCENE = "volatility"
 IDS = {"term": f"{SCENE}-term", "shape": f"{SCENE}-shape", "tiles": f"{SCENE}-tiles"}
@@ -72,11 +75,27 @@ def shape_colour(shape: str, theme: ChartTheme = DARK) -> str:
     return {CONTANGO: theme.series[0], BACKWARDATION: theme.down}.get(shape, theme.flat)
 
 
-def make_term_structure_figure(quotes: list[Quote], theme: ChartTheme = DARK) -> go.Figure:
-    """Level by term (9D, 1M (VIX), 3M, 6M), coloured by the shape; the previous close dashed."""
+def point_note(seen: Shown | None) -> str:
+    """What a point of the 'Now' line says of itself when it is not live: '⚠ stale 7 d',
+    '☾ closed', '↺ fallback'; '' when live or unknown (a figure built without states)."""
+    if seen is None or seen.status is Status.OK:
+        return ""
+    words = status_words(seen.status)
+    return f"{words} {format_age(seen.age_s)}" if seen.status is Status.STALE else words
+
+
+def make_term_structure_figure(
+    quotes: list[Quote],
+    theme: ChartTheme = DARK,
+    states: Mapping[str, Shown] | None = None,
+) -> go.Figure:
+    """Level by term (9D, 1M (VIX), 3M, 6M), coloured by the shape; the previous close dashed.
+    A point whose value is not live (`states`: id -> Shown) is drawn hollow and labelled with
+    its state, so a week-old VIX on the 'Now' line says so next to it."""
     points = term_structure(quotes)
     colour = shape_colour(term_structure_shape(quotes), theme)
     labels = [label for label, _ in points]
+    notes = [point_note((states or {}).get(q.symbol)) for _, q in points]
     fig = go.Figure()
     before = [(label, q.prev_close) for label, q in points if q.prev_close is not None]
     if before:
@@ -99,11 +118,19 @@ def make_term_structure_figure(quotes: list[Quote], theme: ChartTheme = DARK) ->
             y=[q.price for _, q in points],
             name="Now",
             mode="lines+markers+text",
-            text=[format_number(q.price, LEVEL_DECIMALS) for _, q in points],
+            text=[
+                format_number(q.price, LEVEL_DECIMALS) + (f"<br>{note}" if note else "")
+                for (_, q), note in zip(points, notes, strict=True)
+            ],
             textposition="top center",
             textfont={"size": 26, "color": colour},
             line={"color": colour, "width": 5},
-            marker={"size": 14, "color": colour},
+            marker={
+                "size": 14,
+                "color": colour,
+                "symbol": ["circle-open" if note else "circle" for note in notes],
+                "line": {"width": 3, "color": colour},
+            },
             cliponaxis=False,
             hovertemplate="%{x}: %{text}<extra>now</extra>",
         )
@@ -167,8 +194,16 @@ def shape_panel(quotes: list[Quote], names: dict[str, str]) -> html.Div:
     )
 
 
+def _states(quotes: list[Quote], snapshot: Snapshot, now: datetime | None) -> dict[str, Shown]:
+    when = now or snapshot.fetched_at or datetime.now(UTC)
+    return {q.symbol: state_shown(snapshot, q.symbol, when) for q in quotes}
+
+
 def term_figure(
-    quotes: list[Quote], snapshot: Snapshot, theme: ChartTheme = DARK
+    quotes: list[Quote],
+    snapshot: Snapshot,
+    theme: ChartTheme = DARK,
+    now: datetime | None = None,
 ) -> html.Figure | html.Div:
     """The term-structure chart with its caption, or 'no data' and the reason."""
     if len(term_structure(quotes)) < 2:
@@ -180,7 +215,7 @@ def term_figure(
         )
     graph = dcc.Graph(
         id=IDS["term"],
-        figure=make_term_structure_figure(quotes, theme),
+        figure=make_term_structure_figure(quotes, theme, _states(quotes, snapshot, now)),
         config=GRAPH_CONFIG,
         className="wb-graph vol-term__graph",
     )
@@ -196,7 +231,7 @@ def render(view: SceneView) -> list:
     name = view.first(RecordKind.QUOTE)
     snapshot, dataset = view.snapshot(name), view.dataset(name)
     quotes = [q for q in snapshot.records if isinstance(q, Quote)]
-    by_symbol = {q.symbol: q for q in quotes}
+    by_symbol = snapshot.quotes_by_id()
     names = {i.id: i.name for i in dataset.instruments}
     hero = next(
         (i for i in dataset.instruments if (term_of(i.id) or ("", 0))[1] == SPOT_DAYS),
@@ -219,7 +254,7 @@ def render(view: SceneView) -> list:
                             ],
                             className="vol-side",
                         ),
-                        term_figure(quotes, snapshot, chart_theme(view.settings)),
+                        term_figure(quotes, snapshot, chart_theme(view.settings), view.now),
                     ],
                     className="vol-grid",
                 ),

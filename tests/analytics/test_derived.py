@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analytics.derived import curve_spreads, fx_cross_matrix
+from analytics.derived import curve_spreads, fx_cross_matrix, fx_legs
 from providers.models import CurvePoint, Quote
 
 T = datetime(2024, 6, 7, 16, 0, tzinfo=UTC)
@@ -34,6 +34,20 @@ def test_missing_previous_close_leaves_the_change_empty():
     quote = Quote(symbol="gbpusd", name="GBP/USD", price=1.27, as_of=T)
     matrix = fx_cross_matrix([quote])
     assert matrix.pct[1][0] is None and matrix.rate[1][0] == pytest.approx(1.27)
+
+
+def test_each_currency_has_the_quote_its_crosses_are_made_of():
+    eur, jpy, index = q("EUR/USD", 1.10, 1.00), q("USD/JPY", 150.0, 150.0), q("DXY", 104.0, 1.0)
+    legs = fx_legs([eur, jpy, index])
+    assert legs == {"EUR": eur, "JPY": jpy}  # USD is the numeraire; the index is not a pair
+    assert tuple(legs) == fx_cross_matrix([eur, jpy, index]).currencies[1:]
+
+
+def test_a_currency_quoted_twice_takes_the_quote_the_matrix_takes():
+    first, second = q("EUR/USD", 1.10, 1.00), q("EUR/USD", 1.20, 1.00)
+    assert fx_legs([first, second]) == {"EUR": second}
+    matrix = fx_cross_matrix([first, second])
+    assert matrix.rate[1][0] == pytest.approx(1.20)
 
 
 def test_spreads_in_basis_points_per_curve_date():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from components.tiles import bars_table, quote_tile
+from components.tiles import bars_table, quote_tile, status_words
 from config.schema import Dataset, Instrument
 from engine.freshness import assess
 from providers.models import Bar, Quote, Snapshot, Status
@@ -105,3 +105,12 @@ def test_each_row_of_a_bars_table_carries_its_own_status():
     assert [row.to_plotly_json()["props"]["data-status"] for row in rows] == ["ok", "stale"]
     assert text_of(rows[1].children[0]) == "⚠ Nasdaq 100"
     assert "as of Mon 19 Oct 2026 15:00 UTC (30 d old)" in rows[1].children[0].title
+
+
+def test_a_cell_too_small_for_a_badge_gives_its_state_in_mark_and_word():
+    assert [status_words(s) for s in (Status.STALE, Status.CLOSED, Status.FALLBACK)] == [
+        "⚠ stale",
+        "☾ closed",
+        "↺ fallback",
+    ]
+    assert status_words(Status.OK) == ""  # live needs no word

@@ -124,7 +124,8 @@ def test_a_dataset_past_its_threshold_shows_stale_with_its_age(dash_duo, make_se
     badge = '.wb-scene__badges [data-dataset="crypto"] .wb-badge'
     dash_duo.wait_for_contains_text(badge, "Stale", timeout=10)
     text = dash_duo.find_element(badge).text
-    assert "min old" in text and "demo" in text, text
+    # The badge gives its oldest value's age (every coin is as old here) and its source.
+    assert "Stale · oldest 1" in text and " min · demo" in text, text
     assert dash_duo.find_element(badge).get_attribute("data-status") == "stale"
     assert dash_duo.find_elements('.wb-tile[data-status="stale"]')
     assert dash_duo.get_logs() == []

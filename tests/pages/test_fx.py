@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -11,12 +11,13 @@ from dash import dcc, html
 from analytics.derived import fx_cross_matrix
 from components.figures import DIVERGING
 from components.scene import SceneView
+from engine.freshness import Shown
 from pages import fx
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.ecb_fx import pair_quote, parse_eurofxref
 from providers.models import Quote, Snapshot, Status
-from tests.support.pages import text_of, walk, with_class
+from tests.support.pages import prop, text_of, walk, with_class
 from tests.support.paths import FIXTURES
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
@@ -96,6 +97,88 @@ def test_heatmap_is_diverging_centred_on_zero_with_labelled_axes():
     assert figure.layout.xaxis.title.text == "quote"
     assert figure.layout.yaxis.title.text == "base"
     assert figure.layout.yaxis.autorange == "reversed"  # the first currency on top
+
+
+# --- each cell as fresh as its legs ---------------------------------------------------------
+
+LIVE = Shown(Status.OK, 40.0, None, "yahoo", T - timedelta(seconds=40))
+OLD = Shown(Status.STALE, 7200.0, "2 h old (stale after 1 min)", "ecb", T - timedelta(hours=2))
+LEGS = {
+    "EUR": fx.Leg("EUR/USD", LIVE),
+    "JPY": fx.Leg("USD/JPY", OLD),
+    "GBP": fx.Leg("GBP/USD", LIVE),
+}
+MATRIX = (q("EUR/USD", 1.10, 1.00), q("USD/JPY", 150.0, 150.0), q("GBP/USD", 1.25, 1.25))
+
+
+def test_a_cell_is_made_of_its_legs_and_as_fresh_as_the_worse():
+    assert [leg.pair for leg in fx.cell_legs(LEGS, "EUR", "JPY")] == ["EUR/USD", "USD/JPY"]
+    assert [leg.pair for leg in fx.cell_legs(LEGS, "USD", "JPY")] == ["USD/JPY"]  # USD: no leg
+    assert fx.cell_legs(LEGS, "EUR", "EUR") == [LEGS["EUR"]]
+    assert fx.worst(fx.cell_legs(LEGS, "EUR", "JPY")) is Status.STALE
+    assert fx.worst(fx.cell_legs(LEGS, "EUR", "GBP")) is Status.OK
+    closed = fx.Leg("EUR/USD", Shown(Status.CLOSED, 1.0, None, "yahoo", T))
+    fallback = fx.Leg("GBP/USD", Shown(Status.FALLBACK, 1.0, None, "ecb", T))
+    assert fx.worst([fallback, closed]) is Status.CLOSED and fx.worst([]) is Status.OK
+
+
+def test_cells_touching_a_stale_leg_say_so_and_name_it_in_the_tooltip():
+    figure = fx.make_cross_figure(fx_cross_matrix(list(MATRIX)), legs=LEGS, now=T)
+    (trace,) = figure.data
+    assert list(trace.x) == ["USD", "EUR", "JPY", "GBP"]
+    i = {c: n for n, c in enumerate(trace.x)}
+    for base in trace.x:
+        for quote in trace.x:
+            text = trace.text[i[base]][i[quote]]
+            if base == quote:
+                assert text == ""
+            elif "JPY" in (base, quote):
+                assert text.endswith("<br>⚠ stale"), (base, quote)
+            else:
+                assert "⚠" not in text and "stale" not in text, (base, quote)
+    assert trace.text[i["EUR"]][i["JPY"]] == "▲ +10.00%<br>⚠ stale"
+    assert trace.z[i["EUR"]][i["JPY"]] == 10.0  # the colour is the move's: the mark tells
+    hover = trace.customdata[i["EUR"]][i["JPY"]].split("<br>")
+    assert hover == [
+        "EUR/JPY: 165, ▲ +10.00%",
+        "EUR/USD: Live · yahoo · as of Fri 07 Jun 2024 15:59 UTC (40 s old)",
+        "USD/JPY: Stale · ecb · as of Fri 07 Jun 2024 14:00 UTC (2 h old)"
+        " · 2 h old (stale after 1 min)",
+    ]
+    assert trace.customdata[i["EUR"]][i["GBP"]].count("Live ·") == 2
+
+
+def test_a_leg_reason_cannot_inject_markup_into_the_tooltip():
+    bad = Shown(Status.STALE, 60.0, "ecb: <img src=x>", "ecb", T)
+    legs = {"EUR": fx.Leg("EUR/USD", bad)}
+    (trace,) = fx.make_cross_figure(fx_cross_matrix([MATRIX[0]]), legs=legs, now=T).data
+    assert "&lt;img src=x&gt;" in trace.customdata[1][0] and "<img" not in trace.customdata[1][0]
+
+
+def test_the_caption_dates_the_matrix_by_its_oldest_leg_and_names_their_sources():
+    caption = fx.legs_caption(LEGS, snap(MATRIX, source="yahoo"))
+    assert (
+        caption == "yahoo+ecb, as of 07 Jun 2024 14:00 UTC (its oldest pair) · ⚠ stale: USD/JPY 2 h"
+    )
+    closed = {
+        c: fx.Leg(leg.pair, Shown(Status.CLOSED, 9.0, None, "ecb", T)) for c, leg in LEGS.items()
+    }
+    assert (
+        fx.legs_caption(closed, snap(MATRIX))
+        == "ecb, as of 07 Jun 2024 16:00 UTC · ☾ closed: all pairs"
+    )
+    assert fx.legs_caption({}, snap(MATRIX, source="demo")) == "demo, as of 07 Jun 2024 16:00 UTC"
+
+
+def test_a_stale_snapshot_marks_every_cell_and_the_figure(settings):
+    stale = snap(MATRIX, Status.STALE, "refresh overdue")
+    body = fx.render(view(settings, stale))
+    (figure,) = of_type(body, html.Figure)
+    assert prop(figure, "data-status") == "stale" and "wb-fx__figure--stale" in figure.className
+    (trace,) = of_type(body, dcc.Graph)[0].figure.data
+    off_diagonal = [t for n, row in enumerate(trace.text) for m, t in enumerate(row) if n != m]
+    assert off_diagonal and all(t.endswith("⚠ stale") for t in off_diagonal)
+    assert "⚠ stale: all pairs" in text_of(with_class(body, "wb-fx__caption"))
 
 
 def test_demo_scene_has_tiles_and_the_heatmap(settings, demo_records):

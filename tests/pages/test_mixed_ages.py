@@ -8,14 +8,12 @@ import importlib
 import re
 
 import pytest
-from flask_caching.backends import SimpleCache
 
 from components.scene import badges, view_of
 from config import load_settings
 from engine.board import Board
-from engine.store import SnapshotStore
 from tests.support import mixed_ages
-from tests.support.mixed_ages import LAST_WEEK, NOW, TODAY
+from tests.support.mixed_ages import LAST_WEEK, TODAY
 from tests.support.pages import prop, text_of, walk, with_class
 
 TILE_SCENES = {  # scene: its dataset of tiles
@@ -29,11 +27,7 @@ TILE_SCENES = {  # scene: its dataset of tiles
 
 @pytest.fixture(scope="module")
 def board() -> Board:
-    settings = load_settings({})
-    store = SnapshotStore(SimpleCache(), namespace="open", persist_dir=None)
-    for snapshot in mixed_ages.stored(settings).values():
-        store.write(snapshot, persist=False)
-    return Board(settings, store, None, lambda: NOW)
+    return mixed_ages.board(load_settings({}))
 
 
 def rendered(board: Board, scene: str):

@@ -3,7 +3,7 @@ scale, labels with arrows), sectors without data greyed, and the ranking beside 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -11,11 +11,12 @@ from dash import dcc, html
 
 from components.scene import SceneView
 from config.schema import Instrument
+from engine.freshness import Shown
 from pages import sectors
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
-from tests.support.pages import text_of, walk, with_class
+from tests.support.pages import prop, text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 ORANGE, GREY, PURPLE = "rgb(166, 97, 26)", "rgb(58, 70, 86)", "rgb(1, 133, 113)"  # DIVERGING ends
@@ -162,6 +163,84 @@ def test_demo_treemap_has_every_sector(demo, instruments):
     assert all(t.startswith(("▲", "▼", "■")) for t in tree.text)
 
 
+# --- each box's own state -----------------------------------------------------------------
+
+TWO_H = WED - timedelta(hours=2)
+LIVE = Shown(Status.OK, 40.0, None, "yahoo", WED - timedelta(seconds=40))
+OLD = Shown(Status.STALE, 7200.0, "2 h old (stale after 5 min)", "stooq", TWO_H)
+GONE = Shown(Status.ERROR, None, "yahoo: XLV: no data in the answer")
+
+
+@pytest.mark.parametrize(
+    ("seen", "words"),
+    [
+        (LIVE, ""),
+        (OLD, "⚠ stale 2 h"),
+        (Shown(Status.CLOSED, 9.0, None, "yahoo", WED), "☾ closed"),
+        (Shown(Status.FALLBACK, 9.0, None, "stooq", WED), "↺ fallback: stooq"),
+        (Shown(Status.FALLBACK, 9.0, None, None, WED), "↺ fallback"),
+        (GONE, ""),  # no value: its box says 'no data'
+    ],
+)
+def test_a_state_reads_as_mark_and_word(seen, words):
+    assert sectors.state_words(seen) == words
+
+
+def states_of(instruments, **special) -> dict[str, Shown]:
+    return {i.id: special.get(i.id, LIVE) for i in instruments}
+
+
+def test_a_stale_box_says_so_by_mark_word_and_hatch_and_its_tooltip_says_why(instruments):
+    quotes = [quote("xlk", 232.1, 229.0), quote("xlf", 50.5, 50.0)]
+    states = states_of(instruments, xlf=OLD, xlv=GONE)
+    (tree,) = sectors.make_sector_treemap(quotes, instruments, states=states, now=WED).data
+    texts = dict(zip(tree.ids, tree.text, strict=True))
+    assert texts["xlf"] == "▲ +1.00%<br>50.50<br>⚠ stale 2 h"
+    assert texts["xlk"] == "▲ +1.35%<br>232.10"  # live: nothing added
+    assert texts["xlv"] == "no data"
+    hatches = dict(zip(tree.ids, tree.marker.pattern.shape, strict=True))
+    assert hatches["xlf"] == "/" and hatches["xlk"] == "" and hatches["xlv"] == ""
+    titles = dict(zip(tree.ids, tree.hovertext, strict=True))
+    assert titles["xlf"] == (
+        "Financials: Stale · stooq · as of Wed 05 Mar 2025 13:00 UTC (2 h old)"
+        " · 2 h old (stale after 5 min)"
+    )
+    assert titles["xlk"].startswith("Technology: Live · yahoo · as of Wed 05 Mar 2025 14:59 UTC")
+    assert titles["xlv"] == "Health care: Unavailable · yahoo: XLV: no data in the answer"
+    assert tree.hovertemplate.endswith("<br>%{hovertext}<extra></extra>")
+    colours = dict(zip(tree.ids, tree.marker.colors, strict=True))
+    assert colours["xlf"] == sectors.pct_colour(1.0)  # the move's colour stays: the mark tells
+
+
+def test_a_tooltip_cannot_inject_markup_from_a_fetch_error(instruments):
+    bad = Shown(Status.STALE, 7200.0, "yahoo: <b>boom</b>", "yahoo", TWO_H)
+    states = states_of(instruments, xlk=bad)
+    (tree,) = sectors.make_sector_treemap(
+        [quote("xlk", 1.0, 1.0)], instruments, states=states, now=WED
+    ).data
+    title = dict(zip(tree.ids, tree.hovertext, strict=True))["xlk"]
+    assert "&lt;b&gt;boom&lt;/b&gt;" in title and "<b>" not in title
+
+
+def test_ranked_rows_carry_their_own_state_like_table_rows(instruments):
+    quotes = [quote("xlk", 232.1, 229.0), quote("xlf", 50.5, 50.0)]
+    states = states_of(instruments, xlf=OLD, xlv=GONE)
+    rows = {
+        prop(li, "data-instrument"): li
+        for li in with_class(
+            sectors.ranking(quotes, instruments, states=states, now=WED), "sectors-rank__item"
+        )
+    }
+    old, live, gone = rows["xlf"], rows["xlk"], rows["xlv"]
+    assert prop(old, "data-status") == "stale" and "sectors-rank__item--stale" in old.className
+    assert text_of(with_class(old, "sectors-rank__name")) == "⚠ Financials"
+    assert old.title.startswith("Financials: Stale · stooq · as of Wed 05 Mar 2025 13:00 UTC")
+    assert prop(live, "data-status") == "ok" and live.className == "sectors-rank__item"
+    assert text_of(with_class(live, "sectors-rank__name")) == "Technology"
+    assert prop(gone, "data-status") == "error" and "no data in the answer" in gone.title
+    assert "sectors-rank__item--missing" in gone.className
+
+
 # --- the scene ------------------------------------------------------------------------------
 
 
@@ -211,9 +290,21 @@ def test_partial_records_grey_the_missing_sectors_last_in_the_ranking(settings):
 
 def test_stale_data_is_marked_under_the_treemap(settings, demo):
     stale = demo.model_copy(update={"status": Status.STALE})
-    body = sectors.render(view_of(settings, stale))
+    later = SceneView(
+        board=SimpleNamespace(settings=settings),
+        scene="sectors",
+        snapshots={"sectors": stale},
+        now=WED + timedelta(hours=2),
+    )
+    body = sectors.render(later)
     assert "Stale" in text_of(with_class(body, "sectors-caption"))
     assert with_class(body, "sectors-figure--stale")
+    (graph,) = [n for n in walk(body) if isinstance(n, dcc.Graph)]
+    (tree,) = graph.figure.data
+    assert all(t.endswith("<br>⚠ stale 2 h") for t in tree.text)  # each box, in words
+    assert list(tree.marker.pattern.shape) == ["/"] * 11
+    items = with_class(body, "sectors-rank__item")
+    assert all(prop(i, "data-status") == "stale" for i in items)
 
 
 # --- which session the change is of -------------------------------------------------------
@@ -262,6 +353,16 @@ def at(status: Status = Status.OK, as_of: datetime | None = WED) -> Snapshot:
 )
 def test_the_caption_names_the_session_the_change_is_of(as_of, status, now, words):
     assert sectors.change_words(at(status, as_of), "XNYS", now) == words
+
+
+def test_the_session_is_the_newest_boxs_not_the_oldest():
+    """An assessed snapshot is dated by its oldest sector: one a week old must not rename the
+    session the live boxes show (its own box says it is stale)."""
+    oldest = at(Status.OK, WED - timedelta(days=7))
+    assert sectors.change_words(oldest, "XNYS", WED) == (
+        "% change on Wed 26 Feb's session vs the previous close"
+    )
+    assert sectors.change_words(oldest, "XNYS", WED, WED) == "% change today"
 
 
 def test_an_unknown_market_or_time_says_no_day():

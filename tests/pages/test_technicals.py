@@ -18,11 +18,12 @@ from components.figures import DOWN, UP
 from components.scene import SceneView
 from config import Settings
 from config.schema import Instrument
+from engine.freshness import Shown, state_shown
 from pages import technicals
 from providers.base import Request
 from providers.cboe import parse_cboe_csv
 from providers.demo import DemoProvider
-from providers.models import Bar, Snapshot, Status, data_time
+from providers.models import Bar, RecordState, Snapshot, Status, data_time
 from providers.stooq import parse_stooq_csv, session_bars
 from providers.yahoo import parse_chart_bars
 from tests.support import paths
@@ -178,11 +179,11 @@ def test_a_year_of_history_draws_the_warm_up(vix_bars):
 
 
 def test_the_caption_says_when_fewer_bars_than_the_warm_up_are_held(vix_bars):
-    snap = snapshot(vix_bars, source="cboe")
+    seen = state_shown(snapshot(vix_bars, source="cboe"), "vix", vix_bars[-1].time)
     vix = Instrument(id="vix", name="VIX", symbols={"cboe": "VIX"})
-    full = technicals._caption(vix, vix_bars[-561:], snap, SHOWN)
+    full = technicals._caption(vix, vix_bars[-561:], seen, SHOWN)
     assert "last 250 bars" in full and "warming up" not in full
-    short = technicals._caption(vix, vix_bars[-500:], snap, SHOWN)
+    short = technicals._caption(vix, vix_bars[-500:], seen, SHOWN)
     assert "Only 500 bars held: the indicators are still warming up over the first 61 shown." in (
         short
     )
@@ -344,6 +345,56 @@ def test_render_stale_data_says_so_in_the_caption(settings, demo_bars):
     text = text_of(technicals.render(view(settings, snap, now=WED + timedelta(days=5))))
     assert "demo · stale." in text and "daily candles" in text
     assert "yahoo: timed out" in text  # the last error, shown with the data it left stale
+
+
+@pytest.mark.parametrize(
+    ("status", "age_s", "note"),
+    [
+        (Status.OK, 40.0, ""),
+        (Status.STALE, 7 * 86400 + 3 * 3600 + 59, " · ⚠ stale, 7 d 3 h old"),
+        (Status.CLOSED, 9.0, " · ☾ closed"),
+        (Status.FALLBACK, 9.0, " · ↺ fallback"),
+    ],
+)
+def test_the_readout_says_a_state_not_live_next_to_the_time(status, age_s, note):
+    assert technicals.state_note(Shown(status, age_s, None, "yahoo", WED)) == note
+
+
+def test_the_readout_and_caption_give_the_symbols_own_time_source_and_state(settings, demo_bars):
+    """A dataset whose Nasdaq 100 is a week old: its chart says so, with its own time and
+    source, not the dataset's newest time nor its sources together."""
+    week = timedelta(days=7)
+    bars = [
+        b.model_copy(update={"time": b.time - week}) if b.symbol == "ndx" else b for b in demo_bars
+    ]
+    spx_at, ndx_at = (max(b.time for b in bars if b.symbol == s) for s in ("spx", "ndx"))
+    states = {
+        "spx": RecordState(status=Status.OK, as_of=spx_at, source="yahoo"),
+        "ndx": RecordState(
+            status=Status.STALE, as_of=ndx_at, source="stooq", reason="7 d old (stale after 4 d)"
+        ),
+    }
+    snap = snapshot(bars, source="yahoo+stooq").model_copy(update={"states": states})
+    now = spx_at + timedelta(minutes=30)
+
+    body = technicals.render(view(settings, snap, now=now, symbol="ndx"))
+    (shown,) = with_class(body, "wb-technicals__readout")
+    assert shown.to_plotly_json()["props"]["data-status"] == "stale"
+    assert shown.to_plotly_json()["props"]["data-source"] == "stooq"
+    (asof,) = with_class(shown, "wb-technicals__asof")
+    assert asof.children == (
+        "Last bar Wed 26 Feb 2025 · as of Wed 26 Feb 2025 14:30 UTC · ⚠ stale, 7 d 30 min old"
+    )
+    assert asof.title == "7 d old (stale after 4 d)"
+    caption = text_of(with_class(body, "wb-technicals__caption"))
+    assert caption.endswith(
+        "Data as of Wed 26 Feb 2025 14:30 UTC · stooq · stale: 7 d old (stale after 4 d)."
+    )
+    assert "yahoo" not in caption and "Wed 05 Mar" not in caption
+
+    live = text_of(technicals.render(view(settings, snap, now=now, symbol="spx")))
+    assert "as of Wed 05 Mar 2025 14:30 UTC" in live and "stale" not in live
+    assert "Data as of Wed 05 Mar 2025 14:30 UTC · yahoo · ok." in live
 
 
 # --- callbacks ----------------------------------------------------------------------------

@@ -24,8 +24,12 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from cachelib import SimpleCache
+
 from config.schema import Dataset, Instrument, Settings
+from engine.board import Board
 from engine.freshness import assess
+from engine.store import SnapshotStore
 from providers import cboe, coingecko, configured_events, fred, rss, treasury, yahoo
 from providers.models import AnyRecord, Bar, CurvePoint, Quote, Snapshot, Status
 from tests.support.paths import FIXTURES
@@ -209,3 +213,11 @@ def assessed(settings: Settings, now: datetime = NOW) -> dict[str, Snapshot]:
         name: assess(snapshot, settings.datasets[name], now)
         for name, snapshot in stored(settings).items()
     }
+
+
+def board(settings: Settings, now: datetime = NOW) -> Board:
+    """A board (no refresher, its clock stopped at `now`) whose store holds `stored(settings)`."""
+    store = SnapshotStore(SimpleCache(), namespace=settings.edition.value, persist_dir=None)
+    for snapshot in stored(settings).values():
+        store.write(snapshot, persist=False)
+    return Board(settings, store, None, lambda: now)
