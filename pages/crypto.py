@@ -1,9 +1,9 @@
 """Crypto scene: the largest coins against the dollar, each with its 24 h range and where the
 price sits in it.
 
-The range is the low and high of the quote's sparkline (the last 24 h of hourly closes at
-Binance and CoinGecko, 48 points in the demo) with the price itself, not the exchange's
-tick-by-tick high and low: close enough to read from across a room.
+The range is the source's own 24 h low and high where it gives them (CoinGecko's `low_24h` and
+`high_24h`, the low and high of Binance's last 24 hourly candles), else the low and high of the
+quote's sparkline closes (the demo's 48 points); the price itself always lies within it.
 """
 
 from __future__ import annotations
@@ -33,10 +33,14 @@ class DayRange:
 
 
 def day_range(quote: Quote) -> DayRange | None:
-    """The range of the sparkline and price; None when there are fewer than two points."""
-    if len(quote.sparkline) < 2:
+    """The source's 24 h range, else the sparkline's, widened to the price; None when the source
+    gives none and the sparkline has fewer than two points."""
+    if quote.day_low is not None and quote.day_high is not None:
+        points: tuple[float, ...] = (quote.day_low, quote.day_high, quote.price)
+    elif len(quote.sparkline) >= 2:
+        points = (*quote.sparkline, quote.price)
+    else:
         return None
-    points = (*quote.sparkline, quote.price)
     low, high = min(points), max(points)
     position = 50.0 if high == low else (quote.price - low) / (high - low) * 100
     return DayRange(low, high, position)

@@ -239,9 +239,7 @@ def render(view: SceneView) -> list:
     """Pair tiles on the left, the cross-rate heatmap on the right."""
     body, theme = [], chart_theme(view.settings)
     for name, snapshot in view.snapshots.items():
-        dataset = view.dataset(name)
-        by_symbol = {q.symbol: q for q in _quotes(snapshot)}
-        tiles = [quote_tile(i, by_symbol.get(i.id), snapshot) for i in dataset.instruments]
+        tiles = [quote_tile(i, quote, snapshot) for i, quote in view.quoted(name)]
         body += [
             reason(snapshot),
             html.Div(

@@ -165,7 +165,7 @@ def klines_quote(
     market: str | None = None,
 ) -> Quote:
     """A Quote of instrument `symbol` (its id) from hourly klines: the last close against the
-    open 24 candles back.
+    open 24 candles back, and the low and high of those 24 candles as its 24 h range.
 
     The last candle is still in progress, so its close is the latest trade and its close time
     lies ahead: as_of is that close time capped at now. With fewer than 24 candles (a new
@@ -175,7 +175,8 @@ def klines_quote(
     last, closes_at = rows[-1]
     if last.time > now + MAX_FUTURE:
         raise BadPayload(f"kline time {last.time:%Y-%m-%d %H:%M} UTC is in the future")
-    prev = rows[-DAY_BARS:][0][0].open
+    day = [bar for bar, _ in rows[-DAY_BARS:]]
+    prev = day[0].open
     change = last.close - prev
     return Quote(
         symbol=symbol,
@@ -187,6 +188,8 @@ def klines_quote(
         unit=unit,
         prev_close=prev,
         sparkline=tuple(bar.close for bar, _ in rows),
+        day_low=min(bar.low for bar in day),
+        day_high=max(bar.high for bar in day),
         market=market,
         as_of=min(closes_at, now),
     )

@@ -119,6 +119,7 @@ def coin_quote(
     spark = row.get("sparkline_in_7d")  # only present when asked for with sparkline=true
     points = spark.get("price") if isinstance(spark, dict) else None
     closes = [p for p in map(_number, points or []) if p is not None]
+    low, high = day_range(row) or (None, None)
     return Quote(
         symbol=symbol,
         name=name,
@@ -129,6 +130,8 @@ def coin_quote(
         unit=unit,
         prev_close=prev,
         sparkline=tuple(closes[-SPARK_POINTS:]),
+        day_low=low,
+        day_high=high,
         market=market,
         as_of=as_of,
     )

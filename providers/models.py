@@ -68,6 +68,10 @@ class Quote(Record):
     unit: str | None = None
     prev_close: Finite | None = None
     sparkline: tuple[Finite, ...] = ()
+    # The source's own low and high over the last 24 h (crypto), when it gives them: a tile's
+    # range from these, not from the sparkline's closes, which miss the highs and lows between.
+    day_low: Finite | None = None
+    day_high: Finite | None = None
     market: str | None = None
     as_of: UtcTime
     # The previous snapshot's value, kept because this refresh could not get the instrument
@@ -101,6 +105,10 @@ class Quote(Record):
             for value in (self.price, self.prev_close):
                 if value is not None and value <= 0:
                     raise ValueError("price must be above zero")
+        if (self.day_low is None) != (self.day_high is None):
+            raise ValueError("a day range needs both its low and its high")
+        if self.day_low is not None and not 0 < self.day_low <= self.day_high:
+            raise ValueError("a day range's low must be above zero and not above its high")
         return self
 
 

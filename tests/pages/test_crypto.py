@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -12,6 +13,7 @@ from config.schema import Instrument
 from pages import crypto
 from providers.base import Request
 from providers.binance import klines_quote
+from providers.coingecko import coin_quote, parse_coins_markets
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
 from tests.support.pages import prop, text_of, with_class
@@ -137,9 +139,23 @@ def test_recorded_binance_klines(settings):
     btc = klines_quote(raw, symbol="btc", name="Bitcoin", now=now, currency="USD")
     assert len(btc.sparkline) == 10
     line = crypto.range_line(BTC, btc)
-    low, high = min(btc.sparkline), max(btc.sparkline)
+    rows = json.loads(raw)  # the candles' own lows and highs, wider than their closes
+    low, high = min(float(r[3]) for r in rows), max(float(r[2]) for r in rows)
+    assert (low, high) == (btc.day_low, btc.day_high) and low < min(btc.sparkline)
     assert text_of(with_class(line, "wb-crypto__range-values")) == f"{low:,.0f} \u2013 {high:,.0f}"
     span = crypto.day_range(btc)
     assert span.position_pct == pytest.approx((btc.price - low) / (high - low) * 100)
     body = crypto.render(view(settings, snap((btc,))))
     assert "Bitcoin" in text_of(body) and len(with_class(body, "wb-crypto__range")) == 1
+
+
+def test_coingeckos_own_24h_range_is_shown_not_its_sparklines(settings):
+    raw = (FIXTURES / "coingecko" / "coins_markets_usd_top5_2023-01-02.json").read_bytes()
+    row = parse_coins_markets(raw)["bitcoin"]
+    now = datetime(2023, 1, 3, tzinfo=UTC)
+    btc = coin_quote(row, symbol="btc", name="Bitcoin", now=now, currency="USD")
+    assert (btc.day_low, btc.day_high) == (row["low_24h"], row["high_24h"])
+    line = crypto.range_line(BTC, btc)
+    assert "not available" not in text_of(line)
+    low, high = min(row["low_24h"], btc.price), max(row["high_24h"], btc.price)
+    assert text_of(with_class(line, "wb-crypto__range-values")) == f"{low:,.0f} \u2013 {high:,.0f}"

@@ -34,6 +34,16 @@ def test_a_rate_may_be_zero_or_negative_but_not_nan():
         Quote(symbol="dfr", name="ECB deposit", price=float("nan"), unit="%", as_of=T)
 
 
+@pytest.mark.parametrize(
+    "low, high", [(100.0, None), (None, 100.0), (0.0, 100.0), (101.0, 100.0), (float("nan"), 1.0)]
+)
+def test_a_day_range_has_both_ends_above_zero_in_order(low, high):
+    with pytest.raises(ValidationError):
+        Quote(symbol="btc", name="Bitcoin", price=100.0, day_low=low, day_high=high, as_of=T)
+    kept = Quote(symbol="btc", name="Bitcoin", price=100.0, day_low=99, day_high=101, as_of=T)
+    assert (kept.day_low, kept.day_high) == (99, 101)
+
+
 def test_times_must_be_aware_and_are_kept_in_utc():
     with pytest.raises(ValidationError, match="timezone-aware"):
         Quote(symbol="spx", name="S&P 500", price=1.0, as_of=datetime(2024, 6, 7, 14, 0))
