@@ -40,6 +40,19 @@ def serve(config: Path, port: int, log: Path) -> subprocess.Popen:
     raise AssertionError("server did not start: " + log.read_text()[-2000:])
 
 
+def crypto_refreshed(port: int, log: Path) -> None:
+    """Wait until the board holds crypto data: a kiosk skips a scene whose datasets are still
+    empty, so a screen opened on a cold server's /crypto may move on before its first refresh
+    (the CI flake this waits out)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = requests.get(f"http://127.0.0.1:{port}/api/status", timeout=5).json()
+        if status["datasets"]["crypto"]["status"] not in ("error", "empty"):
+            return
+        time.sleep(0.2)
+    raise AssertionError("crypto never refreshed: " + log.read_text()[-2000:])
+
+
 def first_render(dash_br, log: Path) -> None:
     """The scene's first render: a cold server on a busy 2-core CI machine builds its first
     page slowly, so the wait is generous and a failure says what the browser and server saw."""
@@ -59,6 +72,7 @@ def test_offline_banner_then_recovery_without_a_person(dash_br, tmp_path):
     port, log = free_port(), tmp_path / "server.log"
     server = serve(path, port, log)
     try:
+        crypto_refreshed(port, log)
         dash_br.driver.get(f"http://127.0.0.1:{port}/crypto?kiosk=1")
         first_render(dash_br, log)
         dash_br.wait_for_element("#wb-offline[hidden]", timeout=5)
