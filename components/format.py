@@ -13,9 +13,10 @@ from engine.ages import format_age as format_age
 
 
 def price_decimals(price: float, instrument: Instrument | None = None) -> int:
-    """Decimals for a price: rates 2, JPY pairs 3, other FX and small prices 4, indices 2."""
+    """Decimals for a price: rates and index points 2 (a VIX of 9.80 reads like one of 19.80),
+    JPY pairs 3, other FX and small prices 4."""
     unit = instrument.unit if instrument else None
-    if unit == "%":
+    if unit in ("%", "pts"):
         return 2
     if instrument is not None and "JPY" in instrument.name.upper():
         return 3

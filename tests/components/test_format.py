@@ -27,6 +27,7 @@ INDEX = Instrument(id="ftse", name="FTSE 100")
 FX = Instrument(id="eurusd", name="EUR/USD")
 JPY = Instrument(id="usdjpy", name="USD/JPY")
 RATE = Instrument(id="effr", name="Fed funds", unit="%")
+VIX = Instrument(id="vix", name="VIX", unit="pts")
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,8 @@ RATE = Instrument(id="effr", name="Fed funds", unit="%")
         (1.08423, FX, "1.0842"),
         (151.2049, JPY, "151.205"),
         (4.5834, RATE, "4.58%"),
+        (9.8, VIX, "9.80"),  # index points: as many decimals below 10 as above
+        (19.8, VIX, "19.80"),
     ],
 )
 def test_price_decimals_by_asset_class(price, instrument, expected):
