@@ -76,6 +76,19 @@ def _epochs(times: list[datetime]) -> np.ndarray:
     return np.array([t.timestamp() for t in times])
 
 
+def _spark_grid(market: str, as_of: datetime, span: timedelta) -> list[datetime]:
+    """The sparkline's times before its last point: a fixed grid (the session's or the day's
+    `span` in whole-minute steps) up to the last step before `as_of`. Fixed, so two refreshes
+    within one step draw the same line but for its last point, and a screen's patch carries the
+    prices that moved, not every sparkline redrawn."""
+    step_s = max(60, round(span.total_seconds() / (_SPARK_POINTS - 1) / 60) * 60)
+    last = math.floor(as_of.timestamp() / step_s) * step_s
+    return [
+        markets.trading_time(market, datetime.fromtimestamp(last - k * step_s, UTC))
+        for k in range(_SPARK_POINTS - 2, -1, -1)
+    ]
+
+
 def quote(instrument: Instrument, market: str, now: datetime, spike_pct: float = 0.0) -> Quote:
     """A quote at `now`, frozen at the last traded minute while the market is closed.
 
@@ -85,12 +98,10 @@ def quote(instrument: Instrument, market: str, now: datetime, spike_pct: float =
     as_of = markets.trading_time(market, now)
     if market in ("24/7", "24/5"):
         start = as_of - timedelta(days=1)  # no sessions: the change is over 24 hours
-        prev_time = markets.trading_time(market, start)
+        prev_time, end = markets.trading_time(market, start), as_of
     else:
-        (_, prev_time), (start, _) = markets.recent_sessions(market, now, 2)
-    step = (as_of - start) / (_SPARK_POINTS - 1)
-    grid = [markets.trading_time(market, start + k * step) for k in range(_SPARK_POINTS - 1)]
-    spark = price_path(instrument, _epochs([*grid, as_of]))
+        (_, prev_time), (start, end) = markets.recent_sessions(market, now, 2)
+    spark = price_path(instrument, _epochs([*_spark_grid(market, as_of, end - start), as_of]))
     spark[-1] *= 1 + spike_pct / 100
     price = float(spark[-1])
     prev_close = float(price_path(instrument, _epochs([prev_time]))[0])

@@ -11,6 +11,7 @@ import pytest
 
 from config import load_settings
 from config.schema import INDICATOR_WARM_UP_BARS, Instrument, RecordKind
+from providers import demo as demo_source
 from providers.base import Request, build_providers
 from providers.demo import DEMO_WIRE, DemoProvider, price_path
 from providers.errors import EmptyResult, ProviderError
@@ -236,3 +237,16 @@ def test_a_meeting_shows_from_a_week_before_until_a_week_after(demo, settings):
     assert fomc_at(meeting + timedelta(hours=1)) == [(meeting, True)]
     with pytest.raises(EmptyResult):  # nothing scheduled near: nothing made up instead
         fomc_at(datetime(2025, 3, 5, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("market", ["24/7", "XNYS"])
+def test_a_sparkline_redraws_only_its_last_point_within_a_minute(market):
+    btc = Instrument(id="btc", name="Bitcoin", demo={"level": 90_000, "daily_vol_pct": 3.0})
+    now = datetime(2026, 11, 18, 15, 0, 5, tzinfo=UTC)  # Wednesday, New York open
+    first = demo_source.quote(btc, market, now)
+    second = demo_source.quote(btc, market, now + timedelta(seconds=50))
+    assert len(first.sparkline) == len(second.sparkline) == 48
+    assert first.sparkline[:-1] == second.sparkline[:-1]  # a screen's patch stays small
+    assert first.sparkline[-1] != second.sparkline[-1]  # the price moved (every 5 s)
+    later = demo_source.quote(btc, market, now + timedelta(minutes=40))
+    assert later.sparkline[:-1] != first.sparkline[:-1]
