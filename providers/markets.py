@@ -85,6 +85,7 @@ def per_minute(function: Callable[..., _Answer]) -> Callable[..., _Answer]:
             memo[key] = answer
         return list(answer) if isinstance(answer, list) else answer  # callers own their copy
 
+    remembered.forget = memo.clear  # type: ignore[attr-defined]
     return remembered
 
 
