@@ -6,6 +6,7 @@ import re
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -85,6 +86,65 @@ class Chains(Strict):
         return chain
 
 
+# The stream sources a dataset may name in `streams`: the exchanges' and Yahoo's WebSockets
+# (providers.streams), Wind's wsq push subscription and the demo edition's synthetic ticks.
+STREAMS = ("binance", "okx", "yahoo", "wind", "demo")
+# The ones reached at a WebSocket URL, which `providers.<name>.stream_url` may point elsewhere.
+URL_STREAMS = ("binance", "okx", "yahoo")
+
+
+def _known_stream(name: str) -> str:
+    if name not in STREAMS:
+        raise ValueError(f"unknown stream {name!r} (known: {', '.join(STREAMS)})")
+    return name
+
+
+StreamName = Annotated[str, AfterValidator(_known_stream)]
+
+
+def _no_repeats(streams: list[str]) -> list[str]:
+    if len(set(streams)) != len(streams):
+        raise ValueError("a stream appears twice in the list")
+    return streams
+
+
+class Streams(Strict):
+    """Stream sources per edition, in order: the first one connected and ticking moves the
+    dataset's polled prices. Empty (the default): polled only. The same shape as `chains`, with
+    a list for the demo edition too, since its synthetic data streams as well."""
+
+    open: list[StreamName] = []
+    wind: list[StreamName] = []
+    demo: list[StreamName] = []
+
+    @field_validator("open")
+    @classmethod
+    def _public(cls, streams: list[str]) -> list[str]:
+        if "demo" in streams:
+            raise ValueError("'demo' may not stream in a real edition (synthetic data)")
+        if "wind" in streams:
+            raise ValueError("'wind' streams only in the wind edition (the terminal's session)")
+        return _no_repeats(streams)
+
+    @field_validator("wind")
+    @classmethod
+    def _real(cls, streams: list[str]) -> list[str]:
+        if "demo" in streams:
+            raise ValueError("'demo' may not stream in a real edition (synthetic data)")
+        return _no_repeats(streams)
+
+    @field_validator("demo")
+    @classmethod
+    def _synthetic(cls, streams: list[str]) -> list[str]:
+        if any(name != "demo" for name in streams):
+            raise ValueError("the demo edition streams only 'demo' (it never shows real data)")
+        return _no_repeats(streams)
+
+    def named(self) -> set[str]:
+        """Every stream named in any edition."""
+        return {*self.open, *self.wind, *self.demo}
+
+
 class Range(Strict):
     """A plausible range of values; `low_open` excludes `low` itself ((0, 100] for futures)."""
 
@@ -135,6 +195,7 @@ class Dataset(Strict):
     title: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     kind: RecordKind
     chains: Chains = Chains()
+    streams: Streams = Streams()  # quote datasets only; an instrument streams by its symbols
     refresh_s: PositiveSeconds = 60
     stale_after_s: PositiveSeconds = 300
     deadline_s: Annotated[float, Field(gt=0, le=120)] | None = None
@@ -160,11 +221,22 @@ class Dataset(Strict):
                 f"stale_after_s ({self.stale_after_s:g}) must be at least refresh_s "
                 f"({self.refresh_s:g}), or the data is stale between two refreshes"
             )
+        self._check_streams()
         ids = [i.id for i in self.instruments]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"instrument ids repeated: {', '.join(repeated)}")
         return self
+
+    def _check_streams(self) -> None:
+        named = self.streams.named()
+        if named and self.kind is not RecordKind.QUOTE:
+            raise ValueError(f"streams: only quote datasets stream, not {self.kind}")
+        # A stream reaches an instrument by its symbol there (binance: BTCUSDT); demo ticks
+        # come from the instrument's own demo path, so need none.
+        for name in sorted(named - {"demo"}):
+            if not any(name in i.symbols for i in self.instruments):
+                raise ValueError(f"streams: none of the instruments has a symbol for {name!r}")
 
 
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -179,6 +251,24 @@ def _known_zone(name: str) -> str:
 
 
 TimeZone = Annotated[str, AfterValidator(_known_zone)]
+
+
+def _zone_or_market(name: str) -> str:
+    return name if name == "market" else _known_zone(name)
+
+
+# An IANA zone, or `market`: each instrument's own exchange zone.
+QuoteZone = Annotated[str, AfterValidator(_zone_or_market)]
+
+
+def _websocket_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError("a stream URL must be ws:// or wss:// with a host")
+    return value
+
+
+WebSocketUrl = Annotated[str, AfterValidator(_websocket_url)]
 
 
 class Hours(Strict):
@@ -300,6 +390,24 @@ class ProviderOptions(Strict):
     requests_per_second: Annotated[float, Field(gt=0, le=100)] = 2
     max_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 8 * 1024 * 1024
     api_key: SecretStr | None = None  # for sources that want one (Stooq's CSV download)
+    # binance, okx, yahoo: the full WebSocket URL their stream connects to (unset: the public
+    # one the source knows), for a corporate relay or a test server.
+    stream_url: WebSocketUrl | None = None
+    # wind: the clock Wind's RT_DATE/RT_TIME are stamped on, an IANA zone or `market` (each
+    # instrument's exchange zone); unset, `market` (Settings.wind_quote_tz).
+    quote_tz: QuoteZone | None = None
+
+
+class Stream(Strict):
+    """How streamed prices reach screens: cache writes stay bounded and screens poll faster only
+    while a streaming dataset's market is open."""
+
+    # A streaming dataset's snapshot is written to the cache at most this often.
+    publish_ms: Annotated[int, Field(ge=50, le=5000)] = 250
+    # A stream without a tick this long while its market is open is silent: poll instead.
+    silent_s: Annotated[float, Field(ge=1, le=3600)] = 30
+    # How often a scene showing a streaming dataset polls the board while its market is open.
+    screen_poll_ms: Annotated[int, Field(ge=100, le=60_000)] = 500
 
 
 class Server(Strict):
@@ -368,6 +476,7 @@ class Settings(Strict):
     server: Server = Server()
     cache: Cache = Cache()
     refresh: Refresh = Refresh()
+    stream: Stream = Stream()
     fred_api_key: SecretStr | None = None
     carousel: Carousel = Carousel()
     alerts: Alerts = Alerts()
@@ -391,6 +500,20 @@ class Settings(Strict):
         if not _HOSTNAME.match(server.host):
             raise ValueError(f"host {server.host!r} is not a host name or address")
         return server
+
+    @model_validator(mode="after")
+    def _stream_options_where_they_apply(self) -> Settings:
+        # Both are read for one kind of source only: set elsewhere, they would silently do
+        # nothing, which is how a typo in the provider name would look too.
+        for name, options in self.providers.items():
+            if options.stream_url is not None and name not in URL_STREAMS:
+                raise ValueError(
+                    f"providers.{name}.stream_url: {name} has no WebSocket stream "
+                    f"(those that do: {', '.join(URL_STREAMS)})"
+                )
+            if options.quote_tz is not None and name != "wind":
+                raise ValueError(f"providers.{name}.quote_tz: only wind's quotes take quote_tz")
+        return self
 
     @model_validator(mode="after")
     def _alert_datasets_exist(self) -> Settings:
@@ -430,6 +553,21 @@ class Settings(Strict):
         if self.edition is Edition.WIND and not chains.wind:
             return list(chains.open)
         return list(getattr(chains, self.edition.value))
+
+    def streams(self, dataset: str) -> list[str]:
+        """The stream sources this edition uses for a dataset, in order; empty: polled only.
+
+        As with chains, in the wind edition a dataset without Wind streams uses its open ones
+        (crypto from the exchanges).
+        """
+        streams = self.datasets[dataset].streams
+        if self.edition is Edition.WIND and not streams.wind:
+            return list(streams.open)
+        return list(getattr(streams, self.edition.value))
+
+    def wind_quote_tz(self) -> str:
+        """The zone Wind's quote times are read in: `providers.wind.quote_tz`, else `market`."""
+        return self.provider_options("wind").quote_tz or "market"
 
     def wind_unmapped(self) -> list[str]:
         """Datasets the wind edition serves without Wind (no Wind chain or no Wind codes)."""

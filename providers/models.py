@@ -161,6 +161,39 @@ class CalendarEvent(Record):
     actual: str | None = None
 
 
+def _quantity(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("a volume must be a finite number, zero or above")
+    return value
+
+
+Quantity = Annotated[float, AfterValidator(_quantity)]
+
+
+class Tick(Record):
+    """One price update from a stream: what the exchange said and when it said it.
+
+    Not a snapshot record: ticks move a polled snapshot's quotes (engine.streams), they are not
+    stored themselves. `symbol` is the instrument's configured id ("btc"), never the vendor's.
+    `time` is the exchange's own event or trade time, not when the tick was received, so order
+    and staleness are judged on the source's clock, whatever the network did. `price` and
+    `day_open` are in the instrument's units; `volume` is the quantity traded in this tick
+    (a trade's size), `day_volume` the 24 h or session volume so far, both in the source's base
+    units; `change_pct` is the source's own % change (1.25 means 1.25 %), `session` the part of
+    the trading day the source says the price is from (Yahoo's market hours).
+    """
+
+    kind: Literal["tick"] = "tick"
+    symbol: str
+    price: Price
+    time: UtcTime
+    volume: Quantity | None = None
+    day_volume: Quantity | None = None
+    day_open: Price | None = None
+    change_pct: Finite | None = None
+    session: Literal["pre", "regular", "post"] | None = None
+
+
 AnyRecord = Annotated[
     Quote | Bar | CurvePoint | Headline | CalendarEvent, Field(discriminator="kind")
 ]
@@ -278,6 +311,12 @@ class Snapshot(BaseModel):
     # The source that delivered each instrument's value shown (by instrument id), written by the
     # refresher: a hybrid's tiles each name their own source, and survive a restart.
     origins: dict[str, str] = {}
+    # The stream whose ticks move this snapshot's prices ("binance"), set by the overlay; None
+    # when the snapshot is polled only, so a badge can tell streamed from polled data.
+    stream: str | None = None
+    # Why a dataset that streams is polled instead right now ("stream silent — polling"), set
+    # by the stream hub; None while it streams, when its market is closed, or it never streams.
+    stream_note: str | None = None
     # Each instrument's state as of a moment: filled only by engine.freshness.assess (a read
     # side view), never stored by the refresher.
     states: dict[str, RecordState] = {}

@@ -209,3 +209,163 @@ def test_a_bar_dataset_fetches_the_bars_it_shows_and_the_indicators_warm_up() ->
     assert (history.history_bars, history.fetch_bars) == (250, 250 + INDICATOR_WARM_UP_BARS)
     raw = history.model_dump() | {"history_bars": 100}
     assert type(history).model_validate(raw).fetch_bars == 411  # follows history_bars
+
+
+@pytest.mark.parametrize("edition", ["open", "wind", "demo"])
+def test_the_shipped_config_loads_and_passes_the_start_checks_in_every_edition(edition):
+    from engine.build import check_settings
+
+    check_settings(load_settings(env={"WALLBOARD_EDITION": edition}))
+
+
+def test_the_shipped_streams_per_edition() -> None:
+    def streams(edition: str) -> dict[str, list[str]]:
+        settings = load_settings(env={"WALLBOARD_EDITION": edition})
+        return {name: settings.streams(name) for name in settings.datasets}
+
+    open_, wind, demo = streams("open"), streams("wind"), streams("demo")
+    assert {k: v for k, v in open_.items() if v} == {
+        "indices": ["yahoo"],
+        "fx": ["yahoo"],
+        "commodities": ["yahoo"],
+        "crypto": ["binance", "okx"],
+    }
+    # Wind streams what it maps; the rest streams as in the open edition, as chains do.
+    assert {k: v for k, v in wind.items() if v} == {
+        **{k: v for k, v in open_.items() if v},
+        "indices": ["wind"],
+        "fx": ["wind"],
+    }
+    settings = load_settings(env={})
+    quotes = [n for n, d in settings.datasets.items() if d.kind == "quote"]
+    assert {k for k, v in demo.items() if v} == set(quotes)
+    assert all(demo[name] == ["demo"] for name in quotes)
+    assert all(not v for k, v in open_.items() if k not in quotes)  # only quotes stream
+    crypto = settings.datasets["crypto"].instruments
+    assert {i.id: i.symbols["okx"] for i in crypto} == {
+        "btc": "BTC-USDT",
+        "eth": "ETH-USDT",
+        "sol": "SOL-USDT",
+    }
+
+
+def test_the_stream_settings_default_to_the_issues_figures(tmp_path: Path) -> None:
+    settings = load_settings(env={})
+    stream = settings.stream
+    assert (stream.publish_ms, stream.silent_s, stream.screen_poll_ms) == (250, 30, 500)
+    assert settings.wind_quote_tz() == "market"
+    assert all(options.stream_url is None for options in settings.providers.values())
+
+    def unset_both(d):
+        del d["stream"], d["providers"]["wind"]
+
+    unset = load_settings(env=write_config(tmp_path, unset_both))
+    assert (unset.stream, unset.wind_quote_tz()) == (stream, "market")
+
+
+def test_a_stream_url_and_wind_quote_zone_can_be_set(tmp_path: Path) -> None:
+    def mutate(d):
+        d["providers"]["binance"] = {"stream_url": "ws://127.0.0.1:9001/stream"}
+        d["providers"]["okx"] = {"stream_url": "wss://relay.example.internal/ws/v5/public"}
+        d["providers"]["wind"] = {"quote_tz": "Asia/Shanghai"}
+
+    settings = load_settings(env=write_config(tmp_path, mutate))
+    assert settings.provider_options("binance").stream_url == "ws://127.0.0.1:9001/stream"
+    assert settings.provider_options("okx").stream_url.startswith("wss://relay.")
+    assert settings.wind_quote_tz() == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda d: d["datasets"]["crypto"]["streams"].update(open=["binance", "kraken"]),
+            "datasets.crypto.streams.open.1: unknown stream 'kraken' "
+            "(known: binance, okx, yahoo, wind, demo) (got 'kraken')",
+        ),
+        (
+            lambda d: d["datasets"]["crypto"]["streams"].update(open=["binance", "demo"]),
+            "datasets.crypto.streams.open: 'demo' may not stream in a real edition",
+        ),
+        (
+            lambda d: d["datasets"]["indices"]["streams"].update(wind=["wind", "demo"]),
+            "datasets.indices.streams.wind: 'demo' may not stream in a real edition",
+        ),
+        (
+            lambda d: d["datasets"]["indices"]["streams"].update(open=["yahoo", "wind"]),
+            "datasets.indices.streams.open: 'wind' streams only in the wind edition",
+        ),
+        (
+            lambda d: d["datasets"]["crypto"]["streams"].update(demo=["demo", "binance"]),
+            "datasets.crypto.streams.demo: the demo edition streams only 'demo'",
+        ),
+        (
+            lambda d: d["datasets"]["crypto"]["streams"].update(open=["okx", "okx"]),
+            "datasets.crypto.streams.open: a stream appears twice in the list",
+        ),
+        (
+            lambda d: d["datasets"]["crypto"]["streams"].update(open=["binance"], opne=["okx"]),
+            "datasets.crypto.streams.opne: Extra inputs are not permitted",
+        ),
+        (
+            lambda d: d["datasets"]["history"].update(streams={"open": ["yahoo"]}),
+            "datasets.history: streams: only quote datasets stream, not bar",
+        ),
+        (
+            lambda d: d["datasets"]["news"].update(streams={"demo": ["demo"]}),
+            "datasets.news: streams: only quote datasets stream, not headline",
+        ),
+        (
+            lambda d: d["datasets"]["volatility"].update(streams={"open": ["okx"]}),
+            "datasets.volatility: streams: none of the instruments has a symbol for 'okx'",
+        ),
+        (
+            lambda d: d["providers"].update(binance={"stream_url": "https://stream.binance.com"}),
+            "providers.binance.stream_url: a stream URL must be ws:// or wss:// with a host "
+            "(got 'https://stream.binance.com')",
+        ),
+        (
+            lambda d: d["providers"].update(okx={"stream_url": "wss:///ws/v5/public"}),
+            "providers.okx.stream_url: a stream URL must be ws:// or wss:// with a host",
+        ),
+        (
+            lambda d: d["providers"].update(yahoo={"stream_url": "wss://proxy/ yahoo"}),
+            "providers.yahoo.stream_url: a stream URL must be ws:// or wss:// with a host",
+        ),
+        (
+            lambda d: d["providers"].update(stooq={"stream_url": "ws://127.0.0.1:9001/"}),
+            "providers.stooq.stream_url: stooq has no WebSocket stream "
+            "(those that do: binance, okx, yahoo)",
+        ),
+        (
+            lambda d: d["providers"].update(wind={"quote_tz": "Asia/Shangai"}),
+            "providers.wind.quote_tz: unknown time zone 'Asia/Shangai'",
+        ),
+        (
+            lambda d: d["providers"].update(yahoo={"quote_tz": "UTC"}),
+            "providers.yahoo.quote_tz: only wind's quotes take quote_tz",
+        ),
+        (
+            lambda d: d["stream"].update(publish_ms=10),
+            "stream.publish_ms: Input should be greater than or equal to 50 (got 10)",
+        ),
+        (
+            lambda d: d["stream"].update(publish_ms=60_000),
+            "stream.publish_ms: Input should be less than or equal to 5000",
+        ),
+        (
+            lambda d: d["stream"].update(silent_s=0),
+            "stream.silent_s: Input should be greater than or equal to 1",
+        ),
+        (
+            lambda d: d["stream"].update(screen_poll_ms=20),
+            "stream.screen_poll_ms: Input should be greater than or equal to 100",
+        ),
+        (
+            lambda d: d["stream"].update(publish_every_ms=250),
+            "stream.publish_every_ms: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_bad_stream_settings_are_named(tmp_path: Path, mutate, expected: str) -> None:
+    assert expected in error_of(write_config(tmp_path, mutate))

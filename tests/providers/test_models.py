@@ -14,6 +14,7 @@ from providers.models import (
     Headline,
     Quote,
     Snapshot,
+    Tick,
     data_time,
     instrument_id,
     record_time,
@@ -88,3 +89,44 @@ def test_a_snapshots_quotes_by_instrument_id_leave_other_records_out():
     snapshot = Snapshot(dataset="indices", records=(spx, bar, ndx))
     assert snapshot.quotes_by_id() == {"spx": spx, "ndx": ndx}
     assert Snapshot.pending("indices").quotes_by_id() == {}
+
+
+def test_a_tick_is_an_exchanges_price_at_the_exchanges_time_in_utc():
+    tokyo = timezone(timedelta(hours=9))
+    tick = Tick(symbol="btc", price=91500.5, time=T.astimezone(tokyo), volume=0.25)
+    assert (tick.kind, tick.time, tick.time.tzinfo) == ("tick", T, UTC)
+    assert (tick.volume, tick.day_volume, tick.day_open) == (0.25, None, None)
+    assert tick.change_pct is None and tick.session is None
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        Tick(symbol="btc", price=1.0, time=datetime(2024, 6, 7, 14, 0))
+    with pytest.raises(ValidationError):
+        tick.price = 2.0  # frozen, as every record
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"price": 0.0},
+        {"price": float("nan")},
+        {"volume": -1.0},
+        {"volume": float("inf")},
+        {"day_volume": float("nan")},
+        {"day_open": 0.0},
+        {"change_pct": float("inf")},
+        {"session": "overnight"},
+        {"vendor": "BTCUSDT"},
+    ],
+)
+def test_a_tick_refuses_what_no_exchange_can_mean(fields):
+    with pytest.raises(ValidationError):
+        Tick(**{"symbol": "btc", "price": 1.0, "time": T, **fields})
+    # a rate of change may be negative, a volume zero
+    assert Tick(symbol="btc", price=1.0, time=T, change_pct=-3.5, volume=0.0).volume == 0.0
+
+
+def test_a_snapshot_says_which_stream_moves_it_and_none_when_polled_only():
+    assert Snapshot.pending("crypto").stream is None
+    streamed = Snapshot(dataset="crypto", stream="binance")
+    assert Snapshot.model_validate_json(streamed.model_dump_json()).stream == "binance"
+    # a snapshot stored before streams existed still reads
+    assert Snapshot.model_validate({"dataset": "crypto"}).stream is None
