@@ -5,10 +5,16 @@ import or construction, so a board without it starts and this provider says NotC
 WindPy's `w` is one session per process: `WindSession` serializes every call with one lock,
 checks `w.isconnected()` before each and restarts a dropped session with a capped backoff.
 
+RT_DATE/RT_TIME are read in `providers.wind.quote_tz` (Settings.wind_quote_tz): an IANA zone
+for every instrument, or `market` for each exchange's own. Nobody has confirmed which clock the
+terminal uses, so `QuoteClock` keeps the last reading per code and health() says, naming the
+setting, when live quotes are all off the server clock by whole hours.
+
 The pure pieces, tested without a session, are in providers.wind.data: `table` (any WindData
 orientation, or a `usedf` DataFrame, -> {(CODE, FIELD): [(time, value)]}), `wind_error`
-(ErrorCode -> our error), `parse_quotes`, `parse_bars`, `series_quote`, `curve_point`. Values
-marked "check" come from public WindPy use, not from a confirmed document (shared/WINDPY.md).
+(ErrorCode -> our error), `parse_quotes`, `parse_bars`, `series_quote`, `curve_point`,
+`quote_clock_problem`. The push stream is providers.wind.stream. Values marked "check" come
+from public WindPy use, not from a confirmed document (shared/WINDPY.md).
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from config.schema import Instrument, RecordKind, Settings
+from providers import markets
 from providers.base import Batch, Provider, Request, batch_of
 from providers.errors import BadPayload, NotConfigured, ProviderError, Unavailable
 from providers.models import Bar
@@ -48,6 +56,9 @@ from providers.wind.data import (
     market_tz,
     parse_bars,
     parse_quotes,
+    quote_clock_problem,
+    quote_readings,
+    quote_zone,
     series_quote,
     short_message,
     table,
@@ -79,6 +90,9 @@ class WindSession:
         self.state, self.since, self.error = "not started", clock(), None
         self._next_start: datetime | None = None  # no start attempt before this
         self._delay = BACKOFF_FIRST_S
+        # Started sessions so far: a push subscription lives and dies with the session it was
+        # made on, so a stream resubscribes when this moves on.
+        self.generation = 0
 
     def _set(self, state: str, error: str | None = None) -> None:
         if state != self.state:
@@ -125,6 +139,7 @@ class WindSession:
         except Exception as exc:  # ProviderError from _code included: no usable answer
             code, message = -1, type(exc).__name__
         if code == 0:
+            self.generation += 1
             self._set("connected")
             self._next_start, self._delay = None, BACKOFF_FIRST_S
             return
@@ -149,6 +164,59 @@ class WindSession:
             return result
         finally:
             _CALL_LOCK.release()
+
+
+class QuoteClock:
+    """The latest RT_DATE/RT_TIME Wind wrote per code (naive), with the zone it was read in and
+    its market, from wsq answers and pushes: what quote_clock_problem needs to tell a wrong
+    `providers.wind.quote_tz` while those markets trade. Thread-safe: pushes arrive on
+    WindPy's thread."""
+
+    def __init__(self, quote_tz: str) -> None:
+        self.quote_tz = quote_tz
+        self._lock = threading.Lock()
+        self._readings: dict[str, tuple[datetime, ZoneInfo, str | None]] = {}
+
+    def note(self, code: str, local: datetime, market: str | None) -> None:
+        """Keep one code's latest reading; its zone follows quote_tz and the market."""
+        zone = quote_zone(self.quote_tz, market)
+        with self._lock:
+            self._readings[code.strip().upper()] = (local, zone, market)
+
+    def note_all(
+        self, readings: dict[str, datetime], markets_by_code: dict[str, str | None]
+    ) -> None:
+        """note() for each reading of a wsq answer."""
+        for code, local in readings.items():
+            self.note(code, local, markets_by_code.get(code))
+
+    def problem(self, now: datetime) -> str | None:
+        """The operator's line when live quotes are off by whole hours (see
+        data.quote_clock_problem), else None. Codes whose market is closed now are no evidence."""
+        with self._lock:
+            readings = dict(self._readings)
+        live = {
+            code: (local, zone)
+            for code, (local, zone, market) in readings.items()
+            if _trading(market, now)
+        }
+        return quote_clock_problem(live, now, self.quote_tz)
+
+
+def _trading(market: str | None, now: datetime) -> bool:
+    """Whether a market trades now; an unknown or missing one does not count as evidence."""
+    if not market:
+        return False
+    try:
+        return markets.is_open(market, now)
+    except Exception:  # an unknown market code, or a calendar out of its range
+        return False
+
+
+def _markets_by_code(
+    pairs: Iterable[tuple[Instrument, str]], market: str | None
+) -> dict[str, str | None]:
+    return {symbol.strip().upper(): inst.market or market for inst, symbol in pairs}
 
 
 def _import_windpy() -> Any:
@@ -182,10 +250,17 @@ class WindProvider(Provider):
         self.session = WindSession(
             import_windpy or _import_windpy, wait_s=wait_s, clock=clock, sleep=sleep
         )
+        self.quote_tz = settings.wind_quote_tz()
+        self.quote_clock = QuoteClock(self.quote_tz)
 
     def health(self) -> dict:
-        """The session's state for the status page; never calls WindPy."""
-        return self.session.health()
+        """The session's state for the status page, with `quote_clock`: the operator's line
+        when live quote times say quote_tz is wrong (else None). Never calls WindPy."""
+        return {**self.session.health(), "quote_clock": self.clock_problem()}
+
+    def clock_problem(self, now: datetime | None = None) -> str | None:
+        """The quote clock's warning at `now` (the session's clock by default), or None."""
+        return self.quote_clock.problem(now or self.session.clock())
 
     def _edb(self, symbols: list[str], now: datetime) -> Table:
         end = now.astimezone(WIND_CLOCK).date()
@@ -217,8 +292,11 @@ class WindProvider(Provider):
                 codes = [s for _, s in listed]
                 result = self.session.call("wsq", ",".join(codes), QUOTE_FIELDS)
                 tab = table(result, codes=codes, fields=QUOTE_FIELDS.split(","))
+                self.quote_clock.note_all(
+                    quote_readings(tab, codes), _markets_by_code(listed, request.market)
+                )
                 records, errors, notes = parse_quotes(
-                    tab, listed, now=request.now, market=request.market
+                    tab, listed, now=request.now, market=request.market, quote_tz=self.quote_tz
                 )
         except ProviderError as exc:
             errors.append(exc)

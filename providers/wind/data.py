@@ -1,12 +1,14 @@
 """Turning WindPy results into canonical records (pure): the Data orientations, the error
-codes, quotes, bars, EDB series. The session and the calls live in providers.wind."""
+codes, quotes, stream ticks, bars, EDB series, and the check that tells a wrong
+`providers.wind.quote_tz` from the quote times. The session and the calls live in
+providers.wind, the push stream in providers.wind.stream."""
 
 from __future__ import annotations
 
 import math
 import numbers
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +19,7 @@ from pydantic import ValidationError
 from config.schema import INDICATOR_WARM_UP_BARS, Dataset, Instrument
 from providers.errors import BadPayload, EmptyResult, NotConfigured, ProviderError, Unavailable
 from providers.markets import ROUND_THE_CLOCK, UnknownMarket, calendar
-from providers.models import Bar, CurvePoint, Quote
+from providers.models import Bar, CurvePoint, Quote, Tick
 from providers.stooq import calendar_days
 from providers.treasury import tenor_years
 
@@ -34,6 +36,10 @@ WSI_STAMPS_BAR_END = True  # check: wsi's 09:35 bar covers 09:30-09:35
 BACKOFF_FIRST_S, BACKOFF_MAX_S = 5.0, 300.0  # start attempts after a failure: 5, 10, ... 300 s
 RESTART_PAUSE_S = 1.0  # WindPy wants w.stop() before a new w.start(); let the terminal settle
 NOT_INSTALLED = "WindPy not installed (it ships with the Wind terminal)"
+MARKET_ZONE = "market"  # providers.wind.quote_tz: each instrument's exchange zone (market_tz)
+# A live quote (its market open) this close to a whole number of hours from the server clock
+# counts as "off by whole hours": a wrong quote_tz, not a late quote.
+CLOCK_TOLERANCE = timedelta(minutes=10)
 
 # ErrorCodes (check): -40520007 no data; -40521xxx network; login/timeout/session codes.
 NO_DATA_CODES = frozenset({-40520007})
@@ -168,16 +174,28 @@ def market_tz(market: str | None) -> ZoneInfo:
         return WIND_CLOCK
 
 
-def wind_time(day: Any, clock: Any, tz: ZoneInfo) -> datetime | None:
-    """RT_DATE (YYYYMMDD) + RT_TIME (HHMMSS), numbers in `tz`, as UTC; None when missing."""
+def quote_zone(quote_tz: str, market: str | None) -> ZoneInfo:
+    """The zone an instrument's RT_DATE/RT_TIME are read in: `providers.wind.quote_tz` for
+    every instrument, or with `market` the instrument's exchange zone (market_tz)."""
+    return market_tz(market) if quote_tz == MARKET_ZONE else ZoneInfo(quote_tz)
+
+
+def wind_reading(day: Any, clock: Any) -> datetime | None:
+    """RT_DATE (YYYYMMDD) + RT_TIME (HHMMSS), numbers, as the naive wall-clock time Wind wrote;
+    None when missing. Kept naive so the zone is a separate decision (quote_zone)."""
     if day is None or clock is None:
         return None
     try:
         d, t = round(float(day)), round(float(clock))
-        local = datetime(d // 10000, d // 100 % 100, d % 100, t // 10000, t // 100 % 100, t % 100)
-    except (TypeError, ValueError):
+        return datetime(d // 10000, d // 100 % 100, d % 100, t // 10000, t // 100 % 100, t % 100)
+    except (TypeError, ValueError, OverflowError):
         raise BadPayload(f"unreadable RT_DATE/RT_TIME {day!r} {clock!r}") from None
-    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def wind_time(day: Any, clock: Any, tz: ZoneInfo) -> datetime | None:
+    """RT_DATE (YYYYMMDD) + RT_TIME (HHMMSS), numbers in `tz`, as UTC; None when missing."""
+    local = wind_reading(day, clock)
+    return None if local is None else local.replace(tzinfo=tz).astimezone(UTC)
 
 
 def _row(tab: Table, symbol: str) -> dict[str, Any]:
@@ -194,12 +212,18 @@ def _number(value: Any) -> float | None:
 
 
 def parse_quotes(
-    tab: Table, pairs: list[tuple[Instrument, str]], *, now: datetime, market: str
+    tab: Table,
+    pairs: list[tuple[Instrument, str]],
+    *,
+    now: datetime,
+    market: str,
+    quote_tz: str = MARKET_ZONE,
 ) -> tuple[list[Quote], list[ProviderError], list[str]]:
     """Quotes from a wsq table; a bad instrument is an error, a disagreeing RT_PCT_CHG a note.
 
-    change and change_pct are worked out from RT_LAST and RT_PRE_CLOSE (Quote.from_prices);
-    Wind's RT_PCT_CHG (percent, 1.25 = 1.25 %) is only a cross-check, never shown.
+    RT_DATE/RT_TIME are read in `quote_tz` (quote_zone). change and change_pct are worked out
+    from RT_LAST and RT_PRE_CLOSE (Quote.from_prices); Wind's RT_PCT_CHG (percent, 1.25 =
+    1.25 %) is only a cross-check, never shown.
     """
     quotes, errors, notes = [], [], []
     for inst, symbol in pairs:
@@ -212,7 +236,7 @@ def parse_quotes(
                 raise BadPayload(f"{symbol}: price {price:g} is not above zero")
             prev = None if prev is not None and prev <= 0 and inst.unit != "%" else prev
             where = inst.market or market
-            as_of = wind_time(row.get("RT_DATE"), row.get("RT_TIME"), market_tz(where))
+            as_of = wind_time(row.get("RT_DATE"), row.get("RT_TIME"), quote_zone(quote_tz, where))
             if as_of is None:  # a price without its time cannot be shown as current
                 raise BadPayload(f"{symbol}: no quote time (RT_DATE/RT_TIME missing)")
             if as_of > now + MAX_FUTURE:
@@ -240,6 +264,157 @@ def parse_quotes(
                 f"{quote.change_pct:.4g} % from the prices (showing ours)"
             )
     return quotes, errors, notes
+
+
+def quote_readings(tab: Table, symbols: Iterable[str]) -> dict[str, datetime]:
+    """Each code's RT_DATE/RT_TIME as Wind wrote them (naive), for the quote clock check; codes
+    without a readable time are left out (parse_quotes reports them)."""
+    readings = {}
+    for symbol in symbols:
+        try:
+            row = _row(tab, symbol)
+            local = wind_reading(row.get("RT_DATE"), row.get("RT_TIME"))
+        except BadPayload:
+            continue
+        if local is not None:
+            readings[symbol.strip().upper()] = local
+    return readings
+
+
+def table_rows(tab: Table) -> dict[str, dict[str, Any]]:
+    """{CODE: {FIELD: last value}} of every code in a table: a push carries only the fields
+    that changed, so the stream merges these rows into what it knew."""
+    rows: dict[str, dict[str, Any]] = {}
+    for (code, field_name), points in tab.items():
+        rows.setdefault(code, {})[field_name] = points[-1][1] if points else None
+    return rows
+
+
+def quote_tick(symbol: str, row: Mapping[str, Any], *, inst_id: str, tz: ZoneInfo) -> Tick:
+    """A Tick from one code's merged wsq fields (RT_LAST, RT_DATE/RT_TIME read in `tz`,
+    RT_VOL the day's volume, RT_PCT_CHG Wind's % change); BadPayload when it has no usable
+    price or time, so the stream counts the push as garbage."""
+    price = _number(row.get("RT_LAST"))
+    if price is None:
+        raise BadPayload(f"{symbol}: no usable price (RT_LAST missing)")
+    at = wind_time(row.get("RT_DATE"), row.get("RT_TIME"), tz)
+    if at is None:
+        raise BadPayload(f"{symbol}: no quote time (RT_DATE/RT_TIME missing)")
+    volume = _number(row.get("RT_VOL"))
+    try:
+        return Tick(
+            symbol=inst_id, price=price, time=at, change_pct=_number(row.get("RT_PCT_CHG")),
+            day_volume=volume if volume is not None and volume >= 0 else None,
+        )  # fmt: skip
+    except ValidationError:
+        raise BadPayload(f"{symbol}: price {price:g} is not a usable tick") from None
+
+
+# -- the quote clock: is providers.wind.quote_tz right? --------------------------------------
+
+
+def _whole_hours(delta: timedelta, tolerance: timedelta) -> int | None:
+    """`delta` as a whole number of hours when it is within `tolerance` of one, else None."""
+    hours = round(delta / timedelta(hours=1))
+    return hours if abs(delta - timedelta(hours=hours)) <= tolerance else None
+
+
+def _common_offset(
+    quote_times: Mapping[str, datetime], now: datetime, tolerance: timedelta
+) -> int | None:
+    """The whole hours every time is from `now` when they all agree (0 included), else None."""
+    offsets = {_whole_hours(t - now, tolerance) for t in quote_times.values()}
+    if len(offsets) != 1 or None in offsets:
+        return None
+    return offsets.pop()
+
+
+def clock_offset_hours(
+    quote_times: Mapping[str, datetime], now: datetime, *, tolerance: timedelta = CLOCK_TOLERANCE
+) -> int | None:
+    """How many whole hours Wind's quote times are off the server clock, when they all are
+    by the same non-zero number (+8: all 8 h in the future; -8: all 8 h behind), else None.
+
+    `quote_times` are the times as read (UTC), of instruments whose market is open now only:
+    a closed market's last trade is legitimately hours old (even a whole number, at a 16:00
+    close), so it proves nothing. Mixed offsets, or ones not within `tolerance` of a whole
+    hour (a late quote, a half-hour zone), are not detected: None.
+    """
+    return _common_offset(quote_times, now, tolerance) or None
+
+
+def stamp_offset_hours(
+    readings: Mapping[str, datetime], now: datetime, *, tolerance: timedelta = CLOCK_TOLERANCE
+) -> int | None:
+    """The UTC offset, in whole hours, of the clock Wind stamps live quotes on (0 for UTC, 8
+    for Shanghai), when all naive `readings` (quote_readings, markets open) agree, else None."""
+    as_utc = {code: local.replace(tzinfo=UTC) for code, local in readings.items()}
+    return _common_offset(as_utc, now, tolerance)
+
+
+def zone_hint(offset_h: int) -> str:
+    """An IANA zone for a whole-hour UTC offset: UTC, Wind's Asia/Shanghai, else Etc/GMT-N
+    (whose sign is inverted by POSIX convention, and which keeps no summer time)."""
+    if offset_h == 0:
+        return "UTC"
+    if offset_h == 8:
+        return "Asia/Shanghai"
+    return f"Etc/GMT{-offset_h:+d}"
+
+
+def clock_warning(offset_h: int, quote_tz: str, *, stamped_h: int | None = None) -> str:
+    """The operator's line for a whole-hour offset (clock_offset_hours), naming the setting:
+    "Wind quote times are 8 h ahead of the server clock: set providers.wind.quote_tz (now
+    'market')", with the zone Wind seems to stamp on when that is known."""
+    way = "ahead of" if offset_h > 0 else "behind"
+    line = (
+        f"Wind quote times are {abs(offset_h)} h {way} the server clock: "
+        f"set providers.wind.quote_tz (now {quote_tz!r})"
+    )
+    return line + _stamp_hint(stamped_h)
+
+
+def _stamp_hint(stamped_h: int | None) -> str:
+    if stamped_h is None:
+        return ""
+    return f"; Wind seems to stamp them at UTC{stamped_h:+d} (e.g. {zone_hint(stamped_h)!r})"
+
+
+def quote_clock_problem(
+    readings: Mapping[str, tuple[datetime, ZoneInfo]],
+    now: datetime,
+    quote_tz: str,
+    *,
+    tolerance: timedelta = CLOCK_TOLERANCE,
+) -> str | None:
+    """The operator's line when `quote_tz` reads Wind's times off by whole hours, else None.
+
+    `readings` maps each code whose market is open now to (naive RT_DATE/RT_TIME, the zone it
+    is read in). Two signs: all times as read are off by the same whole hours (a wrong IANA
+    quote_tz), or, with quote_tz `market`, Wind stamps every live quote on one clock that some
+    exchange zones do not match (times then off by different whole hours per exchange).
+    """
+    if not readings:
+        return None
+    as_read = {c: t.replace(tzinfo=zone).astimezone(UTC) for c, (t, zone) in readings.items()}
+    naive = {c: local for c, (local, _) in readings.items()}
+    stamped = stamp_offset_hours(naive, now, tolerance=tolerance)
+    offset = clock_offset_hours(as_read, now, tolerance=tolerance)
+    if offset is not None:
+        return clock_warning(offset, quote_tz, stamped_h=stamped)
+    if stamped is None:
+        return None
+    wrong = [
+        f"{code} {round((at - now) / timedelta(minutes=30)) / 2:+g} h"
+        for code, at in sorted(as_read.items())
+        if abs(at - now) > tolerance
+    ]
+    if not wrong:
+        return None
+    return (
+        f"Wind quote times are off the server clock by whole hours ({', '.join(wrong)}): "
+        f"set providers.wind.quote_tz (now {quote_tz!r})" + _stamp_hint(stamped)
+    )
 
 
 def _local(when: Any, tz: ZoneInfo, daily: bool) -> datetime:

@@ -12,6 +12,7 @@ import math
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from cachelib import SimpleCache
@@ -25,7 +26,18 @@ from providers.errors import BadPayload, EmptyResult, NotConfigured, Unavailable
 from providers.models import Status
 from providers.stooq import calendar_days
 from providers.wind import WindProvider
-from providers.wind.data import HISTORY_DAYS, history_days, parse_quotes, table, wind_error
+from providers.wind.data import (
+    HISTORY_DAYS,
+    clock_offset_hours,
+    clock_warning,
+    history_days,
+    parse_quotes,
+    quote_clock_problem,
+    stamp_offset_hours,
+    table,
+    wind_error,
+    zone_hint,
+)
 from tests.support.fakes.providers import ScriptedProvider, quotes_for
 from tests.support.fakes.windpy import Scenario, make_module
 
@@ -45,6 +57,12 @@ class Clock:
 @pytest.fixture(scope="module")
 def settings() -> Settings:
     return load_settings(env={})
+
+
+def with_quote_tz(quote_tz: str) -> Settings:
+    raw = load_settings(env={}).model_dump()
+    raw["providers"].setdefault("wind", {})["quote_tz"] = quote_tz
+    return Settings.model_validate(raw)
 
 
 def make(settings, scenario=None, *, clock=None, sleeps=None):
@@ -118,6 +136,110 @@ def test_fx_round_the_clock_times_are_on_wind_clock(settings):
     )  # fmt: skip
     assert by_id["usdcnh"].as_of == datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 23:00 Shanghai
     assert (by_id["usdcnh"].market, by_id["usdcnh"].currency) == ("24/5", None)
+
+
+# -- quote_tz: the clock of RT_DATE/RT_TIME -------------------------------------------------
+
+
+def test_quote_tz_utc_reads_a_utc_stamping_terminal_right():
+    settings = with_quote_tz("UTC")
+    provider, w = make(settings, Scenario(stamp_tz="UTC"))
+    assert w.scenario.quotes["SPX.GI"]["RT_TIME"] == 150000.0  # 10:00 New York, stamped UTC
+    batch = provider.load(request(settings))
+    by_id = {q.symbol: q for q in batch.records}
+    assert (len(by_id), batch.problems) == (6, [])  # none refused as "in the future"
+    assert by_id["spx"].as_of == datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+    assert by_id["hsi"].as_of == datetime(2026, 11, 18, 8, 8, tzinfo=UTC)
+    fx = {q.symbol: q for q in provider.load(request(settings, "fx")).records}
+    assert fx["usdcnh"].as_of == datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+    assert provider.health()["quote_clock"] is None
+
+
+def test_quote_tz_market_on_a_utc_stamping_terminal_refuses_and_names_the_setting(settings):
+    provider, _ = make(settings, Scenario(stamp_tz="UTC"))
+    batch = provider.load(request(settings))
+    assert "SPX.GI: quote time 2026-11-18 20:00 UTC is in the future" in batch.problems
+    # Only New York trades at 15:02 UTC: its quotes, read as New York time, are 5 h ahead.
+    assert provider.health()["quote_clock"] == (
+        "Wind quote times are 5 h ahead of the server clock: set providers.wind.quote_tz "
+        "(now 'market'); Wind seems to stamp them at UTC+0 (e.g. 'UTC')"
+    )
+
+
+def test_a_wrong_iana_quote_tz_reads_quotes_hours_old_and_says_so():
+    settings = with_quote_tz("Asia/Shanghai")
+    provider, _ = make(settings, Scenario(stamp_tz="UTC"))
+    fx = {q.symbol: q for q in provider.load(request(settings, "fx")).records}
+    assert fx["usdcnh"].as_of == datetime(2026, 11, 18, 7, 0, tzinfo=UTC)  # 8 h too old
+    assert provider.clock_problem() == (
+        "Wind quote times are 8 h behind the server clock: set providers.wind.quote_tz "
+        "(now 'Asia/Shanghai'); Wind seems to stamp them at UTC+0 (e.g. 'UTC')"
+    )
+
+
+def test_quote_tz_market_on_a_shanghai_clock_names_the_exchanges_off(settings):
+    provider, _ = make(settings, Scenario(stamp_tz="Asia/Shanghai"))
+    provider.load(request(settings))
+    provider.load(request(settings, "fx"))  # FX is read on Wind's clock: right by chance
+    assert provider.clock_problem() == (
+        "Wind quote times are off the server clock by whole hours (DJI.GI +13 h, SPX.GI +13 h): "
+        "set providers.wind.quote_tz (now 'market'); Wind seems to stamp them at UTC+8 "
+        "(e.g. 'Asia/Shanghai')"
+    )
+    assert provider.clock_problem(datetime(2026, 11, 21, 12, tzinfo=UTC)) is None  # weekend
+
+
+def test_clock_offset_whole_hours_either_way():
+    late = NOW - timedelta(minutes=3)  # a live quote a few minutes old
+    ahead = {"SPX.GI": late + timedelta(hours=8), "DJI.GI": NOW + timedelta(hours=8)}
+    assert clock_offset_hours(ahead, NOW) == 8
+    behind = {"USDCNH.FX": late - timedelta(hours=5), "EURUSD.FX": NOW - timedelta(hours=5)}
+    assert clock_offset_hours(behind, NOW) == -5
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [
+        (8, -5),  # mixed directions
+        (8, 0),  # one reads right
+        (8, 9),  # mixed sizes
+        (3.5,),  # a half-hour zone, or a late quote: not a whole number
+        (8.2,),  # 8 h 12 min: beyond the 10 min tolerance
+        (0, 0),  # all right
+        (),  # nothing trading
+    ],
+)
+def test_clock_offset_none_unless_all_agree_on_whole_hours(hours):
+    times = {f"C{i}": NOW + timedelta(hours=h) for i, h in enumerate(hours)}
+    assert clock_offset_hours(times, NOW) is None
+
+
+def test_clock_warning_names_the_setting_and_the_way():
+    assert clock_warning(8, "market") == (
+        "Wind quote times are 8 h ahead of the server clock: "
+        "set providers.wind.quote_tz (now 'market')"
+    )
+    assert clock_warning(-1, "UTC", stamped_h=-6).endswith(
+        "1 h behind the server clock: set providers.wind.quote_tz (now 'UTC'); "
+        "Wind seems to stamp them at UTC-6 (e.g. 'Etc/GMT+6')"
+    )
+    assert [zone_hint(h) for h in (0, 8, 9, -5)] == [
+        "UTC",
+        "Asia/Shanghai",
+        "Etc/GMT-9",
+        "Etc/GMT+5",
+    ]
+
+
+def test_stamp_offset_and_problem_from_naive_readings():
+    shanghai_now = datetime(2026, 11, 18, 23, 1)  # NOW on Wind's clock, a minute earlier
+    assert stamp_offset_hours({"A": shanghai_now, "B": shanghai_now}, NOW) == 8
+    assert stamp_offset_hours({"A": shanghai_now, "B": datetime(2026, 11, 18, 15, 1)}, NOW) is None
+    right = {"A": (shanghai_now, ZoneInfo("Asia/Shanghai"))}
+    assert quote_clock_problem(right, NOW, "market") is None
+    assert quote_clock_problem({}, NOW, "market") is None
+    late = {"A": (datetime(2026, 11, 18, 22, 20), ZoneInfo("Asia/Shanghai"))}  # 42 min old
+    assert quote_clock_problem(late, NOW, "market") is None
 
 
 def test_one_failing_call_leaves_the_other_kind_of_code_standing(settings):
@@ -300,7 +422,12 @@ def test_load_error_code_becomes_the_error_with_wind_message(settings):
 def test_session_drops_restarts_with_backoff_and_reports_health(settings):
     clock, sleeps = Clock(), []
     provider, w = make(settings, clock=clock, sleeps=sleeps)
-    assert provider.health() == {"state": "not started", "since": NOW.isoformat(), "error": None}
+    assert provider.health() == {
+        "state": "not started",
+        "since": NOW.isoformat(),
+        "error": None,
+        "quote_clock": None,
+    }
     provider.load(request(settings))
     assert provider.health()["state"] == "connected"
     clock.now += timedelta(seconds=60)
@@ -326,6 +453,7 @@ def test_session_drops_restarts_with_backoff_and_reports_health(settings):
         "state": "connected",
         "since": clock.now.isoformat(),
         "error": None,
+        "quote_clock": None,
     }
 
 

@@ -13,6 +13,13 @@ Interpreted where the contract says nothing (check against a real terminal):
 - wsd for several codes that covers ONE date answers with one row (the field across codes), as
   public code working around WindPy shows; table() in providers/wind/__init__.py must cope.
 - a call without a session answers ErrorCode -103 ("not login"); no data is -40520007.
+- wsq with `func` subscribes: it answers at once with a WindData whose RequestID names the
+  subscription (what `cancelRequest(RequestID)` takes), then pushes each code's full row, one
+  code per push, as the first callbacks. Later pushes carry only the fields that changed (as
+  public gateways built on WindPy read them). Pushes come from another thread, like the
+  terminal's; a dropped or stopped session ends every subscription.
+- RT_DATE/RT_TIME are stamped in each code's exchange zone (Wind's Shanghai clock for FX),
+  or in `Scenario.stamp_tz` for every code when set.
 """
 
 from __future__ import annotations
@@ -22,9 +29,11 @@ import threading
 import time
 import types
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -45,6 +54,25 @@ QUOTES = {
     "USDCNH.FX": (7.2416, 7.2400, 20261118, 230000),
     "EURUSD.FX": (1.0853, 1.0841, 20261118, 230000),
 }
+
+
+# code -> the zone the QUOTES table's times are in: the exchange's, Wind's clock for FX.
+ZONES = {
+    "SPX.GI": "America/New_York",
+    "DJI.GI": "America/New_York",
+    "N225.GI": "Asia/Tokyo",
+    "HSI.HI": "Asia/Hong_Kong",
+    "000001.SH": "Asia/Shanghai",
+    "000300.SH": "Asia/Shanghai",
+    "USDCNH.FX": "Asia/Shanghai",
+    "EURUSD.FX": "Asia/Shanghai",
+}
+
+
+def wind_stamp(at: datetime, zone: str) -> tuple[float, float]:
+    """(RT_DATE, RT_TIME) numbers of an aware time on the clock of `zone`."""
+    local = at.astimezone(ZoneInfo(zone))
+    return float(local.strftime("%Y%m%d")), float(local.strftime("%H%M%S"))
 
 
 def _history(last_close: float, step: float) -> list[tuple]:
@@ -96,14 +124,18 @@ class Scenario:
     failures: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     raises: dict[str, Exception] = field(default_factory=dict)
     delay_s: float = 0.0  # each data call takes this long (to see calls overlap)
+    stamp_tz: str | None = None  # RT_DATE/RT_TIME on this clock for every code (else ZONES)
+    pushes: bool = True  # False: subscriptions are accepted but no callback ever comes
 
     def __post_init__(self) -> None:
         for code, (last, prev, day, at) in QUOTES.items():
             chg = last - prev
+            when = _exchange_time(code, day, at)
+            rt_date, rt_time = wind_stamp(when, self.stamp_tz or ZONES[code])
             self.quotes.setdefault(code, {
                 "RT_LAST": last, "RT_PRE_CLOSE": prev, "RT_CHG": chg,
                 "RT_PCT_CHG": chg / prev * 100,  # percent, as the contract says
-                "RT_DATE": float(day), "RT_TIME": float(at), "RT_VOL": 1.0e9,
+                "RT_DATE": rt_date, "RT_TIME": rt_time, "RT_VOL": 1.0e9,
             })  # fmt: skip
         self.history.setdefault("SPX.GI", _history(5930.00, 10.0))
         self.history.setdefault("000300.SH", _history(3950.00, 5.0))
@@ -112,6 +144,22 @@ class Scenario:
     def fail(self, call: str, code: int, message: str, times: int = 1) -> None:
         """The next `times` calls of `call` answer this ErrorCode and message."""
         self.failures.setdefault(call, []).extend([(code, message)] * times)
+
+
+def _exchange_time(code: str, day: int, at: int) -> datetime:
+    """A QUOTES row's time, aware, in the code's own zone."""
+    naive = datetime.strptime(f"{day}{at:06d}", "%Y%m%d%H%M%S")
+    return naive.replace(tzinfo=ZoneInfo(ZONES[code]))
+
+
+@dataclass
+class Subscription:
+    """One wsq push subscription: what it asked for and whom to call."""
+
+    request_id: int
+    codes: list[str]
+    fields: list[str]
+    func: Callable
 
 
 class WindData:
@@ -162,6 +210,10 @@ class FakeWind:
         self.log: list[tuple[str, tuple, dict]] = []
         self.in_flight = self.max_in_flight = 0
         self._count = threading.Lock()
+        self.subscriptions: dict[int, Subscription] = {}
+        self.cancelled: list[int] = []
+        self.pushed = 0  # callbacks delivered
+        self._request_ids = 0
 
     # -- session ----------------------------------------------------------------------------
     def start(self, waitTime=60, *args, **kwargs):
@@ -180,10 +232,77 @@ class FakeWind:
     def stop(self):
         self.calls["stop"] += 1
         self.connected = False
+        self.subscriptions.clear()
 
     def drop_session(self) -> None:
-        """The terminal restarted or the network went: isconnected() is False until start()."""
+        """The terminal restarted or the network went: isconnected() is False until start(),
+        and every push subscription is gone."""
         self.connected = False
+        self.subscriptions.clear()
+
+    def cancelRequest(self, request_id):
+        """End one push subscription (0: all of them), as WindPy's cancelRequest does."""
+        self.calls["cancelRequest"] += 1
+        self.log.append(("cancelRequest", (request_id,), {}))
+        ids = list(self.subscriptions) if request_id == 0 else [request_id]
+        for number in ids:
+            if self.subscriptions.pop(number, None) is not None:
+                self.cancelled.append(number)
+
+    # -- pushes (the terminal's side of a subscription) ---------------------------------------
+    def _deliver(self, make: Callable[[Subscription], object | None]) -> int:
+        """Call each subscriber with `make(subscription)` (None: nothing for it) from another
+        thread, as the terminal does, and wait for it; returns the callbacks made."""
+        if not self.scenario.pushes:
+            return 0
+        made = []
+
+        def run() -> None:
+            for sub in list(self.subscriptions.values()):
+                data = make(sub)
+                if data is not None:
+                    sub.func(data)
+                    made.append(sub.request_id)
+
+        thread = threading.Thread(target=run, name="fake-wind-push")
+        thread.start()
+        thread.join(10)
+        self.pushed += len(made)
+        return len(made)
+
+    def push(self, code: str, **fields) -> int:
+        """Push changed fields of one code (push("SPX.GI", RT_LAST=5951.0)) to subscribers of
+        it; Codes, Fields and Times as the terminal sends them."""
+        code, names = code.upper(), [f.upper() for f in fields]
+        data = WindData(0, [code], names, [self.scenario.now], [[v] for v in fields.values()])
+        data.RequestID = 0
+        return self._deliver(lambda sub: data if code in sub.codes else None)
+
+    def push_tick(self, code: str, price: float, at: datetime, **more) -> int:
+        """Push a trade of `code` at `price`, stamped `at` (aware) on the scenario's clock."""
+        rt_date, rt_time = wind_stamp(at, self.scenario.stamp_tz or ZONES[code.upper()])
+        return self.push(code, RT_LAST=price, RT_DATE=rt_date, RT_TIME=rt_time, **more)
+
+    def push_raw(self, data) -> int:
+        """Push anything (garbage, an error WindData) to every subscriber."""
+        return self._deliver(lambda sub: data)
+
+    def _snapshot(self, sub: Subscription) -> None:
+        """The first callbacks of a subscription: each code's full row, one code per push."""
+        for code in sub.codes:
+            row = self.scenario.quotes.get(code, {})
+            data = WindData(0, [code], sub.fields, [self.scenario.now],
+                            [[row.get(f, NAN)] for f in sub.fields])  # fmt: skip
+            self._deliver(lambda s, data=data: data if s is sub else None)
+
+    def _subscribe(self, cs: list[str], fs: list[str], func: Callable) -> WindData:
+        self._request_ids += 1
+        sub = Subscription(self._request_ids, cs, fs, func)
+        self.subscriptions[sub.request_id] = sub
+        self._snapshot(sub)
+        answer = WindData(0, cs, fs, [self.scenario.now], [[NAN] * len(cs) for _ in fs])
+        answer.RequestID = sub.request_id
+        return answer
 
     # -- data calls -------------------------------------------------------------------------
     def _enter(self, name: str, args: tuple, kwargs: dict) -> WindData | None:
@@ -221,10 +340,14 @@ class FakeWind:
         return 0, pd.DataFrame(rows, index=data.Times, columns=columns)
 
     def wsq(self, codes, fields, options="", func=None, *args, usedf=False, **kwargs):
-        """Real-time snapshot: Data[i] is the i-th field across codes."""
-        if failed := self._enter("wsq", (codes, fields, options), kwargs):
+        """Real-time snapshot: Data[i] is the i-th field across codes; with `func`, a push
+        subscription (see the module)."""
+        logged = kwargs if func is None else {**kwargs, "func": func}  # a subscription
+        if failed := self._enter("wsq", (codes, fields, options), logged):
             return self._answer(failed, usedf)
         cs, fs = _names(codes), _names(fields)
+        if func is not None:
+            return self._subscribe(cs, fs, func)
         data = [[self.scenario.quotes.get(c, {}).get(f, NAN) for c in cs] for f in fs]
         result = WindData(0, cs, fs, [self.scenario.now], data)
         return self._answer(result, usedf, rows_are_codes=True)
