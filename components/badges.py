@@ -48,9 +48,21 @@ def _oldest(snapshot: Snapshot) -> str:
     return " (oldest)" if len(times) > 1 else ""
 
 
+STREAMING = "Streaming"  # a live stream moves the prices (engine.stream_hub), not only polls
+
+
+def label_of(snapshot: Snapshot, status: Status) -> str:
+    """The badge's word: 'Streaming' for live data a stream moves, else the status's."""
+    if status is Status.OK and snapshot.stream:
+        return STREAMING
+    return LOOK[status][1]
+
+
 def _badge_parts(snapshot: Snapshot, seen: Shown, now: datetime) -> list:
-    _, label = LOOK[seen.status]
+    label = label_of(snapshot, seen.status)
     parts: list = [label]
+    if snapshot.stream_note:
+        parts.append(f" · {snapshot.stream_note}")
     if seen.status is not Status.STALE:
         parts.append(_counts(snapshot))  # a stale badge says so of the whole
     if snapshot.as_of is not None:
@@ -69,15 +81,18 @@ def stale_badge(snapshot: Snapshot, now: datetime, *, badge_id: dict | None = No
     engine.freshness gives it, how many of its instruments are stale or missing, its oldest
     value's age and its sources; its tooltip holds the reason (staleness and fetch error)."""
     seen = shown(snapshot, None, now)
-    icon, label = LOOK[seen.status]
+    icon = LOOK[seen.status][0]
+    label = label_of(snapshot, seen.status)
     extra = {"id": badge_id} if badge_id else {}
+    if snapshot.stream:
+        extra["data-stream"] = snapshot.stream
     return html.Span(
         [
             html.Span(icon, className="wb-badge__icon", **{"aria-hidden": "true"}),
             html.Span(_badge_parts(snapshot, seen, now), className="wb-badge__text"),
         ],
         className=f"wb-badge wb-badge--{seen.status.value}",
-        title=seen.reason or label,
+        title="; ".join(filter(None, [seen.reason, snapshot.stream_note])) or label,
         **{"data-status": seen.status.value},
         **extra,
     )

@@ -47,6 +47,7 @@ from components.patch import body_patch, plain
 from config import ConfigError
 from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
+from engine.streams import dataset_open
 from providers.models import Quote, Snapshot, Status
 from web.boards import current_board
 from web.callback_guard import refuse
@@ -216,11 +217,19 @@ def view_of(board: Board, scene: str, query: dict[str, str] | None = None) -> Sc
     )
 
 
+def _streamed_at(snapshot: Snapshot) -> datetime | None:
+    """The newest tick a stream laid over the snapshot: a streamed price moves between polls."""
+    if not snapshot.stream:
+        return None
+    return max((q.as_of for q in snapshot.quotes_by_id().values()), default=None)
+
+
 def version(view: SceneView, redraw_s: float | None = None) -> str:
     """Changes whenever what the body shows would change (new data, status or error), and
     every `redraw_s` seconds for scenes that show relative times ("12 min ago", "Today")."""
     parts = [
         f"{name}:{snap.fetched_at}:{snap.status.value}:{snap.source}:{snap.error}"
+        f":{snap.stream}:{snap.stream_note}:{_streamed_at(snap)}"
         for name, snap in view.snapshots.items()
     ]
     if redraw_s:
@@ -251,12 +260,27 @@ def badges(view: SceneView) -> list:
     ]
 
 
+def streaming(board: Board, scene: str, view: SceneView | None) -> bool:
+    """Whether the scene shows a dataset a stream moves now: one that streams in this edition
+    while a market of it trades (so a screen is quick from the first tick of the day), or
+    whose snapshot a live stream moves (a tick after the close)."""
+    settings = board.settings
+    now = view.now if view is not None else board.clock()
+    for name in settings.scenes[scene].datasets:
+        if settings.streams(name) and dataset_open(settings.datasets[name], now):
+            return True
+    return view is not None and any(s.stream for s in view.snapshots.values())
+
+
 def poll_ms(board: Board, scene: str, view: SceneView | None = None) -> int:
     """How often a scene re-reads the cache: its fastest dataset's cadence, within bounds; every
     second while a dataset has not been fetched yet (a board just started shows its first
-    prices as soon as the refresher has them, not a cadence later)."""
+    prices as soon as the refresher has them, not a cadence later); `stream.screen_poll_ms`
+    while a stream moves one of its datasets."""
     if view is not None and any(s.attempted_at is None for s in view.snapshots.values()):
         return PENDING_POLL_MS
+    if streaming(board, scene, view):
+        return board.settings.stream.screen_poll_ms
     cadences = [board.settings.datasets[d].refresh_s for d in board.settings.scenes[scene].datasets]
     return int(1000 * min(MAX_POLL_S, max(MIN_POLL_S, min(cadences, default=MIN_POLL_S))))
 

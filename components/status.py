@@ -90,8 +90,9 @@ def status_table(board: Board) -> html.Table:
 
 
 def system_summary(board: Board) -> html.Section:
-    """No source reached (when so), the shared cache (ok, or degraded and serving this host's
-    copy) and who refreshes."""
+    """No source reached (when so), what the leader's providers warn of (Wind's quote clock off
+    by whole hours), the shared cache (ok, or degraded and serving this host's copy) and who
+    refreshes."""
     now = board.clock()
     cache = board.store.health()
     refresher = board.refresher_status(now)
@@ -125,12 +126,85 @@ def system_summary(board: Board) -> html.Section:
         if no_source_reached(board)
         else []
     )
+    warnings = [
+        html.P(
+            html.Strong(warning, className="wb-status__degraded"),
+            role="alert",
+            **{"data-warning": "provider"},
+        )
+        for warning in refresher.get("warnings", [])
+    ]
     return html.Section(
         [
             html.H2("System", className="wb-section__title"),
             *stranded,
+            *warnings,
             cache_line,
             html.P(refresher_line, **{"data-leader": leader or ""}),
+        ],
+        className="wb-section",
+    )
+
+
+def _stream_cells(row: dict) -> list:
+    age = row.get("last_tick_age_s")
+    since = row.get("since")
+    return [
+        html.Td(row.get("state", "—")),
+        html.Td(f"{since[11:19]} UTC" if isinstance(since, str) else "—"),
+        html.Td(f"{row.get('messages_per_s', 0):g}/s"),
+        html.Td(age_words(age) if age is not None else "no tick yet"),
+        html.Td(str(row.get("reconnects", 0))),
+        html.Td(str(row.get("dropped", 0))),
+        html.Td(str(row.get("quarantined", 0))),
+        html.Td(str(row.get("garbage", 0))),
+        html.Td(row.get("last_error") or "", className="wb-status__error"),
+    ]
+
+
+def streams_table(board: Board) -> html.Section:
+    """The leader's streams: one row per source, with its state and counters, and who holds it
+    (one connection per source for the fleet)."""
+    said = board.streams_status(board.clock())
+    if not said["streams"]:
+        words = (
+            "No dataset streams in this edition."
+            if not any(board.settings.streams(d) for d in board.settings.datasets)
+            else "No stream status yet: the leading refresher has not reported its streams."
+        )
+        return html.Section(
+            [html.H2("Streams", className="wb-section__title"), html.P(words)],
+            className="wb-section",
+        )
+    head = [
+        "Stream",
+        "State",
+        "Since",
+        "Messages",
+        "Last tick",
+        "Reconnects",
+        "Dropped",
+        "Quarantined",
+        "Garbage",
+        "Last error",
+    ]
+    rows = [
+        html.Tr([html.Th(name, scope="row"), *_stream_cells(row)], **{"data-stream": name})
+        for name, row in said["streams"].items()
+    ]
+    age = said["said_age_s"]
+    held = f"Held by {said['leader']}" + (f", said {age_words(age)} ago" if age is not None else "")
+    return html.Section(
+        [
+            html.H2("Streams", className="wb-section__title"),
+            html.P(held, **{"data-stream-leader": said["leader"] or ""}),
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                    html.Tbody(rows),
+                ],
+                className="wb-table wb-status wb-status--streams",
+            ),
         ],
         className="wb-section",
     )

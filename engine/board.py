@@ -70,6 +70,9 @@ class Board:
             "refresh_s": config.refresh_s,
             "stale_after_s": config.stale_after_s,
             "chain": self.settings.chain(dataset),
+            "streams": self.settings.streams(dataset),
+            "stream": snap.stream,  # the stream moving its prices now, None while polled only
+            "stream_note": snap.stream_note,
             "findings": [f.model_dump() for f in snap.findings],
             "recent_failures": [e.model_dump(mode="json") for e in snap.failure_log],
         }
@@ -94,9 +97,31 @@ class Board:
             "leading": bool(refresher and refresher.leading),
             "leader": beat.get("identity"),
             "leader_role": beat.get("role"),
+            "warnings": list(beat.get("warnings") or []),  # e.g. Wind's quote clock
             "heartbeat_age_s": round((now - at).total_seconds(), 1)
             if isinstance(at, datetime)
             else None,
+        }
+
+    def streams_status(self, now: datetime) -> dict[str, Any]:
+        """The leader's streams (engine.stream_hub), as its hub last wrote them to the cache:
+        per stream its state and counters and the leader holding it, and when that was said."""
+        said = self.store.read_streams()
+        if not said:
+            return {"leader": None, "said_age_s": None, "streams": {}, "datasets": {}}
+        at = said.get("at")
+        streams = {
+            name: {k: _iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
+            for name, row in said.get("streams", {}).items()
+        }
+        return {
+            "leader": said.get("leader"),
+            "running": said.get("running"),
+            "said_age_s": round((now - at).total_seconds(), 1)
+            if isinstance(at, datetime)
+            else None,
+            "streams": streams,
+            "datasets": said.get("datasets", {}),
         }
 
     def status(self) -> dict[str, Any]:
@@ -107,6 +132,7 @@ class Board:
             "now": _iso(now),
             "refresher": self.refresher_status(now),
             "cache": self.store.health(),
+            "streams": self.streams_status(now),
             "problems": self.start_problems,
             "providers": self.provider_health(),
             "wind_unmapped": self.settings.wind_unmapped()

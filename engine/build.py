@@ -32,6 +32,7 @@ from engine.leadership import (
 from engine.refresher import Refresher, utc_now
 from engine.shared_cache import FleetCache, redis_client
 from engine.store import CacheBackend, SnapshotStore
+from engine.stream_hub import StreamHub
 from engine.validation import validate
 from providers import markets
 from providers.base import Provider, build_providers, check_chains
@@ -128,4 +129,11 @@ def build_engine(
     # updates the refresher's settings) reaches them too.
     alerts = AlertKeeper(lambda: refresher.settings, store, clock, exclusive=exclusive)
     refresher.after_refresh = alerts.after_refresh
+    refresher.live = StreamHub(
+        lambda: refresher.settings,
+        store,
+        clock=clock,
+        identity=lambda: refresher.identity,
+        providers=lambda: refresher.providers,
+    )
     return Engine(settings, state_dir, cache, store, refresher, alerts, problems)

@@ -17,7 +17,8 @@ Each instrument of a quote, curve or bar dataset is judged by its own record, as
   value is from the latest session (a closed market is not stale), else `stale`;
 - kept from an earlier refresh, the last refresh failed, the refresh overdue, or its own time
   older than `stale_after_s`: `stale`, with why;
-- otherwise `fallback` when a source other than the chain's first delivered it, else `ok`.
+- otherwise `fallback` when a source other than the chain's first delivered it, else `ok`
+  (a value a live stream moved, engine.stream_hub, is `ok`: the market's own price).
 
 The dataset (its badge) summarises its instruments honestly: `closed` when all are closed,
 `stale` when none is current, else `ok` / `fallback` with how many are stale or missing; its age
@@ -158,6 +159,8 @@ def instrument_states(
     """Each configured instrument's status, own time, source and reason (see the module)."""
     newest = _newest_by_instrument(snapshot.records)
     first = primary_source(snapshot)
+    # A live stream's tick is the market's own price as it happens: never a fallback.
+    streams = set((snapshot.stream or "").split("+")) - {""}
     states: dict[str, RecordState] = {}
     for instrument in dataset.instruments:
         record = newest.get(instrument.id)
@@ -180,7 +183,7 @@ def instrument_states(
             status, reason = Status.STALE, "last good value: this refresh could not get it"
         elif cause := _stale_cause(snapshot, dataset, age, now):
             status, reason = Status.STALE, cause
-        elif snapshot.status is Status.FALLBACK or source != first:
+        elif source not in streams and (snapshot.status is Status.FALLBACK or source != first):
             status, reason = Status.FALLBACK, None
         else:
             status, reason = Status.OK, None

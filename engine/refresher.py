@@ -42,6 +42,7 @@ from config.schema import Settings
 from engine.leadership import AlwaysLeader, FileLeadership, FleetLeadership, local_flight
 from engine.metrics import FETCH_SECONDS, FETCHES
 from engine.store import SnapshotStore
+from engine.stream_hub import StreamHub
 from engine.validation import Key, cross_check, newest_times, shown_times
 from providers.base import Batch, Provider, Request
 from providers.deadline import HungCalls, call_with_deadline
@@ -121,6 +122,7 @@ class Refresher:
         self._pool: ThreadPoolExecutor | None = None
         self.leading = False
         self._beat = 0.0  # monotonic time of the last heartbeat or mirror
+        self.live: StreamHub | None = None  # the streams, run while this process leads
 
     @property
     def identity(self) -> str:
@@ -212,11 +214,13 @@ class Refresher:
                     "origins": self._remember(name, previous, fresh, sources),
                 }
             )
+            snapshot = self._laid_over(name, snapshot)
             self.store.write(snapshot, persist=True)
             self._after(name, snapshot)
             return snapshot
         snapshot = self._failure(name, previous, started, errors, all_empty)
         snapshot = snapshot.model_copy(update={"failure_log": _log(failed, previous)})
+        snapshot = self._laid_over(name, snapshot)
         self.store.write(snapshot, persist=False)
         self._after(name, snapshot)
         return snapshot
@@ -349,6 +353,16 @@ class Refresher:
             return []
         tolerance = self.settings.datasets[name].validation.cross_check_tolerance_pct
         return cross_check(batch.records, other.records, tolerance_pct=tolerance, source=rest[0])
+
+    def _laid_over(self, name: str, snapshot: Snapshot) -> Snapshot:
+        """The poll with the dataset's stream laid over it (engine.stream_hub), when it streams."""
+        if self.live is None:
+            return snapshot
+        try:
+            return self.live.lay_over(name, snapshot)
+        except Exception:  # the poll stands on its own
+            log.exception("laying the stream over %s failed", name)
+            return snapshot
 
     def _after(self, name: str, snapshot: Snapshot) -> None:
         if self.after_refresh is None:
@@ -513,6 +527,34 @@ class Refresher:
         except Exception as exc:
             log.warning("could not reseed the shared cache: %s", exc.__class__.__name__)
         self._schedule_from_cache()
+        if self.live is not None:
+            try:
+                self.live.start()
+            except Exception:  # polling goes on without the streams
+                log.exception("streams did not start")
+
+    def provider_warnings(self) -> list[str]:
+        """What the leader's providers warn operators of (Wind's quote clock looking off by whole
+        hours: providers.wind.quote_tz), carried by the heartbeat so every worker can show it."""
+        warnings = []
+        for name, provider in self.providers.items():
+            check = getattr(provider, "clock_problem", None)
+            if not callable(check):
+                continue
+            try:
+                problem = check(self.clock())
+            except Exception:  # a warning must never stop the heartbeat
+                log.exception("clock check of %s failed", name)
+                continue
+            if problem:
+                warnings.append(problem)
+        return warnings
+
+    def _lose_lead(self) -> None:
+        """Another process leads now: its streams replace ours (one connection per source)."""
+        log.info("refresher %s no longer leads", self.identity)
+        if self.live is not None:
+            self.live.stop()
 
     def _tick(self, leading: bool) -> None:
         """Every `leader_poll_s`: the leader's heartbeat, a follower's mirror of the snapshots."""
@@ -523,7 +565,12 @@ class Refresher:
         try:
             if leading:
                 self.store.write_heartbeat(
-                    {"identity": self.identity, "role": self.role, "at": self.clock()}
+                    {
+                        "identity": self.identity,
+                        "role": self.role,
+                        "at": self.clock(),
+                        "warnings": self.provider_warnings(),
+                    }
                 )
             elif getattr(self.leadership, "mirrors", False):
                 self.store.mirror(list(self.settings.datasets))
@@ -540,6 +587,8 @@ class Refresher:
             if leading and not self.leading:
                 self.leading = True
                 self._take_lead()
+            elif self.leading and not leading:
+                self._lose_lead()
             self.leading = leading
             self._tick(leading)
             if not leading:
@@ -567,5 +616,7 @@ class Refresher:
             self._thread.join(timeout=5)
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=True)
+        if self.live is not None:
+            self.live.stop()
         self.leadership.release()
         self.leading = False

@@ -104,6 +104,11 @@ class SnapshotStore:
         return f"wallboard:{self.namespace}:refresher"
 
     @property
+    def streams_key(self) -> str:
+        """Where the leader's stream hub says how its streams are (engine.stream_hub)."""
+        return f"wallboard:{self.namespace}:streams"
+
+    @property
     def alerts_key(self) -> str:
         """Where the alert state lives (analytics.alert_keeper)."""
         return f"wallboard:{self.namespace}:alerts"
@@ -123,6 +128,18 @@ class SnapshotStore:
         except Exception:
             return None
         return beat if isinstance(beat, dict) else None
+
+    def write_streams(self, status: dict[str, Any]) -> None:
+        """The stream hub's status (engine.stream_hub.StreamHub.status), for every worker."""
+        self.cache.set(self.streams_key, status, timeout=0)
+
+    def read_streams(self) -> dict[str, Any] | None:
+        """The last stream status the leading hub wrote, or None."""
+        try:
+            status = self.cache.get(self.streams_key)
+        except Exception:
+            return None
+        return status if isinstance(status, dict) else None
 
     def mirror(self, datasets: list[str]) -> int:
         """Copy the shared snapshots to this host (local cache and last-good files), so a Redis

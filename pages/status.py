@@ -6,6 +6,7 @@ from components.status import (
     failures_list,
     findings_list,
     status_table,
+    streams_table,
     system_summary,
 )
 
@@ -19,6 +20,7 @@ def render(view: SceneView) -> list:
     return [
         system_summary(board),
         status_table(board),
+        streams_table(board),
         alerts_list(board),
         findings_list(board),
         failures_list(board),

@@ -14,7 +14,7 @@ import pytest
 import requests
 import yaml
 
-from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 from tests.support.services import free_port, poll
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def gunicorn_board(tmp_path):
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config.update(edition="demo", state_dir=str(tmp_path / "state"))
     config["cache"]["dir"] = str(tmp_path / "cache")
     config["refresh"]["leader_poll_s"] = 0.5

@@ -12,7 +12,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
-from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 from web.logs import RedactingFilter, configure_json_logging, redact
 
 TOKEN = "s3cret-admin-token-0123456789"
@@ -98,7 +98,7 @@ def test_a_bad_reload_keeps_the_running_config_and_says_why(demo, monkeypatch, t
     monkeypatch.setenv("WALLBOARD_ADMIN_TOKEN", TOKEN)
     board = demo.server.extensions["wallboard"]
     running = board.settings
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config["datasets"]["crypto"]["refresh_s"] = -1
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(config))

@@ -17,7 +17,7 @@ import pytest
 import requests
 import yaml
 
-from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 from tests.support.dashreq import scene_refresh_body
 from tests.support.openfake import PROVIDER_ROUTES, serve_everything
 from tests.support.services import AppInstance, free_port, wait_until
@@ -57,7 +57,7 @@ def fred_error_echoing_the_key() -> bytes:
 def board_config(tmp_path: Path, upstream_url: str) -> Path:
     """The shipped configuration on the fake upstream only (Yahoo's client would go out to the
     internet, so it is left out of every chain), with the Stooq key in the file."""
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config.update(edition="open", state_dir=str(tmp_path / "state"))
     config["cache"]["dir"] = str(tmp_path / "cache")
     config["refresh"].update(attempts=1, backoff_s=0, deadline_s=2)

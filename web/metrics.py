@@ -143,6 +143,36 @@ class BoardCollector(Collector):
         )
         screens.add_metric([], self.screens.count())
         yield screens
+        yield from self.stream_families(now)
+
+    def stream_families(self, now) -> Iterator[GaugeMetricFamily]:
+        """Each of the leader's streams as its hub last said (engine.stream_hub): the same for
+        every worker scraped, since it is read from the cache."""
+        said = self.board.streams_status(now)
+        measures = {
+            "messages_per_s": ("wallboard_stream_messages_per_second", "Messages a second"),
+            "last_tick_age_s": ("wallboard_stream_last_tick_age_seconds", "Age of the last tick"),
+            "reconnects": ("wallboard_stream_reconnects", "Connections opened after the first"),
+            "dropped": ("wallboard_stream_dropped_ticks", "Ticks out of order or duplicated"),
+            "quarantined": ("wallboard_stream_quarantined_ticks", "Ticks quarantined as spikes"),
+            "garbage": ("wallboard_stream_garbage_frames", "Unreadable frames skipped"),
+        }
+        families = {
+            key: GaugeMetricFamily(name, text, labels=["stream"])
+            for key, (name, text) in measures.items()
+        }
+        up = GaugeMetricFamily(
+            "wallboard_stream_state",
+            "1 for each stream's state, labelled with the leader holding it",
+            labels=["stream", "state", "leader"],
+        )
+        for stream, row in said["streams"].items():
+            for key, family in families.items():
+                if isinstance(row.get(key), int | float):
+                    family.add_metric([stream], float(row[key]))
+            up.add_metric([stream, str(row.get("state")), str(said["leader"])], 1.0)
+        yield from families.values()
+        yield up
 
 
 def exposition(board_collector: BoardCollector) -> tuple[bytes, str]:

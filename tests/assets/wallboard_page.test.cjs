@@ -35,7 +35,12 @@ function page(url) {
   const selected = {}; // selector -> nodes, for querySelector(All)
   const offlineBanner = { hidden: true };
   const calls = { reload: 0, setProps: [], fetch: 0 };
+  const observers = []; // MutationObserver callbacks, to call as the DOM would
   const global = {
+    MutationObserver: class {
+      constructor(callback) { observers.push(callback); }
+      observe() {}
+    },
     URLSearchParams,
     AbortController,
     location: {
@@ -77,6 +82,7 @@ function page(url) {
   }));
   return {
     global, added, listeners, intervals, bodyClasses, selected, offlineBanner, calls, press,
+    observers,
   };
 }
 
@@ -248,4 +254,46 @@ test("the header's date is the wall's, and turns at its midnight on a page left 
 test("without a date in the header the callback changes nothing", () => {
   const board = page("http://board/a");
   assert.equal(board.global.dash_clientside.wallboard.date(1), NO_UPDATE);
+});
+
+// A tile's price text node as assets/37_price_flash.js reads it: its text, its tile's
+// instrument, and the data-flash attribute it sets.
+function priceNode(instrument, text) {
+  const tile = { getAttribute: (name) => (name === "data-instrument" ? instrument : null) };
+  const node = {
+    nodeType: 1,
+    textContent: text,
+    attributes: {},
+    closest(selector) {
+      if (selector === "[data-instrument]") { return tile; }
+      return selector === ".wb-tile__price" ? node : null;
+    },
+    querySelectorAll() { return []; },
+    setAttribute(name, value) { node.attributes[name] = value; },
+    removeAttribute(name) { delete node.attributes[name]; },
+  };
+  return node;
+}
+
+test("a streamed price flashes up or down with the move, per instrument, never at first sight", () => {
+  const board = page("http://board/crypto");
+  const btc = priceNode("btc", "16,800.00");
+  const changed = (node, text) => {
+    node.textContent = text;
+    board.observers.forEach((callback) => callback([{ target: node }]));
+  };
+  assert.equal(board.observers.length, 1);
+  changed(btc, "16,800.00");
+  assert.equal(btc.attributes["data-flash"], undefined); // the first value seen: no move
+  changed(btc, "16,810.50");
+  assert.equal(btc.attributes["data-flash"], "up");
+  changed(btc, "16,799.75");
+  assert.equal(btc.attributes["data-flash"], "down");
+  // A tile drawn anew (a scene re-rendered) still compares with its instrument's last price.
+  const again = priceNode("btc", "16,799.75");
+  changed(again, "16,700.00");
+  assert.equal(again.attributes["data-flash"], "down");
+  const eth = priceNode("eth", "1,200.00");
+  changed(eth, "1,200.00");
+  assert.equal(eth.attributes["data-flash"], undefined);
 });

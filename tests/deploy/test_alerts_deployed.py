@@ -12,7 +12,7 @@ import pytest
 import requests
 import yaml
 
-from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 from tests.support.services import AppInstance, wait_until
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -28,7 +28,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def board(tmp_path, receiver) -> Iterator[AppInstance]:
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config.update(edition="demo", state_dir=str(tmp_path / "state"))
     config["refresh"]["leader_poll_s"] = 0.5
     config["datasets"]["crypto"].update(refresh_s=1, stale_after_s=10)

@@ -16,7 +16,7 @@ import pytest
 import requests
 import yaml
 
-from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 from tests.support.nginx_server import NginxServer
 from tests.support.paths import FIXTURES
 from tests.support.services import AppInstance, RedisServer, Seen, poll, wait_until
@@ -31,7 +31,7 @@ CBOE_VIX = "/api/global/us_indices/daily_prices/VIX_History.csv"
 
 def fleet_config(tmp_path: Path, upstream_url: str, name: str) -> Path:
     """The shipped configuration cut to two datasets on the fake upstream, fast cadences."""
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config["edition"] = "open"
     config["state_dir"] = str(tmp_path / name / "state")
     config["cache"].update(dir=str(tmp_path / name / "cache"), redis_retry_s=1)

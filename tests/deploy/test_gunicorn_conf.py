@@ -16,7 +16,7 @@ import pytest
 import requests
 import yaml
 
-from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 from tests.support.services import GUNICORN_CONF, AppInstance, wait_until
 
 
@@ -33,7 +33,7 @@ def refresher_pids(app: AppInstance) -> set[int]:
 
 @pytest.fixture
 def instance(tmp_path) -> Iterator[AppInstance]:
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config.update(edition="demo", state_dir=str(tmp_path / "state"))
     config["cache"]["dir"] = str(tmp_path / "cache")
     config["refresh"]["leader_poll_s"] = 0.5

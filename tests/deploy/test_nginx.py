@@ -18,7 +18,7 @@ import pytest
 import requests
 import yaml
 
-from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 from tests.support.dashreq import scene_refresh_body
 from tests.support.nginx_server import NginxServer, free_port, nginx_binary
 from tests.support.services import AppInstance
@@ -44,7 +44,7 @@ CALLBACK = "/_dash-update-component"
 def board(tmp_path_factory) -> Iterator[str]:
     """The demo board under gunicorn (deploy/gunicorn.conf.py) with two workers; its URL."""
     tmp = tmp_path_factory.mktemp("board")
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config.update(edition="demo", state_dir=str(tmp / "state"))
     config["cache"]["dir"] = str(tmp / "cache")
     path = tmp / "wallboard.yaml"

@@ -14,7 +14,7 @@ import requests
 import yaml
 from selenium.common.exceptions import TimeoutException
 
-from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 from tests.support.paths import ROOT
 from tests.support.services import free_port
 
@@ -64,7 +64,7 @@ def first_render(dash_br, log: Path) -> None:
 
 
 def test_offline_banner_then_recovery_without_a_person(dash_br, tmp_path):
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config.update(edition="demo", state_dir=str(tmp_path / "state"))
     config["cache"]["dir"] = str(tmp_path / "cache")
     path = tmp_path / "wallboard.yaml"

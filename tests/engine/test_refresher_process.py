@@ -9,17 +9,18 @@ import yaml
 from cachelib import FileSystemCache
 
 from analytics.alert_keeper import AlertKeeper
-from config import DEFAULT_CONFIG, load_settings
+from config import load_settings
 from engine import refresher_process as service
 from engine.refresher import utc_now
 from engine.store import SnapshotStore
 from providers.models import Snapshot
+from tests.support.configs import shipped_config
 from tests.support.services import wait_until
 from tests.support.webhook_receiver import WebhookReceiver
 
 
 def write_config(tmp_path, **changes):
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config.update(edition="demo", state_dir=str(tmp_path / "state"), **changes)
     config["cache"]["dir"] = str(tmp_path / "cache")
     path = tmp_path / "wallboard.yaml"

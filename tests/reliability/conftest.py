@@ -25,8 +25,8 @@ import pytest
 import requests
 import yaml
 
-from config import DEFAULT_CONFIG
 from providers import markets
+from tests.support.configs import shipped_config
 from tests.support.dashreq import scene_refresh_body
 from tests.support.fakeupstream import FakeUpstream
 from tests.support.paths import FIXTURES
@@ -94,7 +94,7 @@ def stooq_csv(*, shuffled: bool = False) -> bytes:
 def board_config(workdir: Path, upstream_url: str, port: int) -> dict:
     """The shipped configuration cut to the three victim datasets, fast cadences, short
     deadlines and backoff, so a fault shows within seconds and heals within seconds."""
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     config["edition"] = "open"
     config["state_dir"] = str(workdir / "state")
     config["cache"].update(dir=str(workdir / "cache"), redis_retry_s=1)

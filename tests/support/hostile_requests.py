@@ -16,6 +16,7 @@ import requests
 import yaml
 
 from config import DEFAULT_CONFIG
+from tests.support.configs import shipped_config
 
 STOOQ = "/q/d/l/"  # the history dataset's only source here
 HISTORY_FIXTURE = "stooq/spx_d_2024-01-02_to_2025-04-07_truncated.csv"
@@ -36,7 +37,7 @@ def board_config(path: Path, upstream_url: str) -> Path:
     """The shipped configuration cut to the technicals and status scenes, history fetched from
     the fake upstream (Stooq only) once an hour: after the first fetch the refresher calls no one
     while the tests run, so any upstream call would be a request's doing."""
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = shipped_config()
     state = path.parent / "board"
     config.update(edition="open", state_dir=str(state / "state"))
     config["cache"].update(type="filesystem", dir=str(state / "cache"))

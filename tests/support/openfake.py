@@ -27,8 +27,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-from config import DEFAULT_CONFIG
 from providers.binance import INTERVAL_MS
+from tests.support.configs import shipped_config
 from tests.support.fakeupstream import PerRequest
 from tests.support.paths import FIXTURES
 
@@ -292,9 +292,18 @@ def plan(today: datetime) -> dict[str, Setup]:
     }
 
 
-def write_config(path: Path, upstream_url: str, setups: dict[str, Setup]) -> dict[str, list[str]]:
-    """The shipped configuration cut to the planned datasets on the fake; the data scenes."""
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+def write_config(
+    path: Path,
+    upstream_url: str,
+    setups: dict[str, Setup],
+    *,
+    streams: dict[str, str] | None = None,
+    changes: dict | None = None,
+) -> dict[str, list[str]]:
+    """The shipped configuration cut to the planned datasets on the fake; the data scenes.
+    `streams` ({source: ws:// URL of a tests/support/fakestream server}) keeps those streams,
+    there; without it nothing streams. `changes` updates top-level sections (`stream`, ...)."""
+    config = shipped_config(streams)
     state = path.parent
     config.update(edition="open", state_dir=str(state / "state"), fred_api_key=FRED_KEY)
     config["cache"].update(type="filesystem", dir=str(state / "cache"))
@@ -309,7 +318,7 @@ def write_config(path: Path, upstream_url: str, setups: dict[str, Setup]) -> dic
         dataset.update(chains={"open": chain}, refresh_s=setup.refresh_s)
         dataset.pop("deadline_s", None)
         datasets[name] = dataset
-    for inst in datasets["news"]["instruments"]:
+    for inst in datasets.get("news", {}).get("instruments", []):
         inst["symbols"] = {"rss": f"{upstream_url}/feeds/{inst['id']}.xml"}
     config["datasets"] = datasets
     scenes = {}
@@ -323,6 +332,10 @@ def write_config(path: Path, upstream_url: str, setups: dict[str, Setup]) -> dic
         for name in PROVIDER_ROUTES
         if name != "yahoo"
     }
+    for name, url in (streams or {}).items():
+        config["providers"].setdefault(name, {})["stream_url"] = url
+    for section, values in (changes or {}).items():
+        config[section] = {**config.get(section, {}), **values}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     ordered = sorted(scenes.items(), key=lambda item: (item[1].get("order", 0), item[0]))
