@@ -108,7 +108,13 @@ class Board:
         per stream its state and counters and the leader holding it, and when that was said."""
         said = self.store.read_streams()
         if not said:
-            return {"leader": None, "said_age_s": None, "streams": {}, "datasets": {}}
+            return {
+                "leader": None,
+                "said_age_s": None,
+                "streams": {},
+                "datasets": {},
+                "tick_to_cache": {},
+            }
         at = said.get("at")
         streams = {
             name: {k: _iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
@@ -122,6 +128,7 @@ class Board:
             else None,
             "streams": streams,
             "datasets": said.get("datasets", {}),
+            "tick_to_cache": said.get("tick_to_cache", {}),
         }
 
     def status(self) -> dict[str, Any]:

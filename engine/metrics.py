@@ -24,12 +24,3 @@ CACHE_DEGRADED = Gauge(
     "1 while the shared Redis cache is unreachable and the host-local copy is served",
     multiprocess_mode="max",
 )
-STREAM_TICKS = Counter(
-    "wallboard_stream_ticks", "Stream ticks by verdict (engine.streams)", ["stream", "verdict"]
-)
-TICK_TO_CACHE = Histogram(
-    "wallboard_stream_tick_to_cache_seconds",
-    "From a tick's arrival to the cache write that publishes it",
-    ["dataset"],
-    buckets=BUCKETS,
-)

@@ -25,8 +25,9 @@ Silence: a dataset whose active stream has sent it nothing for `stream.silent_s`
 market is open is polled as if it did not stream, and says so ("stream silent — polling") until
 a tick comes again. A closed market is not a silent stream.
 
-Operators: `status()` (what /api/status, the status scene and /metrics show) is written to the
-cache every half second, with the leader's identity, so any worker can show it.
+Operators: `status()` (what /api/status, the status scene and /metrics show: each stream's
+counters and the tick-to-cache histogram) is written to the cache every half second, with the
+leader's identity, so any worker can show it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from config.schema import Settings
-from engine.metrics import STREAM_TICKS, TICK_TO_CACHE
+from engine.metrics import BUCKETS
 from engine.store import SnapshotStore
 from engine.streams import Coalescer, TickBook, dataset_open, overlay, silent
 from providers.models import Snapshot, Tick
@@ -108,6 +109,24 @@ def make_feed(
 
 
 @dataclass
+class Latency:
+    """Tick-to-cache seconds of one dataset as a Prometheus histogram holds them (cumulative
+    counts per bucket of engine.metrics.BUCKETS): kept by the hub and written with its status,
+    so /metrics shows them from every worker, not only from the process that leads."""
+
+    buckets: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    count: int = 0
+    sum: float = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.count += 1
+        self.sum += seconds
+        for index, bound in enumerate(BUCKETS):
+            if seconds <= bound:
+                self.buckets[index] += 1
+
+
+@dataclass
 class _Source:
     """One stream source of the hub: its feed, whom it feeds, and what its ticks got."""
 
@@ -149,6 +168,7 @@ class StreamHub:
         self._heard: dict[tuple[str, str], datetime] = {}  # (dataset, source) -> last tick in
         self._silent: dict[str, bool] = {}
         self._publishes: dict[str, int] = {}  # dataset -> cache writes by the hub
+        self._latency: dict[str, Latency] = {}  # dataset -> tick-to-cache seconds
         self._coalescer = Coalescer(settings().stream.publish_ms)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -177,6 +197,8 @@ class StreamHub:
         self._coalescer = Coalescer(settings.stream.publish_ms)
         now = self.clock()
         with self._lock:
+            # A lead taken again starts afresh: polls and silences from before are not current.
+            self._bases, self._silent = {}, {}
             self._books = {name: TickBook(settings.datasets[name]) for name in plan}
             self._ids = {
                 name: frozenset(i.id for i in settings.datasets[name].instruments) for name in plan
@@ -256,7 +278,6 @@ class StreamHub:
                 verdicts = book.offer(mine, origin_of(name), now)
                 for verdict in verdicts:
                     source.verdicts[verdict] = source.verdicts.get(verdict, 0) + 1
-                    STREAM_TICKS.labels(name, verdict).inc()
                 if "accepted" in verdicts:
                     self._coalescer.offer(dataset, self._pace())
                     due = True
@@ -333,9 +354,9 @@ class StreamHub:
                 except Exception:  # a cache hiccup: the next tick publishes again
                     log.exception("publishing %s failed", dataset)
                     continue
-                TICK_TO_CACHE.labels(dataset).observe(
-                    max(0.0, (self._pace() - pending[dataset]).total_seconds())
-                )
+                waited = max(0.0, (self._pace() - pending[dataset]).total_seconds())
+                with self._lock:
+                    self._latency.setdefault(dataset, Latency()).observe(waited)
             if time.monotonic() >= next_status:
                 next_status = time.monotonic() + STATUS_EVERY_S
                 self._check_silence(self.clock())
@@ -378,12 +399,14 @@ class StreamHub:
                     "state": state,
                     "publishes": self._publishes.get(dataset, 0),
                 }
+            latency = {name: vars(kept).copy() for name, kept in self._latency.items()}
         return {
             "leader": self._identity(),
             "at": now,
             "running": self._thread is not None,
             "streams": streams,
             "datasets": datasets,
+            "tick_to_cache": latency,
         }
 
     def _stream_row(self, source: _Source, stats: Any, now: datetime) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from tests.support.configs import shipped_config
+from tests.support.services import wait_until
 from web.logs import RedactingFilter, configure_json_logging, redact
 
 TOKEN = "s3cret-admin-token-0123456789"
@@ -59,6 +60,40 @@ def test_metrics_scrape_cleanly_with_board_and_process_figures(demo):
     reads = {s.labels["result"] for s in found["wallboard_cache_reads"].samples}
     assert reads >= {"hit", "miss"}
     assert "wallboard_alerts_active" in found and "wallboard_screens_connected" in found
+
+
+def test_the_leaders_streams_are_scraped_from_every_worker(demo):
+    """What the stream hub wrote to the cache (the demo stream, run here for a moment) is on
+    /metrics and /api/status: per stream its state and counters with the leader holding it,
+    and the tick-to-cache histogram per dataset."""
+    board = demo.server.extensions["wallboard"]
+    hub = board.refresher.live
+    hub.start()
+    try:
+        wait_until(lambda: (board.store.read_streams() or {}).get("tick_to_cache"), 10, 0.05)
+    finally:
+        hub.stop()
+    client = demo.server.test_client()
+    found = families(client)
+    state = [s for s in found["wallboard_stream_state"].samples if s.value == 1]
+    assert [(s.labels["stream"], s.labels["leader"]) for s in state] == [
+        ("demo", board.refresher.identity)
+    ]
+    latency = found["wallboard_stream_tick_to_cache_seconds"].samples
+    count = next(
+        s for s in latency if s.name.endswith("_count") and s.labels["dataset"] == "crypto"
+    )
+    assert count.value >= 1
+    infinite = next(
+        s for s in latency if s.labels.get("le") == "+Inf" and s.labels["dataset"] == "crypto"
+    )
+    assert infinite.value == count.value
+    said = client.get("/api/status").get_json()["streams"]
+    assert said["leader"] == board.refresher.identity
+    assert set(said["streams"]["demo"]) >= {
+        "state", "since", "messages_per_s", "last_tick_age_s", "reconnects", "dropped",
+        "quarantined", "garbage",
+    }  # fmt: skip
 
 
 def test_admin_endpoints_are_disabled_without_a_token(demo, monkeypatch):

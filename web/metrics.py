@@ -26,7 +26,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 from engine.metrics import BUCKETS
@@ -173,6 +173,17 @@ class BoardCollector(Collector):
             up.add_metric([stream, str(row.get("state")), str(said["leader"])], 1.0)
         yield from families.values()
         yield up
+        latency = HistogramMetricFamily(
+            "wallboard_stream_tick_to_cache_seconds",
+            "From a tick's arrival at the leader to the cache write that publishes it",
+            labels=["dataset"],
+        )
+        for dataset, kept in said.get("tick_to_cache", {}).items():
+            buckets = [(str(le), n) for le, n in zip(BUCKETS, kept["buckets"], strict=True)]
+            latency.add_metric(
+                [dataset], [*buckets, ("+Inf", kept["count"])], sum_value=kept["sum"]
+            )
+        yield latency
 
 
 def exposition(board_collector: BoardCollector) -> tuple[bytes, str]:

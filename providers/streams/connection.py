@@ -78,6 +78,14 @@ class StreamStats:
     last_tick_at: datetime | None = None
     last_error: str | None = None
 
+    def ticked(self, count: int, at: datetime) -> None:
+        """`count` ticks received at `at`: counted, and the state is `ticking` from then.
+        Called under the owner's lock, like every change to the stats."""
+        self.ticks += count
+        self.last_tick_at = at
+        if self.state != "ticking":
+            self.state, self.since = "ticking", at
+
 
 def backoff_delay(failures: int, first_s: float, max_s: float, rng: random.Random) -> float:
     """How long to wait after `failures` failures in a row (1 for the first): a nominal delay
@@ -271,10 +279,7 @@ class StreamConnection:
             return
         self._ticked = True
         with self._lock:
-            self._stats.ticks += len(ticks)
-            self._stats.last_tick_at = received
-            if self._stats.state != "ticking":
-                self._stats.state, self._stats.since = "ticking", received
+            self._stats.ticked(len(ticks), received)
         try:
             self._on_ticks(ticks, received)
         except Exception:

@@ -48,12 +48,29 @@ def tick_times(start: datetime, end: datetime) -> list[datetime]:
     return [datetime.fromtimestamp(k * TICK_MS / 1000, UTC) for k in range(first, last + 1)]
 
 
+_STEP_PRICES: dict[tuple, tuple[float, float]] = {}
+_STEP_PRICES_KEPT = 4096
+
+
+def _step_prices(instrument: Instrument, step_ms: int) -> tuple[float, float]:
+    """The demo path's prices at the start and end of one step, computed once per step and
+    instrument: a step holds 20 ticks, and the path costs numpy a call each time."""
+    key = (instrument.id, instrument.demo.level, instrument.demo.daily_vol_pct, step_ms)
+    found = _STEP_PRICES.get(key)
+    if found is None:
+        if len(_STEP_PRICES) >= _STEP_PRICES_KEPT:
+            _STEP_PRICES.clear()
+        path = price_path(instrument, np.array([step_ms, step_ms + _STEP_MS]) / 1000)
+        found = _STEP_PRICES[key] = (float(path[0]), float(path[1]))
+    return found
+
+
 def demo_price(instrument: Instrument, at: datetime) -> float:
     """The streamed price of an instrument at `at`: between the demo path's steps, a straight
     line from one to the next with a seeded wiggle of about a step's typical move."""
     ms = _epoch_ms(at)
     step = ms // _STEP_MS * _STEP_MS
-    before, after = price_path(instrument, np.array([step, step + _STEP_MS]) / 1000)
+    before, after = _step_prices(instrument, step)
     share = (ms - step) / _STEP_MS
     # A step's typical move: daily volatility scaled to STEP_S by the square root of time.
     scale = instrument.demo.daily_vol_pct / 100 * math.sqrt(STEP_S / 86_400)

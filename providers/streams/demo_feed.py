@@ -71,10 +71,8 @@ class DemoFeed:
                 continue  # every market closed: a closed market does not tick
             with self._lock:
                 self._stats.messages += 1
-                self._stats.ticks += len(ticks)
-                self._stats.last_message_at = self._stats.last_tick_at = now
-                if self._stats.state != "ticking":
-                    self._stats.state, self._stats.since = "ticking", now
+                self._stats.last_message_at = now
+                self._stats.ticked(len(ticks), now)
             try:
                 self._on_ticks(ticks, now)
             except Exception:  # the hub's bug must not end the demo's ticking

@@ -278,10 +278,7 @@ class WindStream:
 
     def _deliver(self, ticks: list[Tick], received: datetime) -> None:
         with self._lock:
-            self._stats.ticks += len(ticks)
-            self._stats.last_tick_at = received
-            if self._stats.state != "ticking":
-                self._stats.state, self._stats.since = "ticking", received
+            self._stats.ticked(len(ticks), received)
         try:
             self._on_ticks(ticks, received)
         except Exception:

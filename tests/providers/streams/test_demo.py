@@ -80,3 +80,32 @@ def test_a_closed_market_does_not_tick():
     assert len(ticks_between(sectors, WEDNESDAY - timedelta(seconds=1), WEDNESDAY)) == 4 * len(
         sectors.instruments
     )
+
+
+def test_the_feed_hands_over_the_ticks_as_they_fall_due_until_stopped():
+    import threading
+
+    from providers.streams.demo_feed import DemoFeed
+
+    got: list = []
+    enough = threading.Event()
+
+    def on_ticks(ticks, received_at):
+        got.append((ticks, received_at))
+        if len(got) >= 3:
+            enough.set()
+
+    indices = SETTINGS.datasets["indices"]
+    feed = DemoFeed([CRYPTO, indices], on_ticks, clock=lambda: datetime.now(UTC))
+    assert feed.stats.state == "subscribed"
+    feed.start()
+    assert enough.wait(10)
+    feed.stop()
+    count = len(got)
+    stats = feed.stats
+    assert stats.state == "stopped" and stats.ticks >= sum(len(t) for t, _ in got[:3])
+    assert {t.symbol for ticks, _ in got for t in ticks} >= {i.id for i in CRYPTO.instruments}
+    times = [t.time for ticks, _ in got for t in ticks if t.symbol == BTC.id]
+    assert times == sorted(times) and len(set(times)) == len(times)  # in order, none twice
+    threading.Event().wait(TICK_MS / 1000 * 2)
+    assert len(got) == count  # nothing after stop()
