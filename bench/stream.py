@@ -23,30 +23,14 @@ P50_MS, P95_MS = 600, 1000
 RETURN_BOUND_S = 5.0
 
 
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100
-
-
-def _refresher_pid(board) -> int:
-    for pid in board.app.pids():
-        if b"refresher_process" in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return pid
-    raise RuntimeError("no refresher process")
-
-
-def _publishes(board) -> int:
-    return board.status()["streams"]["datasets"]["crypto"]["publishes"]
-
-
 def _flood(board, per_s: float, seconds: float) -> dict:
-    pid = _refresher_pid(board)
-    before, cpu_before, started = _publishes(board), _cpu_s(pid), time.monotonic()
+    before, cpu_before = board.publishes("crypto"), board.refresher_cpu_s()
+    started = time.monotonic()
     sent = board.streams["binance"].flood("BTCUSDT", per_s=per_s, seconds=seconds).result(120)
     elapsed = time.monotonic() - started
-    cpu = (_cpu_s(pid) - cpu_before) / elapsed * 100
+    cpu = (board.refresher_cpu_s() - cpu_before) / elapsed * 100
     time.sleep(1)
-    writes = _publishes(board) - before
+    writes = board.publishes("crypto") - before
     return {"sent": sent, "seconds": elapsed, "writes": writes, "cpu_pct": cpu}
 
 

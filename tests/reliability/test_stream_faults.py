@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import time
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import requests
@@ -36,11 +35,6 @@ def board(tmp_path_factory):
 
 def crypto(board) -> dict:
     return board.status()["datasets"]["crypto"]
-
-
-def publishes(board) -> int:
-    """The hub's cache writes of crypto so far (as /api/status says it)."""
-    return board.status()["streams"]["datasets"]["crypto"]["publishes"]
 
 
 def btc_as_of(board) -> datetime:
@@ -93,29 +87,15 @@ def test_a_silent_stream_is_said_within_silent_s_plus_1_and_polling_goes_on(boar
         stop()
 
 
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks
-
-
-def _refresher_pid(board) -> int:
-    for pid in board.app.pids():
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-        if b"refresher_process" in cmdline:
-            return pid
-    raise AssertionError("no refresher process")
-
-
 def test_a_flood_of_500_ticks_a_second_costs_bounded_cache_writes(board):
     stream = board.streams["binance"]
-    pid = _refresher_pid(board)
-    before = publishes(board)
-    cpu_before, started = _cpu_s(pid), time.monotonic()
+    before = board.publishes("crypto")
+    cpu_before, started = board.refresher_cpu_s(), time.monotonic()
     sent = stream.flood("BTCUSDT", per_s=500, seconds=20).result(timeout=60)
     elapsed = time.monotonic() - started
-    cpu = (_cpu_s(pid) - cpu_before) / elapsed * 100
+    cpu = (board.refresher_cpu_s() - cpu_before) / elapsed * 100
     time.sleep(1)
-    writes = publishes(board) - before
+    writes = board.publishes("crypto") - before
     # One write per publish_ms, plus the first (at once) and the last (after the flood ends).
     bound = math.ceil(elapsed * 1000 / PUBLISH_MS) + 2
     print(

@@ -12,6 +12,7 @@ The tick-to-glass test, the stream fault suite and bench/stream.py run on it.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,6 +59,18 @@ class LiveBoard:
         price = self.latest(dataset)[instrument]["price"]
         self.streams[source].send(symbol, price)
         return price
+
+    def publishes(self, dataset: str) -> int:
+        """The stream hub's cache writes of a dataset so far, as /api/status says it."""
+        return self.status()["streams"]["datasets"][dataset]["publishes"]
+
+    def refresher_cpu_s(self) -> float:
+        """CPU seconds (user + system) the refresher process has used: where the streams run."""
+        for pid in self.app.pids():
+            if b"refresher_process" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        raise RuntimeError("no refresher process")
 
     def subscribed(self, source: str) -> bool:
         symbol, _ = SYMBOLS[source]
