@@ -2,13 +2,13 @@
 `python -m bench [--quick] [--minutes N] [names...]`.
 
 Sections run one after another (never two at once: they would measure each other), in this
-order: refresh latency, bytes per refresh, upstream calls, cold start, page load (Lighthouse),
-kiosk endurance (1,000 scene changes at 1 s), load (200 screens for 60 s), streams
-(tick-to-glass with 50 screens polling, an outage, a flood) and the soak (a kiosk
-for 30 minutes while the upstream cycles through faults; `--minutes N` sets its length). Each
-section's result is kept in bench/results/<name>.json, and the report is written from every
-result kept, so running some sections again updates them and leaves the others as they were
-(each says when it ran).
+order: refresh latency, bytes per refresh, upstream calls, an ad-hoc symbol's time to first
+data, cold start, page load (Lighthouse), kiosk endurance (1,000 scene changes at 1 s), load (200
+screens for 60 s), streams (tick-to-glass with 50 screens polling, an outage, a flood) and the
+soak (a kiosk for 30 minutes while the upstream cycles through faults; `--minutes N` sets its
+length). Each section's result is kept in bench/results/<name>.json, and the report is written
+from every result kept, so running some sections again updates them and leaves the others as they
+were (each says when it ran).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ SECTIONS = (
     "latency",
     "bytes",
     "upstream",
+    "lookups",
     "coldstart",
     "lighthouse",
     "endurance",

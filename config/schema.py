@@ -383,6 +383,29 @@ class Refresh(Strict):
     runner: Literal["worker", "external"] = "worker"
 
 
+class Lookups(Strict):
+    """On-demand history (the instrument page, an ad-hoc symbol): what screens may ask of the
+    refresher, how long an ask lasts and how often the leader looks for new ones."""
+
+    # Distinct ad-hoc symbols one screen may have asked for at once, and all screens together;
+    # configured instruments never count.
+    max_per_screen: Annotated[int, Field(ge=1, le=100)] = 5
+    max_total: Annotated[int, Field(ge=1, le=10_000)] = 50
+    # An ask expires this long after the screen last repeated it (a page polls while open).
+    ttl_s: Annotated[float, Field(ge=5, le=86_400)] = 900
+    # How often the leading refresher reads the asks; how often it fetches one again while asked.
+    poll_s: Annotated[float, Field(gt=0, le=60)] = 0.25
+    refresh_s: Annotated[float, Field(ge=1, le=86_400)] = 900
+
+    @model_validator(mode="after")
+    def _screen_within_total(self) -> Lookups:
+        if self.max_per_screen > self.max_total:
+            raise ValueError(
+                f"max_per_screen ({self.max_per_screen}) cannot exceed max_total ({self.max_total})"
+            )
+        return self
+
+
 class ProviderOptions(Strict):
     """Per-provider HTTP options: a mirror or proxy base URL, a polite request rate."""
 
@@ -477,6 +500,7 @@ class Settings(Strict):
     cache: Cache = Cache()
     refresh: Refresh = Refresh()
     stream: Stream = Stream()
+    lookups: Lookups = Lookups()
     fred_api_key: SecretStr | None = None
     carousel: Carousel = Carousel()
     alerts: Alerts = Alerts()

@@ -15,6 +15,7 @@ from typing import Any
 from analytics.alert_keeper import AlertKeeper
 from config.schema import Settings
 from engine.freshness import assess
+from engine.lookups import Lookup, LookupDesk, LookupResult
 from engine.refresher import Refresher, utc_now
 from engine.store import SnapshotStore
 from providers.models import Snapshot
@@ -76,6 +77,21 @@ class Board:
             "findings": [f.model_dump() for f in snap.findings],
             "recent_failures": [e.model_dump(mode="json") for e in snap.failure_log],
         }
+
+    @property
+    def lookups(self) -> LookupDesk:
+        """The on-demand history requests and results, in the shared cache (engine.lookups)."""
+        return LookupDesk(self.store.cache, self.store.namespace, self.settings.lookups, self.clock)
+
+    def ask_lookup(self, lookup: Lookup, screen: str) -> LookupResult:
+        """Record that `screen` wants `lookup` now and return its current result ("fetching"
+        until the leading refresher wrote one). Cheap, and never calls an upstream: the
+        refresher's lookup worker does. LookupRefused for a bad screen id or beyond the caps."""
+        return self.lookups.ask(lookup, screen)
+
+    def lookup_result(self, lookup: Lookup) -> LookupResult | None:
+        """A lookup's result as last written, without asking for it; None when there is none."""
+        return self.lookups.result(lookup)
 
     def provider_health(self) -> dict[str, Any]:
         """The session state of providers that keep one (the Wind terminal), in this process."""
@@ -149,6 +165,7 @@ class Board:
             if self.alerts is not None
             else [],
             "datasets": {name: self.dataset_status(name, now) for name in self.settings.datasets},
+            "lookups": self.lookups.status(),
         }
 
 

@@ -29,6 +29,8 @@ from engine.leadership import (
     RedisLock,
     local_flight,
 )
+from engine.lookup_worker import LookupWorker
+from engine.lookups import history_providers
 from engine.refresher import Refresher, utc_now
 from engine.shared_cache import FleetCache, redis_client
 from engine.store import CacheBackend, SnapshotStore
@@ -116,9 +118,12 @@ def build_engine(
     exclusive = Exclusive(
         state_dir / f"alerts-{edition}.lock", fleet=fleet, name=f"wallboard:{edition}:alerts-lock"
     )
+    if providers is None:
+        chained = {name for dataset in settings.datasets for name in settings.chain(dataset)}
+        providers = build_providers(settings, sorted(chained | set(history_providers(settings))))
     refresher = Refresher(
         settings,
-        providers if providers is not None else build_providers(settings),
+        providers,
         store,
         leadership=leadership,
         flight=flight,
@@ -136,4 +141,5 @@ def build_engine(
         identity=lambda: refresher.identity,
         providers=lambda: refresher.providers,
     )
+    refresher.lookups = LookupWorker(refresher)  # on-demand history, fetched by the leader
     return Engine(settings, state_dir, cache, store, refresher, alerts, problems)

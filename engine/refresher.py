@@ -21,7 +21,9 @@ Single flight: a dataset is refreshed by one thread at a time (and, with Redis, 
 in the fleet); a concurrent request for the same dataset waits for the running refresh and shares
 its result. One process leads (per host, or per fleet with Redis: see engine.leadership), so each
 dataset is fetched once per cadence however many workers and hosts serve it. Followers copy the
-shared snapshots to their host, so a Redis outage finds a recent local copy.
+shared snapshots to their host, so a Redis outage finds a recent local copy. While it leads, a
+process also runs the streams (engine.stream_hub) and the lookup worker (engine.lookup_worker:
+the on-demand history screens ask for, fetched through `call` like every dataset).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
@@ -57,7 +60,11 @@ from providers.models import (
     instrument_id,
 )
 
+if TYPE_CHECKING:  # the worker imports this module
+    from engine.lookup_worker import LookupWorker
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_ERROR_CHARS = 300
 
@@ -123,6 +130,7 @@ class Refresher:
         self.leading = False
         self._beat = 0.0  # monotonic time of the last heartbeat or mirror
         self.live: StreamHub | None = None  # the streams, run while this process leads
+        self.lookups: LookupWorker | None = None  # on-demand history, fetched while leading
 
     @property
     def identity(self) -> str:
@@ -373,6 +381,20 @@ class Refresher:
             log.exception("after-refresh hook failed for %s", name)
 
     def _load(self, provider_name: str, request: Request, deadline_s: float) -> Batch:
+        batch = self.call(
+            provider_name, lambda provider: provider.fetch(request), deadline_s, request.dataset
+        )
+        if not batch.records:
+            raise EmptyResult("no records")
+        return batch
+
+    def call(
+        self, provider_name: str, fetch: Callable[[Provider], T], deadline_s: float, label: str
+    ) -> T:
+        """One upstream call as every fetch makes it (a dataset's, a lookup's): `fetch(provider)`
+        under the enforced deadline and the provider's cap on hung calls, retried with backoff
+        while its errors are retryable, refused at once while the provider's Retry-After runs.
+        `label` names what is fetched in the metrics (a dataset, or "lookup")."""
         provider = self.providers.get(provider_name)
         if provider is None:
             raise ProviderError("provider not available in this process")
@@ -391,8 +413,8 @@ class Refresher:
         try:
             for attempt in retrying:
                 with attempt:
-                    batch = call_with_deadline(
-                        lambda: provider.fetch(request),
+                    result = call_with_deadline(
+                        lambda: fetch(provider),
                         deadline_s,
                         key=provider_name,
                         hung=self.hung,
@@ -400,17 +422,15 @@ class Refresher:
         except RateLimited as exc:
             if exc.retry_after_s:
                 self._cooldown[provider_name] = time.monotonic() + exc.retry_after_s
-            FETCHES.labels(provider_name, request.dataset, "rate_limited").inc()
+            FETCHES.labels(provider_name, label, "rate_limited").inc()
             raise
         except ProviderError as exc:
-            FETCHES.labels(provider_name, request.dataset, type(exc).__name__).inc()
+            FETCHES.labels(provider_name, label, type(exc).__name__).inc()
             raise
         finally:
-            FETCH_SECONDS.labels(provider_name, request.dataset).observe(time.monotonic() - started)
-        FETCHES.labels(provider_name, request.dataset, "ok").inc()
-        if not batch.records:
-            raise EmptyResult("no records")
-        return batch
+            FETCH_SECONDS.labels(provider_name, label).observe(time.monotonic() - started)
+        FETCHES.labels(provider_name, label, "ok").inc()
+        return result
 
     def _stop_retrying(self, state: RetryCallState) -> bool:
         if state.attempt_number >= self.settings.refresh.attempts:
@@ -532,6 +552,11 @@ class Refresher:
                 self.live.start()
             except Exception:  # polling goes on without the streams
                 log.exception("streams did not start")
+        if self.lookups is not None:
+            try:
+                self.lookups.start()
+            except Exception:  # refreshing goes on without on-demand history
+                log.exception("the lookup worker did not start")
 
     def provider_warnings(self) -> list[str]:
         """What the leader's providers warn operators of (Wind's quote clock looking off by whole
@@ -555,6 +580,8 @@ class Refresher:
         log.info("refresher %s no longer leads", self.identity)
         if self.live is not None:
             self.live.stop()
+        if self.lookups is not None:
+            self.lookups.stop()
 
     def _tick(self, leading: bool) -> None:
         """Every `leader_poll_s`: the leader's heartbeat, a follower's mirror of the snapshots."""
@@ -618,5 +645,7 @@ class Refresher:
             self._pool.shutdown(wait=wait, cancel_futures=True)
         if self.live is not None:
             self.live.stop()
+        if self.lookups is not None:
+            self.lookups.stop()
         self.leadership.release()
         self.leading = False

@@ -17,7 +17,7 @@ from datetime import datetime
 from config.schema import Instrument, RecordKind, Settings
 from providers.errors import BadPayload, NotConfigured, ProviderError, RateLimited, Unavailable
 from providers.http import HttpClient
-from providers.models import AnyRecord
+from providers.models import AnyRecord, Bar
 
 # name in config -> "module:Class". Modules are imported only when a chain uses them, so an
 # optional SDK (WindPy) that is missing never breaks start-up.
@@ -55,6 +55,14 @@ class Batch:
 
     records: list[AnyRecord]
     problems: list[str] = field(default_factory=list)
+
+
+# The series an on-demand lookup may ask for (engine.lookups): ~5 years of daily bars, or the
+# last five sessions of 5-minute bars.
+HISTORY_SERIES = ("daily", "intraday")
+HISTORY_YEARS = 5
+INTRADAY_SESSIONS = 5
+INTRADAY_MINUTES = 5
 
 
 # When nothing came back, the error that says most about what to do next: wait (rate limited),
@@ -127,6 +135,15 @@ class Provider(ABC):
         if request.kind not in self.kinds:
             raise NotConfigured(f"{self.name} does not serve {request.kind} datasets")
         return self.load(request)
+
+    def history(
+        self, symbol: str, series: str, now: datetime, market: str | None = None
+    ) -> list[Bar]:
+        """The bars of one vendor `symbol` for an on-demand lookup (engine.lookups), oldest first,
+        each labelled with `symbol`: `series` "daily" (about five years of daily bars) or
+        "intraday" (the last five sessions of 5-minute bars). A source without history of that
+        series raises NotConfigured, which sends the lookup on along its chain."""
+        raise NotConfigured(f"{self.name} has no {series} history")
 
     @abstractmethod
     def load(self, request: Request) -> Batch:

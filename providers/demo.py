@@ -24,9 +24,16 @@ import numpy as np
 
 from config.schema import INDICATOR_WARM_UP_BARS, Dataset, Instrument, RecordKind, Settings
 from providers import markets
-from providers.base import Batch, Provider, Request
+from providers.base import (
+    HISTORY_YEARS,
+    INTRADAY_MINUTES,
+    INTRADAY_SESSIONS,
+    Batch,
+    Provider,
+    Request,
+)
 from providers.configured_events import country_of, scheduled_events
-from providers.errors import EmptyResult, ProviderError
+from providers.errors import EmptyResult, NotConfigured, ProviderError
 from providers.models import AnyRecord, Bar, CalendarEvent, CurvePoint, Headline, Quote
 from providers.treasury import LOOKBACKS
 
@@ -288,6 +295,52 @@ def events(instrument: Instrument, now: datetime) -> list[CalendarEvent]:
     return out
 
 
+ADHOC_MARKET = "XNYS"  # an ad-hoc demo symbol trades New York hours: the board's own default
+
+
+def adhoc_instrument(symbol: str) -> Instrument:
+    """A symbol the configuration does not know, as a demo instrument: its level and volatility
+    seeded by the symbol, so every process draws the same walk for it."""
+    u = _uniforms(f"adhoc:{symbol}", 2)
+    safe = re.sub(r"[^A-Za-z0-9_.\-]", "_", symbol)[:33]
+    return Instrument(
+        id=f"adhoc-{safe}",
+        name=symbol[:60],
+        demo={"level": round(10 + 490 * float(u[0]), 2), "daily_vol_pct": 0.8 + 1.7 * float(u[1])},
+    )
+
+
+def intraday_bars(
+    instrument: Instrument, market: str, now: datetime, *, sessions: int, minutes: int
+) -> list[Bar]:
+    """`minutes`-minute bars of the last `sessions` sessions up to `now`, each timed at its open
+    (the bar in progress ends at `now`), on the instrument's demo path."""
+    step = minutes * 60
+    starts: list[float] = []
+    for session_open, session_close in markets.recent_sessions(market, now, sessions):
+        first, end = session_open.timestamp(), min(session_close, now).timestamp()
+        starts.extend(np.arange(first, end, step).tolist())
+    if not starts:
+        return []
+    opens = np.array(starts)
+    ends = np.minimum(opens + step, now.timestamp())
+    grid = opens[:, None] + (ends - opens)[:, None] * np.linspace(0, 1, minutes + 1)
+    prices = price_path(instrument, grid)
+    noise = _uniforms(f"{instrument.id}:intraday:{int(starts[0])}", len(starts))
+    return [
+        Bar(
+            symbol=instrument.id,
+            time=datetime.fromtimestamp(start, UTC),
+            open=float(row[0]),
+            high=float(row.max()),
+            low=float(row.min()),
+            close=float(row[-1]),
+            volume=round(1e6 * (0.5 + float(u)) * (1 + 200 * abs(row[-1] / row[0] - 1))),
+        )
+        for start, row, u in zip(starts, prices, noise, strict=True)
+    ]
+
+
 class DemoProvider(Provider):
     """Synthetic data for the demo edition: every kind, offline, the same for the same time."""
 
@@ -308,6 +361,40 @@ class DemoProvider(Provider):
         dataset = self.settings.datasets.get(request.dataset)
         shown = dataset.history_bars if dataset is not None else DEFAULT_HISTORY_BARS
         return shown + INDICATOR_WARM_UP_BARS
+
+    def history_instrument(self, symbol: str) -> Instrument:
+        """The configured instrument whose id is `symbol` (its quotes and bars are on the same
+        path), else an ad-hoc one seeded by the symbol."""
+        for dataset in self.settings.datasets.values():
+            for instrument in dataset.instruments:
+                if instrument.id == symbol:
+                    return instrument
+        return adhoc_instrument(symbol)
+
+    def history(
+        self, symbol: str, series: str, now: datetime, market: str | None = None
+    ) -> list[Bar]:
+        """A lookup's synthetic bars, consistent with the instrument's demo quotes: about five
+        years of daily bars, or the last five sessions of 5-minute bars."""
+        if now.tzinfo is None:
+            raise ProviderError("demo: the request time must be timezone-aware")
+        now = now.astimezone(UTC)
+        instrument = self.history_instrument(symbol)
+        market = market or instrument.market or ADHOC_MARKET
+        try:
+            if series == "daily":
+                bars = daily_bars(instrument, market, now, HISTORY_YEARS * 252)
+            elif series == "intraday":
+                bars = intraday_bars(
+                    instrument, market, now, sessions=INTRADAY_SESSIONS, minutes=INTRADAY_MINUTES
+                )
+            else:
+                raise NotConfigured(f"demo has no {series} history")
+        except ValueError as exc:  # unknown market, a time outside the calendar
+            raise EmptyResult(f"demo: no history for {symbol} ({exc})") from None
+        if not bars:
+            raise EmptyResult(f"demo: no {series} bars for {symbol}")
+        return [bar.model_copy(update={"symbol": symbol}) for bar in bars]
 
     def load(self, request: Request) -> Batch:
         """Synthesise one dataset's records at `request.now`; bad instruments become problems."""

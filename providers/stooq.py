@@ -22,7 +22,7 @@ import pandas as pd
 
 from config.schema import Instrument, RecordKind
 from providers import markets
-from providers.base import Batch, HttpProvider, Request
+from providers.base import HISTORY_YEARS, Batch, HttpProvider, Request
 from providers.daily_csv import read_daily_csv
 from providers.errors import (
     BadPayload,
@@ -221,6 +221,22 @@ def stooq_quote(
     )
 
 
+def history_since(now: datetime) -> date:
+    """The first day of a lookup's daily history: five years back."""
+    return (now - timedelta(days=round(365.25 * HISTORY_YEARS))).date()
+
+
+def stooq_history(
+    content: bytes | str, *, symbol: str, since: date, now: datetime, market: str | None
+) -> list[Bar]:
+    """A lookup's daily bars from a Stooq CSV, labelled with Stooq's symbol: the rows from
+    `since` on (Stooq may send older ones), timed at their session's close (`session_bars`)."""
+    bars = [b for b in parse_stooq_csv(content, symbol=symbol) if b.time.date() >= since]
+    if not bars:
+        raise EmptyResult(f"{symbol}: no rows since {since}")
+    return session_bars(bars, symbol=symbol, now=now, market=market)
+
+
 class StooqProvider(HttpProvider):
     """Quotes (last daily close) and daily bars from Stooq's history CSV; no key needed."""
 
@@ -261,6 +277,25 @@ class StooqProvider(HttpProvider):
             vendor_symbol=symbol,
         )
         return [quote]
+
+    def history(
+        self, symbol: str, series: str, now: datetime, market: str | None = None
+    ) -> list[Bar]:
+        """Five years of one symbol's daily bars; Stooq's CSV has no intraday bars."""
+        if series != "daily":
+            raise NotConfigured("stooq has no intraday bars")
+        since = history_since(now)
+        key = self.settings.provider_options(NAME).api_key
+        path, params = stooq_request(
+            symbol, since=since, api_key=key.get_secret_value() if key else None
+        )
+        try:
+            answer = self.http.get(path, params)
+        except RateLimited as exc:  # name the symbol, keep the retry hint
+            raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
+        except ProviderError as exc:
+            raise type(exc)(f"{symbol}: {exc}") from exc
+        return stooq_history(answer.content, symbol=symbol, since=since, now=now, market=market)
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped instrument; one failure becomes a problem, not an error.

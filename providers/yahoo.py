@@ -44,6 +44,8 @@ DEFAULT_BASE_URL = "https://query2.finance.yahoo.com"
 # (range, interval) per kind: quotes want today's session for the sparkline; bars the shortest
 # range (`bar_range`) holding the bars the chart shows plus the indicators' warm-up.
 WINDOWS = {RecordKind.QUOTE: ("1d", "5m"), RecordKind.BAR: ("5y", "1d")}
+# (range, interval) of an on-demand lookup's series (providers.base.HISTORY_SERIES).
+HISTORY_WINDOWS = {"daily": ("5y", "1d"), "intraday": ("5d", "5m")}
 BAR_RANGES = (("1y", 365), ("2y", 730), ("5y", 1826), ("10y", 3652))  # Yahoo's, in days
 
 # Clocks drift and Yahoo stamps some quotes a little ahead; beyond this the time is wrong.
@@ -290,6 +292,26 @@ def parse_chart_bars(payload: Any, *, symbol: str, vendor_symbol: str | None = N
     return bars
 
 
+def history_query(symbol: str, series: str) -> ChartQuery:
+    """The chart request of one symbol's lookup series ("daily": 5y of 1d; "intraday": 5d of
+    5m); NotConfigured for a series Yahoo is not asked for."""
+    if series not in HISTORY_WINDOWS:
+        raise NotConfigured(f"yahoo has no {series} history")
+    range_, interval = HISTORY_WINDOWS[series]
+    return ChartQuery(symbol, range_, interval)
+
+
+def parse_history(payload: Any, asked: ChartQuery, *, now: datetime) -> list[Bar]:
+    """The bars answering a lookup's chart request, labelled with Yahoo's symbol: refused like
+    any chart that is not the answer to what was asked (`check_answer`), or whose last bar lies
+    in the future."""
+    check_answer(payload, asked)
+    bars = parse_chart_bars(payload, symbol=asked.symbol)
+    if bars[-1].time > now + MAX_FUTURE:
+        raise BadPayload(f"{asked.symbol}: bar time {bars[-1].time:%Y-%m-%d %H:%M} UTC is ahead")
+    return bars
+
+
 class YahooProvider(Provider):
     """Quotes (today's session) and daily bars (shown plus warm-up) from Yahoo's chart API."""
 
@@ -371,6 +393,22 @@ class YahooProvider(Provider):
             vendor_symbol=symbol,
         )
         return [quote_]
+
+    def history(
+        self, symbol: str, series: str, now: datetime, market: str | None = None
+    ) -> list[Bar]:
+        """One symbol's lookup series from the chart API (see `history_query`)."""
+        asked = history_query(symbol, series)
+        url, params = chart_request(
+            symbol, range_=asked.range, interval=asked.interval, base_url=self.base
+        )
+        try:
+            payload = self._fetch_json(url, params, self.settings.refresh.deadline_s)
+        except RateLimited as exc:  # name the symbol, keep the retry hint
+            raise RateLimited(f"{symbol}: {exc}", exc.retry_after_s) from exc
+        except ProviderError as exc:
+            raise type(exc)(f"{symbol}: {exc}") from exc
+        return parse_history(payload, asked, now=now)
 
     def load(self, request: Request) -> Batch:
         """Fetch and parse each mapped instrument; one failure becomes a problem, not an error.

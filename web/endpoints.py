@@ -17,6 +17,7 @@ import flask
 
 from config import ADMIN_ENV, ConfigError, Edition, Settings, load_settings
 from engine.board import Board
+from web.lookups_api import register_lookups_api
 from web.metrics import BoardCollector, ScreenCounter, exposition
 
 log = logging.getLogger("wallboard.endpoints")
@@ -66,6 +67,7 @@ def register_endpoints(
     """Health, status, latest, metrics and admin routes. `screens` is the counter the request
     timing (web.metrics.request_observer) feeds, for /metrics."""
     collector = BoardCollector(board, screens, active_alerts)
+    register_lookups_api(server, board)  # on-demand history asks (web.lookups_api)
 
     @server.get("/healthz")
     def healthz() -> flask.Response:

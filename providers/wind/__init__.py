@@ -30,7 +30,14 @@ from zoneinfo import ZoneInfo
 
 from config.schema import Instrument, RecordKind, Settings
 from providers import markets
-from providers.base import Batch, Provider, Request, batch_of
+from providers.base import (
+    HISTORY_YEARS,
+    INTRADAY_MINUTES,
+    Batch,
+    Provider,
+    Request,
+    batch_of,
+)
 from providers.errors import BadPayload, NotConfigured, ProviderError, Unavailable
 from providers.models import Bar
 from providers.wind.data import (
@@ -338,6 +345,31 @@ class WindProvider(Provider):
         tab = table(result, codes=[symbol], fields=BAR_FIELDS.split(","))
         shift = timedelta(minutes=bar_minutes) if WSI_STAMPS_BAR_END else timedelta(0)
         return parse_bars(tab, symbol, inst_id=inst.id, tz=tz, now=now, daily=False, shift=shift)
+
+    def history(
+        self, symbol: str, series: str, now: datetime, market: str | None = None
+    ) -> list[Bar]:
+        """A lookup's bars of one Wind code: five years of daily bars (wsd), or the last week's
+        5-minute bars (wsi, which holds the last five sessions), times at bar open."""
+        tz = market_tz(market)
+        fields = BAR_FIELDS.split(",")
+        if series == "daily":
+            end = now.astimezone(tz).date()
+            begin = end - timedelta(days=round(365.25 * HISTORY_YEARS))
+            result = self.session.call(
+                "wsd", symbol, BAR_FIELDS, begin.isoformat(), end.isoformat(), "PriceAdj=F"
+            )
+            tab = table(result, codes=[symbol], fields=fields)
+            return parse_bars(tab, symbol, inst_id=symbol, tz=tz, now=now)
+        if series != "intraday":
+            raise NotConfigured(f"wind has no {series} history")
+        local = now.astimezone(tz).replace(tzinfo=None, microsecond=0)
+        begin, end = (local - timedelta(days=7)).isoformat(" "), local.isoformat(" ")
+        size = f"BarSize={INTRADAY_MINUTES}"
+        result = self.session.call("wsi", symbol, BAR_FIELDS, begin, end, size)
+        tab = table(result, codes=[symbol], fields=fields)
+        shift = timedelta(minutes=INTRADAY_MINUTES) if WSI_STAMPS_BAR_END else timedelta(0)
+        return parse_bars(tab, symbol, inst_id=symbol, tz=tz, now=now, daily=False, shift=shift)
 
     def load(self, request: Request) -> Batch:
         """Records of the mapped instruments; a bad instrument is a problem, not an error."""

@@ -142,6 +142,17 @@ def test_secret_values_are_never_echoed(tmp_path: Path) -> None:
         ),
         (lambda d: d.update(edition="gold"), "edition: Input should be 'open', 'wind' or 'demo'"),
         (lambda d: d["cache"].update(type="memcached"), "cache.type: Input should be"),
+        (
+            lambda d: d["lookups"].update(max_per_screen=0),
+            "lookups.max_per_screen: Input should be greater than or equal to 1",
+        ),
+        (
+            lambda d: d["lookups"].update(max_per_screen=60, max_total=50),
+            "lookups: max_per_screen (60) cannot exceed max_total (50)",
+        ),
+        (lambda d: d["lookups"].update(ttl_s=1), "lookups.ttl_s: Input should be greater than"),
+        (lambda d: d["lookups"].update(poll_s=0), "lookups.poll_s: Input should be greater than"),
+        (lambda d: d["lookups"].update(cap=3), "lookups.cap: Extra inputs are not permitted"),
     ],
 )
 def test_bad_file_values_are_named(tmp_path: Path, mutate, expected: str) -> None:

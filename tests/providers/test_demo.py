@@ -14,7 +14,7 @@ from config.schema import INDICATOR_WARM_UP_BARS, Instrument, RecordKind
 from providers import demo as demo_source
 from providers.base import Request, build_providers
 from providers.demo import DEMO_WIRE, DemoProvider, price_path
-from providers.errors import EmptyResult, ProviderError
+from providers.errors import EmptyResult, NotConfigured, ProviderError
 
 WED_OPEN = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)  # XNYS trades 14:30-21:00 UTC that day
 FRI_CLOSE = datetime(2025, 3, 7, 21, 0, tzinfo=UTC)
@@ -250,3 +250,45 @@ def test_a_sparkline_redraws_only_its_last_point_within_a_minute(market):
     assert first.sparkline[-1] != second.sparkline[-1]  # the price moved (every 5 s)
     later = demo_source.quote(btc, market, now + timedelta(minutes=40))
     assert later.sparkline[:-1] != first.sparkline[:-1]
+
+
+# --- one symbol's history, for a lookup (engine.lookups) --------------------------------------
+
+
+def test_daily_history_is_five_years_and_the_same_path_as_the_charts_bars(demo, settings):
+    history = demo.history("spx", "daily", WED_OPEN, "XNYS")
+    assert len(history) == 5 * 252 and {b.symbol for b in history} == {"spx"}
+    chart = load(demo, settings, "history", WED_OPEN, "spx").records[-1]
+    assert history[-1] == chart  # the technicals scene's last bar, to the last digit
+    assert (history[-1].time.date(), history[0].time.year) == (WED_OPEN.date(), 2020)
+    price = one_quote(demo, settings, "indices", "spx", WED_OPEN).price
+    assert history[-1].close == pytest.approx(price, rel=2e-3)  # the tile's price, near enough
+
+
+def test_intraday_history_is_five_sessions_of_5_minute_bars_up_to_now(demo):
+    bars = demo.history("spx", "intraday", WED_OPEN, "XNYS")
+    days = sorted({b.time.date() for b in bars})
+    assert len(days) == 5 and days[-1] == WED_OPEN.date()
+    assert all(b.time < WED_OPEN for b in bars) and bars[-1].time == WED_OPEN - timedelta(minutes=5)
+    assert {(b.time - a.time) for a, b in pairwise(bars) if a.time.date() == b.time.date()} == {
+        timedelta(minutes=5)
+    }
+    assert sum(1 for b in bars if b.time.date() == days[0]) == 78  # 09:30-16:00 New York
+    assert all(b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high for b in bars)
+
+
+def test_an_ad_hoc_symbol_gets_its_own_walk_the_same_in_every_process(settings):
+    first = DemoProvider(settings).history("AAPL", "daily", WED_OPEN)
+    again = DemoProvider(settings).history("AAPL", "daily", WED_OPEN)
+    other = DemoProvider(settings).history("MSFT", "daily", WED_OPEN)
+    assert first == again and first[-1].symbol == "AAPL"
+    assert first[-1].close != other[-1].close
+    odd = DemoProvider(settings).history("^GSPC=X", "intraday", WED_OPEN)  # not an id's letters
+    assert odd and odd[-1].symbol == "^GSPC=X"
+
+
+def test_history_of_an_unknown_series_or_a_naive_time_is_refused(demo):
+    with pytest.raises(NotConfigured, match="demo has no weekly history"):
+        demo.history("spx", "weekly", WED_OPEN)
+    with pytest.raises(ProviderError, match="timezone-aware"):
+        demo.history("spx", "daily", WED_OPEN.replace(tzinfo=None))

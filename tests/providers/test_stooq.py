@@ -24,10 +24,12 @@ from providers.models import data_time
 from providers.stooq import (
     StooqProvider,
     calendar_days,
+    history_since,
     last_session,
     parse_stooq_csv,
     session_bars,
     session_times,
+    stooq_history,
     stooq_quote,
     stooq_request,
 )
@@ -406,3 +408,45 @@ def test_a_hung_upstream_is_unavailable_within_the_deadline(settings, upstream):
 def test_load_refuses_unmapped_instruments(settings):
     with pytest.raises(NotConfigured):
         StooqProvider(settings).load(request(settings, "indices", "sx5e"))  # no stooq symbol
+
+
+# --- one symbol's history, for a lookup (engine.lookups) --------------------------------------
+
+
+def test_history_since_is_five_years_back():
+    assert history_since(NOW) == date(2020, 4, 8)
+
+
+def test_history_keeps_the_rows_since_the_start_timed_at_their_session_close():
+    since = date(2025, 1, 1)
+    bars_ = stooq_history(SPX, symbol="^spx", since=since, now=NOW, market="XNYS")
+    assert bars_[0].time == datetime(2025, 1, 2, 21, tzinfo=UTC)  # 16:00 New York
+    assert bars_[-1].time == datetime(2025, 4, 7, 20, tzinfo=UTC)  # 16:00 EDT
+    assert bars_[-1].close == bars()[-1].close and {b.symbol for b in bars_} == {"^spx"}
+    assert len(bars_) == len([b for b in bars() if b.time.date() >= since])
+    whole = stooq_history(SPX, symbol="aapl.us", since=date(2020, 1, 1), now=NOW, market=None)
+    assert len(whole) == len(bars()) and whole[0].time == datetime(2024, 1, 2, tzinfo=UTC)
+
+
+def test_history_with_no_row_since_the_start_is_empty():
+    with pytest.raises(EmptyResult, match=r"\^spx: no rows since 2026-01-01"):
+        stooq_history(SPX, symbol="^spx", since=date(2026, 1, 1), now=NOW, market="XNYS")
+
+
+def test_history_asks_five_years_of_one_symbol(settings, upstream):
+    upstream.route("/q/d/l/*", body=SPX.encode(), headers={"Content-Type": "text/csv"})
+    bars_ = StooqProvider(settings).history("aapl.us", "daily", NOW, "XNYS")
+    assert len(bars_) == len(bars()) and bars_[-1].symbol == "aapl.us"
+    assert list(upstream.query_hits) == ["/q/d/l/?s=aapl.us&i=d&d1=20200408"]
+
+
+def test_history_has_no_intraday_bars_and_calls_nothing(settings, upstream):
+    with pytest.raises(NotConfigured, match="stooq has no intraday bars"):
+        StooqProvider(settings).history("aapl.us", "intraday", NOW, None)
+    assert upstream.hits == {}
+
+
+def test_history_names_the_symbol_in_an_upstream_error(settings, upstream):
+    upstream.route("/q/d/l/*", body=b"No data", headers={"Content-Type": "text/csv"})
+    with pytest.raises(EmptyResult, match=r"zzzz\.us: Stooq has no data"):
+        StooqProvider(settings).history("zzzz.us", "daily", NOW, None)

@@ -560,3 +560,27 @@ def test_hybrid_chain_falls_back_to_yahoo_and_comes_back_to_wind(tmp_path):
     assert (wind.health()["state"], w.calls["start"], store.read("indices").status) == (
         "connected", 3, Status.OK,
     )  # fmt: skip
+
+
+# -- one code's history, for a lookup (engine.lookups) ---------------------------------------
+
+
+def test_lookup_history_is_five_years_of_wsd_under_the_code(settings):
+    provider, w = make(settings)
+    bars = provider.history("SPX.GI", "daily", NOW, "XNYS")
+    assert len(bars) == 9 and {b.symbol for b in bars} == {"SPX.GI"}
+    assert bars[-1].time == datetime(2026, 11, 17, 5, 0, tzinfo=UTC)  # midnight New York
+    assert next(entry[1] for entry in w.log if entry[0] == "wsd") == (
+        "SPX.GI", "open,high,low,close,volume", "2021-11-18", "2026-11-18", "PriceAdj=F",
+    )  # fmt: skip
+
+
+def test_lookup_intraday_history_is_a_week_of_5_minute_bars_at_their_open(settings):
+    provider, w = make(settings)
+    bars = provider.history(
+        "000300.SH", "intraday", datetime(2026, 11, 18, 2, 5, tzinfo=UTC), "XSHG"
+    )
+    assert [b.time.strftime("%H:%M") for b in bars][:2] == ["01:30", "01:35"]
+    assert w.log[-1][1][2:] == ("2026-11-11 10:05:00", "2026-11-18 10:05:00", "BarSize=5")
+    with pytest.raises(NotConfigured, match="wind has no weekly history"):
+        provider.history("000300.SH", "weekly", NOW, "XSHG")

@@ -38,13 +38,16 @@ from providers.yahoo import (
     YahooProvider,
     chart_request,
     check_answer,
+    history_query,
     parse_chart_bars,
     parse_chart_quote,
+    parse_history,
 )
 from tests.providers.test_http import EndlessBody
 from tests.support import paths
 from tests.support.fakeupstream import PerRequest
 from tests.support.openfake import cut_to_range
+from tests.support.openfake import yahoo_chart as openfake_chart
 
 FIXTURES = paths.FIXTURES / "yahoo"
 GSPC_1D = "chart_GSPC_INDEX_range1d_interval1d_2024-02-29.json"
@@ -736,3 +739,66 @@ def test_default_fetch_reports_a_closed_port(make_settings):
     provider = on_loopback(make_settings, "http://127.0.0.1:9", deadline_s=1)
     with pytest.raises(Unavailable, match=r"^\^GSPC: could not connect to 127\.0\.0\.1:9"):
         provider.load(indices(provider, "spx"))
+
+
+# --- one symbol's history, for a lookup (engine.lookups) --------------------------------------
+
+
+def test_history_asks_five_years_of_daily_or_five_days_of_5_minute_bars():
+    assert history_query("AAPL", "daily") == ChartQuery("AAPL", "5y", "1d")
+    assert history_query("^GSPC", "intraday") == ChartQuery("^GSPC", "5d", "5m")
+    with pytest.raises(NotConfigured, match="yahoo has no weekly history"):
+        history_query("AAPL", "weekly")
+
+
+def test_history_from_the_gspc_recording_labelled_with_yahoos_symbol():
+    payload = fixture(GSPC_BARS)
+    bars = parse_history(payload, ChartQuery("^GSPC", "5y", "1d"), now=NOW)
+    assert bars == parse_chart_bars(payload, symbol="^GSPC")
+    assert len(bars) == 291 and {b.symbol for b in bars} == {"^GSPC"}
+    assert bars[0].time < bars[-1].time and all(a.time < b.time for a, b in pairwise(bars))
+
+
+def test_history_refuses_a_chart_that_is_not_the_answer():
+    with pytest.raises(BadPayload, match=r"^\^GSPC: asked 5m bars, got 1d bars$"):
+        parse_history(fixture(GSPC_BARS), ChartQuery("^GSPC", "5d", "5m"), now=NOW)
+    with pytest.raises(BadPayload, match=r"^AAPL: asked AAPL, got a chart of \^GSPC$"):
+        parse_history(fixture(GSPC_BARS), ChartQuery("AAPL", "5y", "1d"), now=NOW)
+    with pytest.raises(BadPayload, match=r"asked range 5d, got bars spanning"):
+        parse_history(fixture(GSPC_BARS), ChartQuery("^GSPC", "5d", "1d"), now=NOW)
+    with pytest.raises(EmptyResult, match="symbol not found"):
+        parse_history(fixture(MDLY_404), ChartQuery("MDLY", "5y", "1d"), now=NOW)
+
+
+def test_history_refuses_bars_from_the_future():
+    with pytest.raises(BadPayload, match=r"^\^GSPC: bar time 2024-02-29 18:46 UTC is ahead"):
+        parse_history(
+            fixture(GSPC_BARS),
+            ChartQuery("^GSPC", "5y", "1d"),
+            now=datetime(2024, 1, 1, tzinfo=UTC),
+        )
+
+
+def test_history_fetches_one_chart_and_names_the_symbol_in_errors(settings):
+    fetch = FakeFetch(
+        {"^GSPC": fixture(GSPC_BARS), "NOPE": EmptyResult("symbol not found (HTTP 404)")}
+    )
+    provider = YahooProvider(settings, fetch_json=fetch)
+    bars = provider.history("^GSPC", "daily", NOW, "XNYS")
+    assert len(bars) == 291
+    [(url, params, timeout)] = fetch.calls
+    assert url.endswith("/v8/finance/chart/%5EGSPC")
+    assert params == {"range": "5y", "interval": "1d", "includePrePost": "false"}
+    assert timeout == settings.refresh.deadline_s
+    with pytest.raises(EmptyResult, match=r"^NOPE: symbol not found \(HTTP 404\)$"):
+        provider.history("NOPE", "daily", NOW)
+
+
+def test_history_over_loopback_from_the_fake_yahoo(make_settings, upstream):
+    upstream.route(CHART_ROUTE, body=PerRequest(openfake_chart))
+    provider = on_loopback(make_settings, upstream.url)
+    bars = provider.history("AAPL", "daily", NOW)
+    assert len(bars) == 291 and bars[-1].symbol == "AAPL"
+    assert list(upstream.query_hits) == [
+        "/v8/finance/chart/AAPL?range=5y&interval=1d&includePrePost=false"
+    ]

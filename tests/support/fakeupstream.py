@@ -5,6 +5,7 @@
     upstream.route("/q/d/l/?s=%5Espx*", ...)     # a path and the start of its query
     upstream.route("/x", body=lambda: make_bytes())  # a body built afresh for each request
     upstream.route("/y*", body=PerRequest(answer))   # answer(raw path with query) -> bytes
+    upstream.on_request = seen                        # seen(raw path, client address)
 
 Counts hits per path, honours If-None-Match for routes given an ETag (answers 304), and stops
 hanging requests when the server shuts down.
@@ -48,6 +49,9 @@ class FakeUpstream:
         self.hits: dict[str, int] = {}  # by path
         self.query_hits: dict[str, int] = {}  # by path and query
         self.request_headers: dict[str, dict[str, str]] = {}
+        # Called with (raw path with query, client address) as each request arrives, while its
+        # connection is open: e.g. to find which process is calling.
+        self.on_request: Callable[[str, tuple], None] | None = None
         self._closing = threading.Event()
         upstream = self
 
@@ -60,6 +64,8 @@ class FakeUpstream:
                 upstream.hits[path] = upstream.hits.get(path, 0) + 1
                 upstream.query_hits[self.path] = upstream.query_hits.get(self.path, 0) + 1
                 upstream.request_headers[path] = dict(self.headers)
+                if upstream.on_request is not None:
+                    upstream.on_request(self.path, self.client_address)
                 route = upstream.find(self.path) or upstream.find(path)
                 if route is None:
                     self.send_error(404)
