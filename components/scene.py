@@ -19,9 +19,11 @@ one): it is rendered from the cache when the page is served, so a scene is never
 waiting for a callback. One pattern-matching callback then refreshes whichever scene is
 showing: when nothing it shows has changed (its version: data, status, source and error of
 each dataset) it answers with nothing at all (204; the ages in the badges count on in the
-browser), else the badges and the body. `scene_pages` checks every enabled scene's module
-against this contract when the app is built: a page that breaks it stops the app with a
-ConfigError naming the page and what is wrong.
+browser), else the badges and the body. On an interactive screen, `?view=data` shows the
+scene's Data view (components/data_view.py: the records it draws, in a grid) instead of the
+body, with a toggle in the header; its refresh patches the grid's rows in place.
+`scene_pages` checks every enabled scene's module against this contract when the app is built:
+a page that breaks it stops the app with a ConfigError naming the page and what is wrong.
 """
 
 from __future__ import annotations
@@ -39,11 +41,18 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import MATCH, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components.badges import stale_badge
-from components.patch import body_patch, plain
+from components.data_view import (
+    data_view,
+    register_data_view_callbacks,
+    view_note,
+    view_toggle,
+    wants_data,
+)
+from components.patch import body_patch, changes, plain
 from config import ConfigError
 from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
@@ -285,6 +294,27 @@ def poll_ms(board: Board, scene: str, view: SceneView | None = None) -> int:
     return int(1000 * min(MAX_POLL_S, max(MIN_POLL_S, min(cadences, default=MIN_POLL_S))))
 
 
+def body_of(render: Renderer, view: SceneView) -> Any:
+    """What the scene's body shows: its Data view when the URL asks for it on an interactive
+    screen (`?view=data`), else the scene as its page renders it."""
+    if wants_data(view.query):
+        return data_view(view)
+    return render(view)
+
+
+def head_of(view: SceneView, head: list) -> list:
+    """The frame's header: title, badges, and on an interactive screen the scene / Data view
+    toggle (a note when the URL names a view the board does not know)."""
+    frame = ids(view.scene)
+    note = view_note(view.query)
+    return [
+        html.H1(view.settings.scenes[view.scene].title, className="wb-scene__title"),
+        html.Div(head, id=frame["badges"], className="wb-scene__badges"),
+        view_toggle(view.scene, view.query),
+        html.P(note, className="wb-scene__note", role="status") if note else None,
+    ]
+
+
 def scene_layout(
     scene: str,
     render: Renderer,
@@ -297,7 +327,7 @@ def scene_layout(
     view = view_of(board, scene, query)
     frame = ids(scene)
     shown = version(view, redraw_s)
-    body = render(view)
+    body = body_of(render, view)
     head = badges(view)
     # What this screen starts from, so its first changed tick can be a Patch.
     SHOWN.put(
@@ -307,21 +337,16 @@ def scene_layout(
     )
     return html.Div(
         [
-            html.Header(
-                [
-                    html.H1(board.settings.scenes[scene].title, className="wb-scene__title"),
-                    html.Div(head, id=frame["badges"], className="wb-scene__badges"),
-                ],
-                className="wb-scene__head",
-            ),
+            html.Header(head_of(view, head), className="wb-scene__head"),
             dcc.Interval(id=frame["tick"], interval=poll_ms(board, scene, view)),
             dcc.Store(id=frame["version"], data=shown),
             dcc.Store(id=frame["query"], data=view.query),
             html.Div(body, id=frame["body"], className="wb-scene__body"),
         ],
-        className="wb-scene",
+        className="wb-scene" + (" wb-scene--data" if wants_data(view.query) else ""),
         **{
             "data-scene": scene,
+            "data-view": "data" if wants_data(view.query) else "scene",
             "data-has-data": "true" if has_data(view) else "false",
             # The server's clock, so the browser counts ages from server time, not its own.
             "data-server-now": view.now.isoformat(timespec="milliseconds"),
@@ -429,7 +454,7 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         current_key = ShownBodies.key(board, scene, query, current)
         now_shown = bodies.get(board, current_key)
         if not isinstance(now_shown, dict):
-            now_shown = {"badges": plain(badges(view)), "body": plain(page.render(view))}
+            now_shown = {"badges": plain(badges(view)), "body": plain(body_of(page.render, view))}
         bodies.put(board, current_key, now_shown)
         before = bodies.get(board, ShownBodies.key(board, scene, query, shown)) if shown else None
         interval = poll_ms(board, scene, view)
@@ -437,15 +462,34 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
             return now_shown["badges"], now_shown["body"], current, interval
         return (
             _update(before.get("badges"), now_shown["badges"]),
-            _update(before.get("body"), now_shown["body"]),
+            _update(before.get("body"), now_shown["body"], in_place=wants_data(query)),
             current,
             interval,
         )
 
+    register_data_view_callbacks(app, pages, lambda: current_board().clock())
 
-def _update(before: Any, after: Any) -> Any:
-    """What to send for one output the screen shows as `before`: nothing, a Patch, or it all."""
+
+def _update(before: Any, after: Any, *, in_place: bool = False) -> Any:
+    """What to send for one output the screen shows as `before`: nothing, a Patch, or it all.
+    `in_place`: always a Patch when the tree kept its shape, however much of it changed (the
+    Data view's grid: sent whole, it would be drawn anew and lose its sort and filters)."""
     if before == after:
         return no_update
+    if in_place:
+        found = changes(before, after)
+        if found and all(path for path, _ in found):
+            return _patch(found)
     patch = body_patch(before, after)
     return after if patch is None else patch
+
+
+def _patch(found: list) -> Patch:
+    """A Patch making each (path, value) assignment."""
+    patch = Patch()
+    for path, value in found:
+        target = patch
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return patch

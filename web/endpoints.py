@@ -17,10 +17,12 @@ import flask
 
 from config import ADMIN_ENV, ConfigError, Edition, Settings, load_settings
 from engine.board import Board
+from web.latest_csv import snapshot_csv
 from web.lookups_api import register_lookups_api
 from web.metrics import BoardCollector, ScreenCounter, exposition
 
 log = logging.getLogger("wallboard.endpoints")
+CSV = ".csv"
 
 
 def admin_refusal() -> tuple[flask.Response, int] | None:
@@ -81,13 +83,21 @@ def register_endpoints(
 
     @server.get("/api/latest/<dataset>")
     def api_latest(dataset: str) -> tuple[flask.Response, int] | flask.Response:
-        if dataset not in board.settings.datasets:
+        # `<dataset>.csv` is the same snapshot as CSV: one route, so the suffix is decided here
+        # only (dataset names are slugs, never with a dot).
+        name, as_csv = (dataset[: -len(CSV)], True) if dataset.endswith(CSV) else (dataset, False)
+        if name not in board.settings.datasets:
             return flask.jsonify(
                 {"error": "unknown dataset", "datasets": sorted(board.settings.datasets)}
             ), 404
-        return flask.Response(
-            board.snapshot(dataset).model_dump_json(), mimetype="application/json"
-        )
+        snapshot = board.snapshot(name)
+        if as_csv:
+            return flask.Response(
+                snapshot_csv(snapshot),
+                mimetype="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            )
+        return flask.Response(snapshot.model_dump_json(), mimetype="application/json")
 
     @server.get("/metrics")
     def metrics() -> flask.Response:

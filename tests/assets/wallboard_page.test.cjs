@@ -105,9 +105,10 @@ test("in Dash's order each file finds what it needs: core first, callbacks last"
   page("http://board/a"); // throws if a file needs one loaded after it
 });
 
-test("the only globals are window.wallboard and Dash's clientside namespace", () => {
+test("the only globals are window.wallboard, Dash's clientside namespace and the grid's", () => {
   const board = page("http://board/a");
-  assert.deepEqual(board.added, ["dash_clientside", "wallboard"]);
+  // dashAgGridFunctions: where dash-ag-grid looks up functions a column names (38d_data_view.js)
+  assert.deepEqual(board.added, ["dashAgGridFunctions", "dash_clientside", "wallboard"]);
   assert.deepEqual(
     Object.keys(board.global.dash_clientside.wallboard).sort(),
     ["carousel", "clocks", "date", "formatAge"],
