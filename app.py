@@ -19,6 +19,7 @@ import dash
 from dash import Dash
 
 from components.scene import register_scene_callbacks, scene_pages
+from components.search import register_search_callbacks
 from components.shell import register_shell_callbacks, shell
 from config import ConfigError, Settings, load_settings, secrets_of
 from engine.board import Board
@@ -78,6 +79,17 @@ def _register_pages(app: Dash, settings: Settings) -> None:
             layout=page.layout,
         )
     register_scene_callbacks(app, pages)
+    # Not a scene (no carousel, no frame): one instrument's page, its ident in the path.
+    instrument = importlib.import_module("pages.instrument")
+    dash.register_page(
+        "pages.instrument",
+        path_template=instrument.PATH_TEMPLATE,
+        name="Instrument",
+        title="Instrument · Wallboard",
+        layout=instrument.layout,
+    )
+    instrument.register(app)
+    register_search_callbacks(app)
 
 
 def create_app(

@@ -5,8 +5,9 @@
  * Load order. Dash links every .js file in assets/ in name order (Dash._walk_assets_directory
  * sorts them), all before its renderer, so the numeric prefix is the order: this file (30)
  * first, as every other file adds its part to window.wallboard; then the concerns, 31 ages,
- * 32 carousel, 33 offline watch, 34 kiosk input, 35 undo history, 36 the header's date; and 39
- * last, which hands the clientside callbacks to Dash. The pure parts (ages, carousel, dates)
+ * 32 carousel, 33 offline watch, 34 kiosk input, 35 undo history, 36 the header's date, 37 price
+ * flash and links (37l), 38 search keys, the Data view's grid functions (38d) and technicals
+ * (38t); and 39 last, which hands the clientside callbacks to Dash. The pure parts (ages, carousel, dates)
  * also load under node alone.
  *
  * Modes come from the URL and survive every rotation and reload, because the carousel keeps

@@ -16,6 +16,11 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wallboard: {
       formatAge: wb.ages.formatAge, // the age rule, for anyone checking it in the page
+      openClicked: wb.links.openClicked, // a linked graph's click (37l_links.js)
+      copyLink: wb.links.copyLink, // the navbar's "Copy link" (37l_links.js)
+      screenId: wb.search.screenId, // State instrument-screen.data (38_search_keys.js)
+      technicalsUrl: wb.technicals.url, // the picked symbol into the URL (38t_technicals.js)
+      technicalsFit: wb.technicals.fitChart, // the price axis fitted after a zoom (38t)
 
       // Input wb-second.n_intervals; State wb-scenes, wb-health, wb-idle-ms.
       // Outputs: wb-nav.href, wb-progress.hidden, wb-progress-bar.style, wb-paused.hidden,

@@ -24,6 +24,7 @@ import dash_ag_grid as dag
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html
 
 from components.data_rows import COLUMNS, HEADERS, KEYS, NUMERIC, columns_in, scene_rows
+from components.mode import kiosk
 from components.xlsx import xlsx_bytes
 from web.callback_guard import refuse
 
@@ -56,11 +57,6 @@ def ids(scene: str) -> dict[str, dict[str, str]]:
         part: {"type": f"data-{part}", "scene": scene}
         for part in ("grid", "columns", "csv", "xlsx", "download")
     }
-
-
-def kiosk(query: Mapping[str, str]) -> bool:
-    """Whether the URL asks for a kiosk (a wall: nothing on it may be a link or focusable)."""
-    return query.get("kiosk") == "1"
 
 
 def wants_data(query: Mapping[str, str]) -> bool:

@@ -3,31 +3,41 @@ analysts, the kiosk carousel (progress bar, paused indicator), the ticker tape, 
 banner, the banner saying no market source could be reached (with the way to the demo edition)
 and the DEMO watermark. The carousel itself runs in the browser (assets/32_carousel.js); the
 server only tells it which scenes have data.
+
+On an analyst's screen each quote on the tape links to its instrument's page; on a kiosk
+(`?kiosk=1`) nothing on the tape is a link or focusable. The shell is rendered once, before the
+URL is known, so the tape starts as plain text and its callback, which reads the URL's query
+(`wb-nav.search`), renders it with links once the browser says the screen is not a kiosk.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
 
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components.alerts import banner_lines
 from components.format import format_change, format_price, format_wall_date
 from components.scene import has_data, view_of
+from components.search import search_box
+from components.share import copy_link, register_share_callbacks
 from components.status import NO_SOURCE_REACHED, no_source_reached
-from components.tiles import cell_title
+from components.tiles import cell_title, instrument_href, linked_graph_id, links_shown
 from config.schema import Edition, Settings
 from engine.board import Board
 from engine.freshness import Shown, state_shown
 from providers.models import Headline, Quote, Status
 from web.boards import current_board
+from web.callback_guard import refuse
 
 HEALTH_POLL_MS = 10_000
 TICKER_POLL_MS = 30_000
 TICKER_HEADLINES = 8
+MAX_SEARCH = 4096  # a URL's query string: gunicorn caps the whole request line at 4 KiB
 
 
 def wall_date(settings: Settings, now: datetime) -> html.Span:
@@ -68,11 +78,16 @@ def navbar(settings: Settings, now: datetime | None = None) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("Market Wallboard", href="/"),
+                # A link for analysts; on a kiosk the same words as text, out of the tab order
+                # (26_links.css shows one or the other).
+                dbc.NavbarBrand("Market Wallboard", href="/", className="wb-brand--link"),
+                html.Span("Market Wallboard", className="navbar-brand wb-brand--kiosk"),
                 demo_watermark(settings),
                 wall_date(settings, now or datetime.now(UTC)),
                 clocks,
                 dbc.Nav(links, navbar=True, className="flex-wrap wb-nav__links"),
+                search_box(),
+                copy_link(),
             ],
             fluid=True,
         ),
@@ -135,11 +150,13 @@ def no_source_banner(stranded: bool) -> list:
 @dataclass(frozen=True)
 class TapeItem:
     """One item of the tape: its text, its status (a value not current is marked in the text
-    itself, by shape and word), and its tooltip (source, time, why)."""
+    itself, by shape and word), its tooltip (source, time, why), and the instrument it links
+    to on an analyst's screen (None for a headline)."""
 
     text: str
     status: Status
     title: str
+    instrument: str | None = None
 
 
 # What marks a tape item whose value is not current. Its data's date is part of the text, not
@@ -156,7 +173,7 @@ def _tape_quote(instrument, quote: Quote, seen: Shown, now: datetime) -> TapeIte
         text += f" {mark} · as of {seen.as_of:%d %b %Y}"
     elif mark:
         text += f" {mark}"
-    return TapeItem(text, seen.status, cell_title(instrument.name, seen, now))
+    return TapeItem(text, seen.status, cell_title(instrument.name, seen, now), instrument.id)
 
 
 def ticker_items(board: Board) -> list[TapeItem]:
@@ -194,21 +211,49 @@ def tape_text(items: list[TapeItem]) -> str:
     return "\n".join(item.text for item in items)
 
 
-def ticker(items: list[TapeItem]) -> list:
-    """The tape's content, twice over so the scroll loops without a gap."""
-    spans = [
-        html.Span(
-            item.text,
-            className=f"wb-ticker__item wb-ticker__item--{item.status.value}",
-            title=item.title,
-            **{"data-status": item.status.value},
-        )
-        for item in items
-    ]
+def _tape_item(item: TapeItem, link: bool, copy: bool) -> html.Span | html.A:
+    """One item: plain text, or (`link`, a quote) a link to its instrument's page that the
+    browser follows in the page (37l_links.js). The `copy` run is hidden from screen readers,
+    so its links are kept out of the tab order too."""
+    attrs = {
+        "className": f"wb-ticker__item wb-ticker__item--{item.status.value}",
+        "title": item.title,
+        "data-status": item.status.value,
+    }
+    if not (link and item.instrument):
+        return html.Span(item.text, **attrs)
+    attrs["className"] += " wb-ticker__link"
+    return html.A(
+        item.text,
+        href=instrument_href(item.instrument),
+        **attrs,
+        **{"data-nav": "page"},
+        **({"tabIndex": "-1"} if copy else {}),
+    )
+
+
+def ticker(items: list[TapeItem], *, links: bool = False) -> list:
+    """The tape's content, twice over so the scroll loops without a gap; with `links` (an
+    analyst's screen), its quotes link to their instrument's page."""
     return [
-        html.Div(spans, className="wb-ticker__run"),
-        html.Div(spans, className="wb-ticker__run", **{"aria-hidden": "true"}),
+        html.Div([_tape_item(i, links, False) for i in items], className="wb-ticker__run"),
+        html.Div(
+            [_tape_item(i, links, True) for i in items],
+            className="wb-ticker__run",
+            **{"aria-hidden": "true"},
+        ),
     ]
+
+
+def tape_links(search: object) -> bool:
+    """Whether the tape links its quotes, from the URL's query string as the browser gives it
+    ('?kiosk=1': a kiosk, no links); anything but a string (a hand-made request) is refused."""
+    if search is None:
+        return False  # not known yet: plain text, safe on a kiosk
+    if not isinstance(search, str) or len(search) > MAX_SEARCH:
+        refuse("the URL's query must be a string of at most 4096 characters")
+    query = dict(parse_qsl(search.removeprefix("?")))
+    return links_shown(query)
 
 
 def shell(board: Board, page_container) -> html.Div:
@@ -251,6 +296,7 @@ def shell(board: Board, page_container) -> html.Div:
             ),
             html.Main(page_container, className="wb-main"),
             dcc.Store(id="wb-ticker-text", data=tape_text(items)),
+            dcc.Store(id="wb-ticker-links", data=False),
             html.Div(
                 ticker(items),
                 id="wb-ticker",
@@ -322,11 +368,26 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output("wb-ticker", "children"),
         Output("wb-ticker-text", "data"),
+        Output("wb-ticker-links", "data"),
         Input("wb-ticker-tick", "n_intervals"),
+        Input("wb-nav", "search"),
         State("wb-ticker-text", "data"),
+        State("wb-ticker-links", "data"),
         prevent_initial_call=True,
     )
-    def refresh_ticker(_tick: int, shown: str | None):
+    def refresh_ticker(_tick: int, search: object, shown: str | None, linked: object):
+        links = tape_links(search)
         items = ticker_items(current_board())
         text = tape_text(items)
-        return (no_update, no_update) if text == shown else (ticker(items), text)
+        if text == shown and links is (linked is True):
+            raise PreventUpdate  # 204: nothing sent
+        return ticker(items, links=links), text, links
+
+    # A click on a linked graph's cell (a treemap box, a heatmap cell) opens its instrument in
+    # the page; the browser does it all (37l_links.js), nothing reaches the server.
+    app.clientside_callback(
+        ClientsideFunction(namespace="wallboard", function_name="openClicked"),
+        Input(linked_graph_id(ALL), "clickData"),
+        prevent_initial_call=True,
+    )
+    register_share_callbacks(app)

@@ -4,13 +4,18 @@ Each takes the dataset's config and its snapshot (already assessed as of now: Bo
 and returns plain Dash components; a tile's status and reason are engine.freshness.shown's.
 Text from records is passed as component children, which React escapes: nothing from a feed is
 ever rendered as HTML.
+
+On an analyst's screen a tile links to its instrument's page (`/instrument/<id>`); on a kiosk
+(`?kiosk=1`) nothing is a link or focusable, so a tile is rendered without one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from urllib.parse import quote as url_quote
 
-from dash import html
+from dash import dcc, html
 
 from analytics.derived import curve_spreads
 from components.badges import LOOK, age_span
@@ -25,9 +30,53 @@ from components.format import (
     quote_direction,
     rounded,
 )
+from components.mode import kiosk
 from config.schema import Dataset, Instrument
 from engine.freshness import Shown, state_shown
 from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
+
+# Where a chart cell (a treemap box, a heatmap cell) keeps its instrument id in its customdata,
+# for the browser's click handler (assets/37l_links.js reads customdata[1]); its tooltip's
+# text is customdata[0].
+LINK_FIELD = 1
+
+
+def linked_graph_id(name: str) -> dict[str, str]:
+    """The id of a graph whose cells open their instrument on a click: one pattern, so one
+    clientside callback (components.shell) serves every such graph."""
+    return {"type": "wb-linked-graph", "graph": name}
+
+
+def cell_custom(tooltip: str, instrument_id: str) -> list[str]:
+    """A chart cell's customdata: its tooltip's text (`%{customdata[0]}`), then the instrument
+    it opens on a click (LINK_FIELD; '' for a cell that opens nothing)."""
+    custom = [tooltip, ""]
+    custom[LINK_FIELD] = instrument_id
+    return custom
+
+
+def instrument_href(instrument_id: str) -> str:
+    """The page of one instrument: `/instrument/<id>` (the id as a URL path segment)."""
+    return f"/instrument/{url_quote(instrument_id, safe='')}"
+
+
+def links_shown(query: Mapping[str, str]) -> bool:
+    """Whether a screen's values link to their instrument: on an analyst's screen, never on a
+    kiosk (`?kiosk=1`), where nothing may be a link, focusable or show a pointer."""
+    return not kiosk(query)
+
+
+def _tile_name(instrument: Instrument, link: bool) -> html.Span | dcc.Link:
+    """A tile's name; as a link, it is the tile's one link and its accessible name, and it
+    stretches over the whole tile (26_links.css) so the tile is clicked as one. dcc.Link
+    navigates in the page (no reload)."""
+    if not link:
+        return html.Span(instrument.name, className="wb-tile__name")
+    return dcc.Link(
+        instrument.name,
+        href=instrument_href(instrument.id),
+        className="wb-tile__name wb-tile__link",
+    )
 
 
 def _tile_badge(status: Status) -> html.Span:
@@ -89,13 +138,16 @@ def quote_tile(
     *,
     extra: list | None = None,
     tile_id: dict | str | None = None,
+    link: bool = False,
 ) -> html.Div:
     """One instrument: name, status, price, change and sparkline ('no data' when it has none).
 
     `extra` adds lines under the change (a 24 h range, a session state); every tile carries the
-    status engine.freshness.shown gives its record, so freshness is visible on each one.
+    status engine.freshness.shown gives its record, so freshness is visible on each one. With
+    `link` (an analyst's screen: links_shown), the tile links to its instrument's page.
     """
     ident = {"id": tile_id} if tile_id is not None else {}
+    linked = " wb-tile--link" if link else ""
     now = _told_at(snapshot, quote)
     seen = state_shown(snapshot, instrument.id, now)
     status = seen.status
@@ -103,13 +155,13 @@ def quote_tile(
         return html.Div(
             [
                 html.Div(
-                    [html.Span(instrument.name, className="wb-tile__name"), _tile_badge(status)],
+                    [_tile_name(instrument, link), _tile_badge(status)],
                     className="wb-tile__head",
                 ),
                 html.Div("—", className="wb-tile__price"),
                 html.Div("no data", className="wb-tile__reason"),
             ],
-            className="wb-tile wb-tile--missing",
+            className="wb-tile wb-tile--missing" + linked,
             title=seen.reason,  # why this instrument is missing, not its dataset's staleness
             **{"data-instrument": instrument.id, "data-status": status.value},
             **ident,
@@ -126,10 +178,7 @@ def quote_tile(
     return html.Div(
         [
             html.Div(
-                [
-                    html.Span(instrument.name, className="wb-tile__name"),
-                    _tile_badge(status),
-                ],
+                [_tile_name(instrument, link), _tile_badge(status)],
                 className="wb-tile__head",
             ),
             html.Div(format_price(quote.price, instrument), className="wb-tile__price"),
@@ -140,7 +189,7 @@ def quote_tile(
             html.Img(src=spark, alt="", className="wb-tile__spark") if spark else None,
             *(extra or []),
         ],
-        className=f"wb-tile wb-tile--{status.value}",
+        className=f"wb-tile wb-tile--{status.value}{linked}",
         **({"title": seen.reason} if seen.reason is not None else {}),
         **{
             "data-instrument": instrument.id,
@@ -152,11 +201,12 @@ def quote_tile(
     )
 
 
-def quote_tiles(dataset: Dataset, snapshot: Snapshot) -> html.Div:
-    """A tile per configured instrument, in config order, whatever the provider returned."""
+def quote_tiles(dataset: Dataset, snapshot: Snapshot, *, link: bool = False) -> html.Div:
+    """A tile per configured instrument, in config order, whatever the provider returned;
+    linked to their instrument's page with `link` (links_shown)."""
     by_symbol = snapshot.quotes_by_id()
     return html.Div(
-        [quote_tile(i, by_symbol.get(i.id), snapshot) for i in dataset.instruments],
+        [quote_tile(i, by_symbol.get(i.id), snapshot, link=link) for i in dataset.instruments],
         className="wb-tiles",
     )
 

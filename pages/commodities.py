@@ -7,7 +7,7 @@ from dash import html
 
 from components.scene import SceneView
 from components.sections import reason
-from components.tiles import quote_tile
+from components.tiles import links_shown, quote_tile
 from config.schema import Instrument
 from providers.models import Quote
 
@@ -66,13 +66,14 @@ def render(view: SceneView) -> list:
     """Tiles in energy / metals (/ agriculture) groups, each with its quoting unit."""
     groups: dict[str, list] = {}
     reasons = []
+    link = links_shown(view.query)
     for name, snapshot in view.snapshots.items():
         reasons.append(reason(snapshot))
         for instrument, quote in view.quoted(name):
             unit = unit_label(instrument, quote)
             extra = [html.Div(unit, className="wb-commodities__unit")] if unit else []
             groups.setdefault(group_of(instrument), []).append(
-                quote_tile(instrument, quote, snapshot, extra=extra)
+                quote_tile(instrument, quote, snapshot, extra=extra, link=link)
             )
     sections = [
         html.Section(

@@ -15,7 +15,7 @@ from dash import html
 from components.format import format_number, format_pct, format_price
 from components.scene import SceneView
 from components.sections import reason
-from components.tiles import quote_tile
+from components.tiles import links_shown, quote_tile
 from config.schema import Instrument
 from providers.models import Quote
 
@@ -93,12 +93,12 @@ def range_line(instrument: Instrument, quote: Quote) -> html.Div:
 
 def render(view: SceneView) -> list:
     """Tiles with sparklines, each with its 24 h range line."""
-    body = []
+    body, link = [], links_shown(view.query)
     for name, snapshot in view.snapshots.items():
         tiles = []
         for instrument, quote in view.quoted(name):
             extra = [range_line(instrument, quote)] if quote is not None else []
-            tiles.append(quote_tile(instrument, quote, snapshot, extra=extra))
+            tiles.append(quote_tile(instrument, quote, snapshot, extra=extra, link=link))
         body += [
             reason(snapshot),
             html.Div(

@@ -5,6 +5,10 @@ A cross is made of two quotes against USD (its legs: EUR/JPY of EUR/USD and USD/
 is only as fresh as its worse leg: a cell with a stale, closed or fallback leg carries that
 leg's mark and word ('⚠ stale'), and its tooltip names the leg, its source and its age. The
 caption dates the matrix by its oldest leg and names the sources that gave the legs.
+
+On an analyst's screen a click on a cell opens the instrument page of its first leg (the base
+currency's, or the quote currency's in the USD row): each cell carries that id in its
+customdata (components.tiles.cell_custom); a kiosk's cells open nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import arrow, format_age, format_pct, format_significant, rounded
 from components.scene import SceneView
 from components.sections import reason
-from components.tiles import cell_title, quote_tile, status_words
+from components.tiles import (
+    cell_custom,
+    cell_title,
+    linked_graph_id,
+    links_shown,
+    quote_tile,
+    status_words,
+)
 from engine.freshness import Shown, state_shown
 from providers.models import Quote, Snapshot, Status
 
@@ -40,16 +51,17 @@ SEVERITY = {
 
 @dataclass(frozen=True)
 class Leg:
-    """A quote a cross rate is made of ('USD/JPY') with its own state."""
+    """A quote a cross rate is made of ('USD/JPY') with its own state and instrument id."""
 
     pair: str
     seen: Shown
+    instrument: str = ""
 
 
 def cross_legs(snapshot: Snapshot, now: datetime) -> dict[str, Leg]:
     """Each currency's leg (analytics.derived.fx_legs) with its state as of `now`."""
     return {
-        currency: Leg(quote.name, state_shown(snapshot, quote.symbol, now))
+        currency: Leg(quote.name, state_shown(snapshot, quote.symbol, now), quote.symbol)
         for currency, quote in fx_legs(_quotes(snapshot)).items()
     }
 
@@ -101,6 +113,11 @@ def _cell(
     return text, "<br>".join([hover, *titles])
 
 
+def cell_link(legs: list[Leg]) -> str:
+    """The instrument a cell opens: its first leg's ('' when it has none, as on the diagonal)."""
+    return next((leg.instrument for leg in legs if leg.instrument), "")
+
+
 def make_cross_figure(
     matrix: CrossMatrix,
     theme: ChartTheme = DARK,
@@ -117,13 +134,16 @@ def make_cross_figure(
     z = [[cell_value(v) for v in row] for row in matrix.pct]
     cells = [
         [
-            _cell(base, quote, rate, pct, cell_legs(legs, base, quote), now)
+            (
+                *_cell(base, quote, rate, pct, cell_legs(legs, base, quote), now),
+                cell_link(cell_legs(legs, base, quote)) if rate is not None else "",
+            )
             for quote, rate, pct in zip(currencies, rates, pcts, strict=True)
         ]
         for base, rates, pcts in zip(currencies, matrix.rate, matrix.pct, strict=True)
     ]
     text = [[cell[0] for cell in row] for row in cells]
-    hover = [[cell[1] for cell in row] for row in cells]
+    custom = [[cell_custom(cell[1], cell[2]) for cell in row] for row in cells]
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -132,8 +152,8 @@ def make_cross_figure(
             text=text,
             texttemplate="%{text}",
             textfont={"size": 18},
-            customdata=hover,
-            hovertemplate="%{customdata}<extra></extra>",
+            customdata=custom,
+            hovertemplate="%{customdata[0]}<extra></extra>",
             colorscale=theme.diverging,
             zmid=0,
             xgap=2,
@@ -171,9 +191,9 @@ def _no_data(message: str, snapshot: Snapshot) -> html.Div:
     )
 
 
-def heatmap_id(dataset: str) -> str:
-    """The id of a dataset's heatmap graph."""
-    return f"{SCENE}-heatmap-{dataset}"
+def heatmap_id(dataset: str) -> dict[str, str]:
+    """The id of a dataset's heatmap graph (a linked graph: its cells open their instrument)."""
+    return linked_graph_id(f"{SCENE}-heatmap-{dataset}")
 
 
 def legs_caption(legs: Mapping[str, Leg], snapshot: Snapshot) -> str:
@@ -201,10 +221,11 @@ def legs_caption(legs: Mapping[str, Leg], snapshot: Snapshot) -> str:
 
 
 def cross_heatmap(
-    name: str, snapshot: Snapshot, now: datetime, theme: ChartTheme = DARK
+    name: str, snapshot: Snapshot, now: datetime, theme: ChartTheme = DARK, *, link: bool = False
 ) -> html.Figure | html.Div:
     """The heatmap with its caption (sources, oldest leg's time, legs not live), or 'no data'
-    and why when it cannot be drawn. Each cell carries its legs' state as of `now`."""
+    and why when it cannot be drawn. Each cell carries its legs' state as of `now`; with
+    `link` (an analyst's screen) a click on a cell opens its instrument (pointer shown)."""
     matrix = fx_cross_matrix(_quotes(snapshot))
     known = any(v is not None for row in matrix.pct for v in row)
     if len(matrix.currencies) < 2 or not known:
@@ -222,7 +243,7 @@ def cross_heatmap(
         id=heatmap_id(name),
         figure=make_cross_figure(matrix, theme, legs, now),
         config=GRAPH_CONFIG,
-        className="wb-graph wb-fx__heatmap",
+        className="wb-graph wb-fx__heatmap" + (" wb-graph--links" if link else ""),
     )
     status = worst(list(legs.values()))
     return html.Figure(
@@ -237,15 +258,15 @@ def cross_heatmap(
 
 def render(view: SceneView) -> list:
     """Pair tiles on the left, the cross-rate heatmap on the right."""
-    body, theme = [], chart_theme(view.settings)
+    body, theme, link = [], chart_theme(view.settings), links_shown(view.query)
     for name, snapshot in view.snapshots.items():
-        tiles = [quote_tile(i, quote, snapshot) for i, quote in view.quoted(name)]
+        tiles = [quote_tile(i, quote, snapshot, link=link) for i, quote in view.quoted(name)]
         body += [
             reason(snapshot),
             html.Div(
                 [
                     html.Div(tiles, className="wb-tiles wb-quotes__tiles wb-fx__tiles"),
-                    cross_heatmap(name, snapshot, view.now, theme),
+                    cross_heatmap(name, snapshot, view.now, theme, link=link),
                 ],
                 className="wb-quotes wb-fx",
                 **{"data-dataset": name},

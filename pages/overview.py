@@ -14,7 +14,7 @@ from dash import html
 
 from components.scene import SceneView
 from components.sections import reason
-from components.tiles import quote_tile
+from components.tiles import links_shown, quote_tile
 from config.schema import Dataset, Instrument
 from providers import markets
 
@@ -119,6 +119,7 @@ def render(view: SceneView) -> list:
     states: dict[str, str | None] = {}  # one calendar look-up per market, not per tile
     groups: dict[str, list] = {}
     reasons = []
+    link = links_shown(view.query)
     for name, snapshot in view.snapshots.items():
         reasons.append(reason(snapshot))
         for instrument, quote in view.quoted(name):
@@ -126,7 +127,7 @@ def render(view: SceneView) -> list:
             if market not in states:
                 states[market] = _state(market, view.now)
             line = session_line(market, states[market], view.now)
-            tile = quote_tile(instrument, quote, snapshot, extra=[line])
+            tile = quote_tile(instrument, quote, snapshot, extra=[line], link=link)
             groups.setdefault(region_of(market), []).append(tile)
     sections = [_region_section(r, groups[r]) for r in REGIONS if r in groups]
     return [*reasons, html.Div(sections, className="wb-quotes wb-overview")]

@@ -9,6 +9,10 @@ that session's day ("on Tue 04 Mar's session vs the previous close"), never "tod
 Each box and ranked row carries its own sector's state (engine.freshness.state_shown), not the
 dataset's: a sector a week old reads "⚠ stale 7 d" in its box, hatched, with its source, time
 and why in its tooltip, while the live ones around it read as live.
+
+On an analyst's screen a click on a box opens its sector's instrument page: each box carries
+its instrument id in its customdata (components.tiles.cell_custom), which the browser's click
+handler reads (assets/37l_links.js); a kiosk's boxes open nothing.
 """
 
 from __future__ import annotations
@@ -25,14 +29,21 @@ from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import arrow, direction, format_age, format_pct, format_price, rounded
 from components.scene import SceneView
 from components.sections import reason
-from components.tiles import cell_title, status_mark, status_words
+from components.tiles import (
+    cell_custom,
+    cell_title,
+    linked_graph_id,
+    links_shown,
+    status_mark,
+    status_words,
+)
 from config.schema import Dataset, Instrument, RecordKind
 from engine.freshness import Shown, state_shown
 from providers import markets
 from providers.models import Quote, Snapshot, Status
 
 SCENE = "sectors"
-IDS = {"treemap": f"{SCENE}-treemap", "ranking": f"{SCENE}-ranking"}
+IDS = {"treemap": linked_graph_id(f"{SCENE}-treemap"), "ranking": f"{SCENE}-ranking"}
 SCALE_PCT = 3.0  # colours saturate at ±3 %: a fixed range, so a colour means the same move daily
 PCT_DECIMALS = 2  # a % change as labelled, ranked and coloured
 MISSING_COLOUR = DARK.missing  # the dark theme's; each theme has its own
@@ -133,7 +144,7 @@ def make_sector_treemap(
         colour = pct_colour(quote.change_pct, theme)
         colours.append(colour)
         fonts.append(_text_colour(colour))
-    hover = "%{label}<br>%{text}<br>weight %{customdata}"
+    hover = "%{label}<br>%{text}<br>weight %{customdata[0]}"
     fig = go.Figure(
         go.Treemap(
             ids=[i.id for i in instruments],
@@ -154,7 +165,10 @@ def make_sector_treemap(
             tiling={"pad": 2},
             pathbar={"visible": False},
             sort=True,
-            customdata=[format_pct(value, 1) for value in values],
+            customdata=[
+                cell_custom(format_pct(value, 1), instrument.id)
+                for value, instrument in zip(values, instruments, strict=True)
+            ],
             hovertext=titles,
             hovertemplate=hover + ("<br>%{hovertext}" if states else "") + "<extra></extra>",
         )
@@ -328,6 +342,7 @@ def render(view: SceneView) -> list:
     quotes = [q for q in snapshot.records if isinstance(q, Quote)]
     states = sector_states(snapshot, dataset.instruments, view.now)
     newest = max((seen.as_of for seen in states.values() if seen.as_of), default=None)
+    links = " wb-graph--links" if links_shown(view.query) else ""
     if quotes:
         chart = html.Figure(
             [
@@ -337,7 +352,7 @@ def render(view: SceneView) -> list:
                         quotes, dataset.instruments, theme, states, view.now
                     ),
                     config=GRAPH_CONFIG,
-                    className="wb-graph sectors-treemap__graph",
+                    className="wb-graph sectors-treemap__graph" + links,
                 ),
                 caption(
                     snapshot,

@@ -1,6 +1,7 @@
 """Technicals scene: one symbol's daily candles with moving averages, Bollinger bands, RSI, MACD.
 
-The chart shows the history dataset's last `history_bars` (config) and computes every indicator
+The chart shows the history dataset's last `history_bars` (config; more when more are held past
+the warm-up, fewer with a shorter `?range=`) and computes every indicator
 on all the bars held: the sources fetch `analytics.indicators.WARM_UP_BARS` more, so each
 indicator on the first shown bar is already its warmed value (to 1e-6); the caption says so when
 fewer are held. The readout and the caption date, source and judge the shown symbol by its own
@@ -12,6 +13,13 @@ first configured one; an unknown value says so and falls back to the first (noth
 the page only reads the cache). A picker in the page switches symbol: its callback redraws the
 chart and writes the choice into the frame's query store, so a body re-rendered on new data
 keeps showing the chosen symbol.
+
+For analysts (any screen but `?kiosk=1`) the chart hovers with OHLC and every indicator's value
+across the three panels, zooms and pans in time with the price axis fitted to the bars in view,
+and has the mode bar with reset and PNG (components/technicals_view.py). `?range=` (1M, 3M, 6M,
+YTD, 1Y, All: components/technicals_range.py) picks the window; the range links and the symbol
+buttons put their choice in the URL with a history entry, so Back returns to the view before
+and a copied URL opens the same one. A kiosk's chart is static, with nothing to click or focus.
 
 Kiosk mode (`?kiosk=1` with no `symbol`) cycles through the symbols every 10 s. The choice is
 a pure function of the board clock, `int(now.timestamp() // 10) % n`, so every wall screen shows
@@ -27,15 +35,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
-from plotly.subplots import make_subplots
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from analytics import indicators
-from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
+from components import technicals_range, technicals_view
+from components.figures import DARK, ChartTheme, chart_theme
 from components.format import age_words, direction, format_change, format_number, format_price
+from components.mode import kiosk
 from components.scene import SceneView, ids, query_state, view_of
 from components.sections import reason
 from components.tiles import status_words
@@ -50,12 +60,16 @@ KIOSK_CYCLE_S = 10
 KIOSK_POLL_MS = 2000  # well under the cycle, so no slot is skipped
 SIGMA = "\N{GREEK SMALL LETTER SIGMA}"
 MAX_SHOWN_QUERY = 40  # an unknown symbol from the URL is echoed at most this long
+# Each panel's y domain: price, RSI and MACD take 62, 18 and 20 % of the height left by two 3 %
+# gaps, top to bottom.
+PANELS = {"y": [0.4172, 1.0], "y2": [0.218, 0.3872], "y3": [0.0, 0.188]}
 
 PICK = "technicals-pick"
 IDS = {
     "picker": "technicals-symbol",
     "chart": "technicals-chart",
     "cycle": "technicals-cycle",
+    "graph": "technicals-graph",
 }
 
 
@@ -92,7 +106,7 @@ def instruments(view: SceneView) -> list[Instrument]:
 def cycling(query: dict | None) -> bool:
     """Whether the chart cycles through the symbols: kiosk mode with no symbol in the URL."""
     query = query or {}
-    return query.get("kiosk") == "1" and not query.get("symbol")
+    return kiosk(query) and not query.get("symbol")
 
 
 def kiosk_pick(choices: Sequence[str], now: datetime) -> str:
@@ -179,14 +193,14 @@ def make_technicals_figure(
         else [f"{t:%Y-%m-%d}" for t in shown.index]
     )
 
-    fig = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.03,
-        row_heights=[0.62, 0.18, 0.20],
-    )
-    fig.add_trace(
+    # One time axis for the three panels (price, RSI, MACD stacked by their y domains), so an
+    # analyst's hover shows every panel's values at once (`hoversubplots`, technicals_view).
+    fig = go.Figure()
+
+    def add(trace, panel: str) -> None:
+        fig.add_trace(trace.update(xaxis="x", yaxis=panel))
+
+    add(
         go.Candlestick(
             x=x,
             open=shown["open"].tolist(),
@@ -198,11 +212,10 @@ def make_technicals_figure(
             decreasing={"line": {"color": down, "width": 1}, "fillcolor": down},
             showlegend=False,
         ),
-        row=1,
-        col=1,
+        "y",
     )
-    fig.add_trace(_line(x, upper.iloc[tail], f"Bollinger 20, 2{SIGMA}", band), row=1, col=1)
-    fig.add_trace(
+    add(_line(x, upper.iloc[tail], f"Bollinger 20, 2{SIGMA}", band), "y")
+    add(
         _line(
             x,
             lower.iloc[tail],
@@ -212,30 +225,36 @@ def make_technicals_figure(
             fillcolor=theme.band_fill,
             showlegend=False,
         ),
-        row=1,
-        col=1,
+        "y",
     )
     for name, series in lines.items():
-        fig.add_trace(_line(x, series.iloc[tail], name, styles[name]), row=1, col=1)
+        add(_line(x, series.iloc[tail], name, styles[name]), "y")
     if vwap is not None:
-        fig.add_trace(
+        add(
             _line(x, vwap.iloc[tail], "VWAP", {"color": theme.text, "width": 2, "dash": "dashdot"}),
-            row=1,
-            col=1,
+            "y",
         )
 
-    fig.add_trace(
+    add(
         _line(
             x, strength.iloc[tail], "RSI 14", {"color": rsi_colour, "width": 2}, showlegend=False
         ),
-        row=2,
-        col=1,
+        "y2",
     )
     for level in (30, 70):
-        fig.add_hline(y=level, line={"color": muted, "width": 1, "dash": "dash"}, row=2, col=1)
+        fig.add_shape(
+            type="line",
+            xref="x domain",
+            x0=0,
+            x1=1,
+            yref="y2",
+            y0=level,
+            y1=level,
+            line={"color": muted, "width": 1, "dash": "dash"},
+        )
 
     histogram = hist.iloc[tail]
-    fig.add_trace(
+    add(
         go.Bar(
             x=x,
             y=histogram.round(4).tolist(),
@@ -244,19 +263,12 @@ def make_technicals_figure(
             showlegend=False,
             hoverinfo="skip",
         ),
-        row=3,
-        col=1,
+        "y3",
     )
-    fig.add_trace(
-        _line(x, macd_line.iloc[tail], "MACD 12, 26", {"color": macd_line_colour, "width": 2}),
-        row=3,
-        col=1,
+    add(
+        _line(x, macd_line.iloc[tail], "MACD 12, 26", {"color": macd_line_colour, "width": 2}), "y3"
     )
-    fig.add_trace(
-        _line(x, signal.iloc[tail], "Signal 9", {"color": macd_signal_colour, "width": 1.5}),
-        row=3,
-        col=1,
-    )
+    add(_line(x, signal.iloc[tail], "Signal 9", {"color": macd_signal_colour, "width": 1.5}), "y3")
 
     fig.update_layout(
         template=theme.template,
@@ -273,18 +285,24 @@ def make_technicals_figure(
         showlegend=True,
         hovermode=False,
         uirevision=symbol_name,
+        # The panels' heights as 62 / 18 / 20 % of the plot, 3 % apart; time along the bottom.
+        xaxis={"anchor": "y3", "rangeslider": {"visible": False}, "tickfont": {"size": 20}},
+        yaxis={"domain": PANELS["y"], "title_text": "Price", "nticks": 6},
+        yaxis2={
+            "domain": PANELS["y2"],
+            "title_text": "RSI 14",
+            "range": [0, 100],
+            "tickvals": [30, 70],
+        },
+        yaxis3={"domain": PANELS["y3"], "title_text": "MACD", "nticks": 4},
     )
-    fig.update_xaxes(rangeslider_visible=False, tickfont={"size": 20})
-    fig.update_yaxes(tickfont={"size": 18}, title_font={"size": 18, "color": muted})
+    fig.update_yaxes(anchor="x", tickfont={"size": 18}, title_font={"size": 18, "color": muted})
     if not intraday:
         days = pd.DatetimeIndex(shown.index.tz_convert("UTC").normalize().tz_localize(None))
         breaks = [{"bounds": ["sat", "mon"]}]
         if missing := _missing_weekdays(days):
             breaks.append({"values": missing})
         fig.update_xaxes(rangebreaks=breaks)
-    fig.update_yaxes(title_text="Price", nticks=6, row=1, col=1)
-    fig.update_yaxes(title_text="RSI 14", range=[0, 100], tickvals=[30, 70], row=2, col=1)
-    fig.update_yaxes(title_text="MACD", nticks=4, row=3, col=1)
     return fig
 
 
@@ -406,28 +424,75 @@ def _no_data(instrument: Instrument, snapshot: Snapshot) -> html.Div:
     )
 
 
+def interactive(view: SceneView) -> bool:
+    """Whether the screen is an analyst's (not `?kiosk=1`): hover, zoom, links and buttons."""
+    return not kiosk(view.query)
+
+
+def choose_range(view: SceneView) -> tuple[str, str | None]:
+    """The range the URL asks for (`?range=`, any case) and a note when it is not one of ours."""
+    return technicals_range.parse_range(view.query.get("range"))
+
+
+def range_links(view: SceneView, instrument: Instrument, chosen: str) -> html.Nav:
+    """One link per range, each the URL of this view with that range: a click is a history
+    entry, Back returns to the range before, and a copied link opens the same chart. The range
+    shown is text marked current, not a link."""
+    query = {**view.query, "symbol": instrument.id}
+    items = []
+    for name in technicals_range.RANGES:
+        if name == chosen:
+            items.append(html.Span(name, className=_choice_class(True), **{"aria-current": "true"}))
+            continue
+        href = f"/{SCENE}?{urlencode(technicals_range.range_query(query, name))}"
+        # text-decoration-none (Bootstrap): a pill like the symbol buttons, not underlined.
+        link_class = f"{_choice_class(False)} text-decoration-none"
+        items.append(dcc.Link(name, href=href, className=link_class))
+    return html.Nav(
+        [html.Span("Range", className="wb-technicals__label"), *items],
+        className="wb-technicals__picker wb-technicals__ranges",
+        **{"aria-label": "Chart range"},
+    )
+
+
 def chart_panel(view: SceneView, instrument: Instrument, notice: str | None = None) -> list:
-    """The readout, chart and caption of one symbol ('no data' and the reason when it has none)."""
+    """The readout, chart and caption of one symbol ('no data' and the reason when it has none),
+    with the range links on an analyst's screen."""
     snapshot = view.snapshot(history(view))
     bars = _bars_of(snapshot, instrument.id)
-    head = [html.P(notice, className="wb-technicals__notice", role="alert")] if notice else []
+    chosen, range_note = choose_range(view)
+    notes = [notice, range_note]
+    head = [html.P(n, className="wb-technicals__notice", role="alert") for n in notes if n]
     if not bars:
         return [*head, _no_data(instrument, snapshot)]
-    count = shown_bars(view)
-    figure = make_technicals_figure(bars, instrument.name, chart_theme(view.settings), count)
+    shown = technicals_range.window(chosen, [b.time for b in bars], shown_bars(view))
+    theme = chart_theme(view.settings)
+    figure = make_technicals_figure(bars, instrument.name, theme, shown.count)
+    analyst = interactive(view)
+    if analyst:
+        figure = technicals_view.for_analysts(figure, instrument, theme)
+    # A new symbol or range starts unzoomed; a refresh of the same keeps the analyst's zoom.
+    figure.update_layout(uirevision=f"{instrument.id} {chosen}")
     seen = state_shown(snapshot, instrument.id, view.now)
-    caption = _caption(instrument, bars, seen, count)
+    caption = _caption(instrument, bars, seen, shown.count)
+    ranges = [range_links(view, instrument, chosen)] if analyst else []
+    note = [html.P(shown.note, className="wb-technicals__range-note")] if shown.note else []
     return [
         *head,
         reason(snapshot),
         readout(instrument, bars, seen),
+        *ranges,
+        *note,
         html.Figure(
             [
                 # dcc.Graph sets its own height to 100%: the wrapper holds the height (vh).
                 html.Div(
                     dcc.Graph(
+                        id=IDS["graph"],
                         figure=figure,
-                        config=GRAPH_CONFIG,
+                        config=technicals_view.graph_config(
+                            instrument.id, bars[-1].time.date(), analyst
+                        ),
                         className="wb-graph wb-technicals__graph",
                     ),
                     className="wb-technicals__plot",
@@ -445,31 +510,34 @@ def _choice_class(chosen: bool) -> str:
 
 
 def render(view: SceneView) -> list:
-    """A symbol picker, then the chosen symbol's readout and chart."""
+    """A symbol picker, then the chosen symbol's readout and chart. A kiosk gets no picker
+    buttons (nothing on a wall is focusable): it cycles the symbols by itself."""
     instrument, notice = choose(view)
     options = [{"label": i.name, "value": i.id} for i in instruments(view)]
+    # Plain buttons: a handful of symbols, one click, fully accessible (Dash's picker and radio
+    # items fail axe: a focusable input in an aria-hidden box, nested controls). The chosen
+    # symbol lives in a store both the buttons and the kiosk cycle write to; a click also puts
+    # it in the URL (`technicalsUrl`, assets/38t_technicals.js), so Back returns to the one
+    # before.
+    buttons = html.Div(
+        [
+            html.Button(
+                option["label"],
+                id={"type": PICK, "symbol": option["value"]},
+                n_clicks=0,
+                className=_choice_class(option["value"] == instrument.id),
+                **{"aria-pressed": "true" if option["value"] == instrument.id else "false"},
+            )
+            for option in options
+        ],
+        role="group",
+        className="wb-technicals__choices",
+        **{"aria-labelledby": "technicals-symbol-label"},
+    )
     picker = html.Div(
         [
             html.Span("Symbol", id="technicals-symbol-label", className="wb-technicals__label"),
-            # Plain buttons: a handful of symbols, one click, fully accessible (Dash's picker
-            # and radio items fail axe: a focusable input in an aria-hidden box, nested
-            # controls). The chosen symbol lives in a store both the buttons and the kiosk
-            # cycle write to.
-            html.Div(
-                [
-                    html.Button(
-                        option["label"],
-                        id={"type": PICK, "symbol": option["value"]},
-                        n_clicks=0,
-                        className=_choice_class(option["value"] == instrument.id),
-                        **{"aria-pressed": "true" if option["value"] == instrument.id else "false"},
-                    )
-                    for option in options
-                ],
-                role="group",
-                className="wb-technicals__choices",
-                **{"aria-labelledby": "technicals-symbol-label"},
-            ),
+            buttons if interactive(view) else None,
             dcc.Store(id=IDS["picker"], data=instrument.id),
             html.Span("cycling every 10 s", className="wb-technicals__cycling")
             if cycling(view.query)
@@ -517,8 +585,24 @@ def next_symbol(choices: Sequence[str], shown: str | None, now: datetime) -> obj
 
 
 def register(app: Dash) -> None:
-    """The picker's callbacks (redraw, remember the choice, show it) and the kiosk's cycle."""
+    """The picker's callbacks (redraw, remember the choice, show it, put it in the URL), the
+    kiosk's cycle, and the fit of the price axis to the bars in view after a zoom."""
     frame = ids(SCENE)
+
+    # In the browser (assets/38t_technicals.js): the symbol a button chose goes into the URL
+    # through the shell's location (a history entry; the page is then rendered from the URL),
+    # and a zoom or pan refits the price and MACD axes to the bars in view.
+    app.clientside_callback(
+        ClientsideFunction(namespace="wallboard", function_name="technicalsUrl"),
+        Output("wb-nav", "href", allow_duplicate=True),
+        Input(frame["query"], "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="wallboard", function_name="technicalsFit"),
+        Input(IDS["graph"], "relayoutData"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(frame["query"], "data"),

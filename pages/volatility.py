@@ -19,7 +19,7 @@ from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import format_age, format_number, rounded
 from components.scene import SceneView
 from components.sections import reason
-from components.tiles import quote_tile, status_words
+from components.tiles import links_shown, quote_tile, status_words
 from config.schema import RecordKind
 from engine.freshness import Shown, state_shown
 from providers.models import Quote, Snapshot, Status
@@ -232,6 +232,7 @@ def render(view: SceneView) -> list:
     snapshot, dataset = view.snapshot(name), view.dataset(name)
     quotes = [q for q in snapshot.records if isinstance(q, Quote)]
     by_symbol = snapshot.quotes_by_id()
+    link = links_shown(view.query)
     names = {i.id: i.name for i in dataset.instruments}
     hero = next(
         (i for i in dataset.instruments if (term_of(i.id) or ("", 0))[1] == SPOT_DAYS),
@@ -247,7 +248,7 @@ def render(view: SceneView) -> list:
                         html.Div(
                             [
                                 html.Div(
-                                    quote_tile(hero, by_symbol.get(hero.id), snapshot),
+                                    quote_tile(hero, by_symbol.get(hero.id), snapshot, link=link),
                                     className="vol-hero",
                                 ),
                                 shape_panel(quotes, names),
@@ -259,7 +260,7 @@ def render(view: SceneView) -> list:
                     className="vol-grid",
                 ),
                 html.Div(
-                    [quote_tile(i, by_symbol.get(i.id), snapshot) for i in others],
+                    [quote_tile(i, by_symbol.get(i.id), snapshot, link=link) for i in others],
                     className="wb-tiles vol-tiles",
                     id=IDS["tiles"],
                 ),

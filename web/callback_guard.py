@@ -58,8 +58,10 @@ UNREADABLE = {
 MANY = (ALL, ALLSMALLER)  # wildcards that stand for a list of components
 WILDCARD_JSON = [[w.value] for w in Wildcard]  # a wildcard in a stringified id: ["ALL"]
 SCALARS = (str, int, float, bool)  # what a dict id's value may be (Dash validates layouts so)
-# Inputs of Dash's page router that it uses as strings without checking (dash.dash router).
-ROUTER_TEXT = (("_pages_location", "pathname"), ("_pages_location", "search"))
+# Inputs of Dash's page router that it uses as strings without checking (dash.dash router):
+# the path always (a location always has one; with a path template, as /instrument/<ident>
+# has, Dash splits it), the query string or nothing.
+ROUTER_TEXT = {("_pages_location", "pathname"): str, ("_pages_location", "search"): str | None}
 
 
 class _Strict(BaseModel):
@@ -164,9 +166,8 @@ def callback_problem(callback_map: dict[str, dict], raw: Any) -> str | None:
     ):
         return "changedPropIds names a component that is not an input"
     for item in _items(body.inputs):
-        if (item.id, item.property) in ROUTER_TEXT and not isinstance(
-            getattr(item, "value", None), str | None
-        ):
+        kind = ROUTER_TEXT.get((item.id, item.property)) if isinstance(item.id, str) else None
+        if kind is not None and not isinstance(getattr(item, "value", None), kind):
             return f"{item.id}.{item.property} must be a string"
     return None
 

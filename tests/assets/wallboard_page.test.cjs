@@ -111,7 +111,10 @@ test("the only globals are window.wallboard, Dash's clientside namespace and the
   assert.deepEqual(board.added, ["dashAgGridFunctions", "dash_clientside", "wallboard"]);
   assert.deepEqual(
     Object.keys(board.global.dash_clientside.wallboard).sort(),
-    ["carousel", "clocks", "date", "formatAge"],
+    [
+      "carousel", "clocks", "copyLink", "date", "formatAge", "openClicked", "screenId",
+      "technicalsFit", "technicalsUrl",
+    ],
   );
   assert.equal(board.global.dash_clientside.wallboard.formatAge(150), "2 min");
 });

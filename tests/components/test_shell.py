@@ -133,3 +133,93 @@ def test_the_browser_turns_the_date_each_second_like_the_clocks(make_settings):
     assert callback["inputs"] == [{"id": "wb-second", "property": "n_intervals"}]
     assert callback["clientside_function"] == {"namespace": "wallboard", "function_name": "date"}
     assert callback["prevent_initial_call"] is False  # written as soon as the page loads
+
+
+# --- the tape's links ------------------------------------------------------------------------
+
+
+def _tape_board(make_settings):
+    settings = make_settings("demo")
+    btc = settings.datasets["crypto"].instruments[0]
+    board = board_of(
+        settings, {"crypto": [quote(btc.id, 97_000.0)], "news": [headline("Newer", 5)]}
+    )
+    return board, btc
+
+
+def test_on_an_analyst_s_screen_each_tape_quote_links_to_its_instrument(make_settings):
+    from dash import html
+
+    from components.shell import ticker
+    from tests.support.pages import walk
+
+    board, btc = _tape_board(make_settings)
+    first, copy = ticker(ticker_items(board), links=True)
+    links = [n for n in walk(first) if isinstance(n, html.A)]
+    assert [(a.href, a.children) for a in links] == [
+        (f"/instrument/{btc.id}", ticker_items(board)[0].text)
+    ]
+    props = links[0].to_plotly_json()["props"]
+    assert props["data-nav"] == "page" and props["data-status"] == "ok" and props["title"]
+    assert "tabIndex" not in props  # reachable by keyboard
+    # The loop's second copy is hidden from screen readers: its links are out of the tab order.
+    assert copy.to_plotly_json()["props"]["aria-hidden"] == "true"
+    (hidden,) = [n for n in walk(copy) if isinstance(n, html.A)]
+    assert hidden.href == links[0].href and hidden.tabIndex == "-1"
+    headlines = [n for n in walk(first) if isinstance(n, html.Span) and "Wire:" in str(n.children)]
+    assert len(headlines) == 1  # a headline links nowhere
+
+
+def test_a_kiosk_tape_and_the_first_render_have_no_links(make_settings):
+    from dash import html
+
+    from components.shell import shell, ticker
+    from tests.support.links import hrefs
+    from tests.support.pages import walk
+
+    board, _ = _tape_board(make_settings)
+    assert hrefs(ticker(ticker_items(board))) == []
+    layout = shell(board, html.Div(id="page"))
+    (tape,) = [n for n in walk(layout) if getattr(n, "id", None) == "wb-ticker"]
+    assert hrefs(tape) == []  # before the browser says it is no kiosk, the tape is plain
+
+
+def test_the_tape_links_only_when_the_url_is_no_kiosk():
+    from components.shell import tape_links
+
+    assert tape_links("") is True and tape_links("?rotate=1") is True
+    assert tape_links("?kiosk=1") is False and tape_links("?theme=x&kiosk=1") is False
+    assert tape_links(None) is False  # not known yet
+
+
+@pytest.mark.parametrize("search", [["?kiosk=1"], {"kiosk": "1"}, 3, "?" + "x" * 5000])
+def test_a_hand_made_url_query_for_the_tape_is_refused(search):
+    import flask
+    from werkzeug.exceptions import HTTPException
+
+    from components.shell import tape_links
+
+    with flask.Flask(__name__).test_request_context("/"), pytest.raises(HTTPException) as no:
+        tape_links(search)
+    assert no.value.response.status_code == 400
+
+
+def test_the_tape_refreshes_on_the_url_and_clicks_on_linked_graphs_open_instruments(
+    make_settings,
+):
+    from dash import Dash
+
+    from components.shell import register_shell_callbacks
+
+    app = Dash(__name__)
+    register_shell_callbacks(app, make_settings("demo"))
+    (tape,) = [c for c in app._callback_list if "wb-ticker.children" in c["output"]]
+    assert {"id": "wb-nav", "property": "search"} in tape["inputs"]
+    (opener,) = [
+        c
+        for c in app._callback_list
+        if (c.get("clientside_function") or {}).get("function_name") == "openClicked"
+    ]
+    assert opener["inputs"] == [
+        {"id": '{"graph":["ALL"],"type":"wb-linked-graph"}', "property": "clickData"}
+    ]

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from components.tiles import bars_table, quote_tile, status_words
+from dash import dcc, html
+
+from components.tiles import (
+    LINK_FIELD,
+    bars_table,
+    cell_custom,
+    instrument_href,
+    linked_graph_id,
+    links_shown,
+    quote_tile,
+    quote_tiles,
+    status_words,
+)
 from config.schema import Dataset, Instrument
 from engine.freshness import assess
 from providers.models import Bar, Quote, Snapshot, Status
+from tests.support.links import hrefs
+from tests.support.pages import walk
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 BTC = Instrument(id="btc", name="Bitcoin", currency="USD", symbols={"coingecko": "bitcoin"})
@@ -22,7 +36,7 @@ def text_of(component) -> str:
     return text_of(children) if children is not None else ""
 
 
-def tile(kept: bool):
+def tile(kept: bool, link: bool = False):
     quote = Quote(symbol="btc", name="Bitcoin", price=91500.0, as_of=NOW, kept=kept)
     snapshot = Snapshot(
         dataset="crypto",
@@ -33,7 +47,10 @@ def tile(kept: bool):
         status=Status.OK,
         error="coingecko: bitcoin: price is not a number; previous value kept for btc",
     )
-    return quote_tile(BTC, quote, snapshot)
+    return quote_tile(BTC, quote, snapshot, link=link)
+
+
+FRESH = Snapshot(dataset="crypto", records=(), as_of=NOW, fetched_at=NOW, source="coingecko")
 
 
 def test_a_kept_value_is_shown_stale_with_its_own_age_and_the_reason():
@@ -114,3 +131,63 @@ def test_a_cell_too_small_for_a_badge_gives_its_state_in_mark_and_word():
         "↺ fallback",
     ]
     assert status_words(Status.OK) == ""  # live needs no word
+
+
+# --- links to the instrument page ------------------------------------------------------------
+
+
+def test_an_interactive_tile_is_one_link_to_its_instrument_named_by_the_instrument():
+    shown = quote_tile(
+        BTC, Quote(symbol="btc", name="Bitcoin", price=1.0, as_of=NOW), FRESH, link=True
+    )
+    (link,) = [n for n in walk(shown) if isinstance(n, dcc.Link)]
+    assert link.href == "/instrument/btc"
+    assert link.children == "Bitcoin"  # the link's whole text: its accessible name
+    assert "wb-tile__name" in link.className.split()
+    assert "wb-tile--link" in shown.className.split()
+    assert shown.to_plotly_json()["props"]["data-instrument"] == "btc"
+
+
+def test_a_tile_keeps_its_tooltip_when_it_links():
+    linked = tile(kept=True, link=True)
+    assert "price is not a number" in linked.title  # the tile's own, on the tile as before
+
+
+def test_a_missing_tile_links_too():
+    missing = quote_tile(ETH, None, FRESH, link=True)
+    assert hrefs(missing) == ["/instrument/eth"]
+
+
+def test_a_kiosk_tile_has_no_link_and_nothing_focusable():
+    for shown in (tile(kept=False), quote_tile(ETH, None, FRESH)):
+        assert hrefs(shown) == []
+        assert not [n for n in walk(shown) if isinstance(n, html.Button)]
+        assert "wb-tile--link" not in shown.className.split()
+        name = next(
+            n for n in walk(shown) if "wb-tile__name" in (getattr(n, "className", "") or "")
+        )
+        assert isinstance(name, html.Span)
+
+
+def test_quote_tiles_link_every_configured_instrument_only_when_asked():
+    assert hrefs(quote_tiles(CRYPTO, FRESH, link=True)) == ["/instrument/btc", "/instrument/eth"]
+    assert hrefs(quote_tiles(CRYPTO, FRESH)) == []
+
+
+def test_only_a_kiosk_query_turns_links_off():
+    assert links_shown({}) and links_shown({"rotate": "1"}) and links_shown({"kiosk": "0"})
+    assert not links_shown({"kiosk": "1"})
+
+
+def test_an_instrument_id_is_one_path_segment():
+    assert instrument_href("spx") == "/instrument/spx"
+    assert instrument_href("a/b?c") == "/instrument/a%2Fb%3Fc"
+
+
+def test_a_chart_cell_carries_its_instrument_where_the_click_handler_reads_it():
+    custom = cell_custom("weight 31.7%", "xlk")
+    assert custom[0] == "weight 31.7%" and custom[LINK_FIELD] == "xlk" == custom[1]
+    assert linked_graph_id("sectors-treemap") == {
+        "type": "wb-linked-graph",
+        "graph": "sectors-treemap",
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ from pages import commodities
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Snapshot, Status
+from tests.support.links import hrefs
 from tests.support.pages import prop, text_of, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
@@ -104,3 +106,10 @@ def test_partial_and_stale_records(settings, demo_records):
     assert "wb-tile--missing" in tiles["silver"].className
     assert prop(tiles["gold"], "data-status") == "stale"
     assert "refresh overdue" in text_of(body)
+
+
+def test_tiles_link_to_their_instrument_except_on_a_kiosk(settings, demo_records):
+    interactive = view(settings, snap(demo_records))
+    ids = [i.id for i in settings.datasets["commodities"].instruments]
+    assert sorted(hrefs(commodities.render(interactive))) == sorted(f"/instrument/{i}" for i in ids)
+    assert hrefs(commodities.render(replace(interactive, query={"kiosk": "1"}))) == []

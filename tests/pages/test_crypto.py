@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from providers.binance import klines_quote
 from providers.coingecko import coin_quote, parse_coins_markets
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
+from tests.support.links import hrefs
 from tests.support.pages import prop, text_of, with_class
 from tests.support.paths import FIXTURES
 
@@ -159,3 +161,10 @@ def test_coingeckos_own_24h_range_is_shown_not_its_sparklines(settings):
     assert "not available" not in text_of(line)
     low, high = min(row["low_24h"], btc.price), max(row["high_24h"], btc.price)
     assert text_of(with_class(line, "wb-crypto__range-values")) == f"{low:,.0f} \u2013 {high:,.0f}"
+
+
+def test_tiles_link_to_their_instrument_except_on_a_kiosk(settings, demo_records):
+    interactive = view(settings, snap(demo_records))
+    ids = [i.id for i in settings.datasets["crypto"].instruments]
+    assert sorted(hrefs(crypto.render(interactive))) == sorted(f"/instrument/{i}" for i in ids)
+    assert hrefs(crypto.render(replace(interactive, query={"kiosk": "1"}))) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -17,6 +18,7 @@ from providers.base import Request
 from providers.demo import DemoProvider
 from providers.ecb_fx import pair_quote, parse_eurofxref
 from providers.models import Quote, Snapshot, Status
+from tests.support.links import hrefs
 from tests.support.pages import prop, text_of, walk, with_class
 from tests.support.paths import FIXTURES
 
@@ -138,21 +140,22 @@ def test_cells_touching_a_stale_leg_say_so_and_name_it_in_the_tooltip():
                 assert "⚠" not in text and "stale" not in text, (base, quote)
     assert trace.text[i["EUR"]][i["JPY"]] == "▲ +10.00%<br>⚠ stale"
     assert trace.z[i["EUR"]][i["JPY"]] == 10.0  # the colour is the move's: the mark tells
-    hover = trace.customdata[i["EUR"]][i["JPY"]].split("<br>")
+    hover = trace.customdata[i["EUR"]][i["JPY"]][0].split("<br>")
     assert hover == [
         "EUR/JPY: 165, ▲ +10.00%",
         "EUR/USD: Live · yahoo · as of Fri 07 Jun 2024 15:59 UTC (40 s old)",
         "USD/JPY: Stale · ecb · as of Fri 07 Jun 2024 14:00 UTC (2 h old)"
         " · 2 h old (stale after 1 min)",
     ]
-    assert trace.customdata[i["EUR"]][i["GBP"]].count("Live ·") == 2
+    assert trace.customdata[i["EUR"]][i["GBP"]][0].count("Live ·") == 2
 
 
 def test_a_leg_reason_cannot_inject_markup_into_the_tooltip():
     bad = Shown(Status.STALE, 60.0, "ecb: <img src=x>", "ecb", T)
     legs = {"EUR": fx.Leg("EUR/USD", bad)}
     (trace,) = fx.make_cross_figure(fx_cross_matrix([MATRIX[0]]), legs=legs, now=T).data
-    assert "&lt;img src=x&gt;" in trace.customdata[1][0] and "<img" not in trace.customdata[1][0]
+    tooltip = trace.customdata[1][0][0]
+    assert "&lt;img src=x&gt;" in tooltip and "<img" not in tooltip
 
 
 def test_the_caption_dates_the_matrix_by_its_oldest_leg_and_names_their_sources():
@@ -201,7 +204,7 @@ def test_demo_scene_has_tiles_and_the_heatmap(settings, demo_records):
     assert len(prices["USD/JPY"].split(".")[1]) == 3
     assert len(prices["US Dollar Index"].split(".")[1]) == 2
     (graph,) = of_type(body, dcc.Graph)
-    assert graph.id == "fx-heatmap-fx"
+    assert graph.id == {"type": "wb-linked-graph", "graph": "fx-heatmap-fx"}
     assert "wb-graph" in graph.className
     (trace,) = graph.figure.data
     assert list(trace.x) == ["USD", "EUR", "JPY", "GBP", "CHF", "AUD", "CAD", "CNH"]
@@ -269,3 +272,33 @@ def test_ecb_reference_rates_through_the_parser():
     assert trace.z[1][0] == pytest.approx(round(expected, 2))
     assert trace.text[1][0] == fx.cell_text(expected)
     assert all(trace.text[i][j] for i in range(4) for j in range(4) if i != j)
+
+
+# --- links to the instrument page ------------------------------------------------------------
+
+
+def test_every_tile_and_cell_opens_its_instrument_on_an_analyst_s_screen(settings, demo_records):
+    interactive = view(settings, snap(demo_records))
+    body = fx.render(interactive)
+    ids = [i.id for i in settings.datasets["fx"].instruments]
+    assert hrefs(body) == [f"/instrument/{i}" for i in ids]
+    (graph,) = of_type(body, dcc.Graph)
+    assert "wb-graph--links" in graph.className.split()
+    (trace,) = graph.figure.data
+    at = {c: n for n, c in enumerate(trace.x)}
+    by_name = {r.name: r.symbol for r in demo_records}
+
+    def opens(base: str, quote: str) -> str:
+        return trace.customdata[at[base]][at[quote]][1]
+
+    assert opens("USD", "JPY") == opens("JPY", "USD") == by_name["USD/JPY"]  # its one leg
+    assert opens("EUR", "JPY") == by_name["EUR/USD"]  # a cross: its base's leg
+    assert opens("JPY", "EUR") == by_name["USD/JPY"]
+    assert opens("EUR", "EUR") == ""  # the diagonal opens nothing
+
+
+def test_a_kiosk_fx_scene_has_no_link_and_no_pointer(settings, demo_records):
+    body = fx.render(replace(view(settings, snap(demo_records)), query={"kiosk": "1"}))
+    assert hrefs(body) == []
+    (graph,) = of_type(body, dcc.Graph)
+    assert "wb-graph--links" not in graph.className.split()

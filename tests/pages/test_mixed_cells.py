@@ -106,13 +106,13 @@ def test_heatmap_cells_touching_the_stale_leg_are_marked_and_no_others(board):
                 assert text.endswith("<br>⚠ stale"), (base, quote, text)
             else:
                 assert "⚠" not in text and "stale" not in text, (base, quote, text)
-    eur_jpy = trace.customdata[i["EUR"]][i["JPY"]].split("<br>")
+    eur_jpy = trace.customdata[i["EUR"]][i["JPY"]][0].split("<br>")
     assert eur_jpy[1] == f"EUR/USD: Live · {chain[0]} · as of Wed 18 Nov 2026 14:59 UTC (40 s old)"
     assert eur_jpy[2] == (
         f"USD/JPY: Stale · {chain[1]} · as of Wed 11 Nov 2026 15:00 UTC (7 d old)"
         " · 7 d old (stale after 1 min)"
     )
-    assert "Stale" not in trace.customdata[i["EUR"]][i["CHF"]]
+    assert "Stale" not in trace.customdata[i["EUR"]][i["CHF"]][0]
 
 
 def test_the_heatmap_caption_gives_its_oldest_leg_and_the_sources(board):

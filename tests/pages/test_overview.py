@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ from pages import overview
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Snapshot, Status
+from tests.support.links import hrefs
 from tests.support.pages import text_of, with_class
 
 # Wednesday 5 March 2025 15:00 UTC: New York, Frankfurt and London trade; Tokyo is at
@@ -151,3 +153,10 @@ def test_partial_and_stale_records(settings, demo_records):
     assert tiles["spx"].to_plotly_json()["props"]["data-status"] == "stale"
     assert "refresh overdue" in text_of(body)
     assert len(with_class(body, "wb-overview__session")) == 8  # only tiles with a quote
+
+
+def test_tiles_link_to_their_instrument_except_on_a_kiosk(settings, demo_records):
+    interactive = view(settings, ok(demo_records))
+    ids = [i.id for i in settings.datasets["indices"].instruments]
+    assert sorted(hrefs(overview.render(interactive))) == sorted(f"/instrument/{i}" for i in ids)
+    assert hrefs(overview.render(replace(interactive, query={"kiosk": "1"}))) == []

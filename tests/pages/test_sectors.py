@@ -3,6 +3,7 @@ scale, labels with arrows), sectors without data greyed, and the ranking beside 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from pages import sectors
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
+from tests.support.links import hrefs
 from tests.support.pages import prop, text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
@@ -104,7 +106,8 @@ def test_the_scale_legend_and_weights_use_the_wall_format():
     (tree,) = sectors.make_sector_treemap(
         [quote("a", 101.0, 100.0)], [Instrument(id="a", name="A", weight=31.7)]
     ).data
-    assert list(tree.customdata) == ["31.7%"] and "%{customdata}" in tree.hovertemplate
+    assert [list(c) for c in tree.customdata] == [["31.7%", "a"]]
+    assert "weight %{customdata[0]}" in tree.hovertemplate
 
 
 # --- the treemap ----------------------------------------------------------------------------
@@ -247,7 +250,8 @@ def test_ranked_rows_carry_their_own_state_like_table_rows(instruments):
 def test_demo_scene_treemap_key_caption_and_ranking(settings, demo):
     body = sectors.render(view_of(settings, demo))
     (graph,) = [n for n in walk(body) if isinstance(n, dcc.Graph)]
-    assert graph.id == "sectors-treemap" and "wb-graph" in graph.className
+    assert graph.id == {"type": "wb-linked-graph", "graph": "sectors-treemap"}
+    assert "wb-graph" in graph.className
     (figure,) = [n for n in walk(body) if isinstance(n, html.Figure)]
     assert "aria-label" in figure.to_plotly_json()["props"]
     caption = text_of(with_class(body, "sectors-caption"))
@@ -390,3 +394,20 @@ def test_a_closed_scene_says_which_session_not_today(settings, demo):
 def test_an_open_scene_says_today(settings, demo):
     caption = text_of(with_class(sectors.render(view_of(settings, demo)), "sectors-caption"))
     assert "colour: % change today" in caption
+
+
+# --- links to the instrument page ------------------------------------------------------------
+
+
+def test_each_box_carries_its_sector_for_a_click_and_only_an_analyst_sees_a_pointer(
+    settings, demo, instruments
+):
+    interactive = view_of(settings, demo)
+    (graph,) = [n for n in walk(sectors.render(interactive)) if isinstance(n, dcc.Graph)]
+    (tree,) = graph.figure.data
+    assert [c[1] for c in tree.customdata] == [i.id for i in instruments] == list(tree.ids)
+    assert "wb-graph--links" in graph.className.split()
+    kiosk = replace(interactive, query={"kiosk": "1"})
+    (still,) = [n for n in walk(sectors.render(kiosk)) if isinstance(n, dcc.Graph)]
+    assert "wb-graph--links" not in still.className.split()
+    assert hrefs(sectors.render(kiosk)) == []

@@ -1,6 +1,8 @@
 """Technicals scene: the figure's traces and values, the warm-up hidden (on the ten-year VIX
 history, the first shown indicators of a fetched window are the whole history's), symbol choice
-from the URL, kiosk cycling, the picker's callbacks, and no data / partial / stale snapshots."""
+from the URL, kiosk cycling, the picker's callbacks, and no data / partial / stale snapshots;
+for analysts, the ranges (components/technicals_range.py), the hover, spikes, mode bar and
+fitted price axis (components/technicals_view.py), and a kiosk's static chart."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from dash import Dash, dcc, html, no_update
 from dash.development.base_component import Component
 
 from analytics import indicators
-from components.figures import DOWN, UP
+from components import technicals_range, technicals_view
+from components.figures import DARK, DOWN, UP
+from components.format import format_number, format_price
 from components.scene import SceneView
 from config import Settings
 from config.schema import Instrument
@@ -99,7 +103,11 @@ def test_figure_has_candles_overlays_and_two_panels(demo_bars):
     # three stacked panels sharing x; RSI 0-100 with dashed 30/70 lines; no range slider
     by_name = {t.name: t for t in fig.data}
     assert by_name["SMA 20"].yaxis == "y" and by_name["RSI 14"].yaxis == "y2"
-    assert by_name["MACD histogram"].yaxis == "y3" and by_name["Signal 9"].xaxis == "x3"
+    # one time axis for the three panels, so an analyst's hover spans them all
+    assert by_name["MACD histogram"].yaxis == "y3" and by_name["Signal 9"].yaxis == "y3"
+    assert {t.xaxis for t in fig.data} == {"x"} and fig.layout.xaxis.anchor == "y3"
+    assert fig.layout.yaxis3.domain[1] < fig.layout.yaxis2.domain[0]
+    assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
     assert fig.layout.yaxis2.range == (0, 100)
     assert sorted(s.y0 for s in fig.layout.shapes if s.yref == "y2") == [30, 70]
     assert fig.layout.xaxis.rangeslider.visible is False
@@ -451,3 +459,228 @@ def test_register_adds_the_pages_own_callbacks():
     assert "technicals-chart.children" in outputs and "technicals-symbol.data" in outputs
     assert "technicals-pick" in outputs  # the buttons show which symbol is chosen
     assert '"scene":"technicals"' in outputs and "scene-query" in outputs
+
+
+# --- ranges -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("asked", "name", "note"),
+    [
+        (None, "All", None),
+        ("", "All", None),
+        ("6M", "6M", None),
+        ("ytd", "YTD", None),  # any case
+        (" 1y ", "1Y", None),
+        ("All", "All", None),
+        ("2W", "All", "Unknown range '2W'. Choose one of: 1M, 3M, 6M, YTD, 1Y, All."),
+        ("<b>5Y\n", "All", "Unknown range '<b>5Y'. Choose one of: 1M, 3M, 6M, YTD, 1Y, All."),
+        (
+            ["1M", "6M"],
+            "All",
+            "Unknown range '['1M', '6M']'. Choose one of: 1M, 3M, 6M, YTD, 1Y, All.",
+        ),
+        (
+            "x" * 100,
+            "All",
+            f"Unknown range '{'x' * 39}…'. Choose one of: 1M, 3M, 6M, YTD, 1Y, All.",
+        ),
+    ],
+)
+def test_the_range_from_the_url(asked, name, note):
+    assert technicals_range.parse_range(asked) == (name, note)
+
+
+def days_shown(bars: list[Bar], name: str, history_bars: int = SHOWN) -> list:
+    shown = technicals_range.window(name, [b.time for b in bars], history_bars)
+    return [b.time.date() for b in bars[-shown.count :]] if shown.count else []
+
+
+def test_ranges_cut_the_bars_back_from_the_last(demo_bars):
+    bars = spx(demo_bars)  # daily, the last on Wed 05 Mar 2025; 561 held
+    assert bars[-1].time.date() == WED.date() and len(bars) == indicators.bars_to_fetch(SHOWN)
+    month = days_shown(bars, "1M")
+    assert month[0] == min(
+        d for d in (b.time.date() for b in bars) if d >= WED.date().replace(month=2, day=6)
+    )
+    assert month[-1] == WED.date() and 18 <= len(month) <= 23
+    ytd = days_shown(bars, "YTD")
+    assert ytd == [b.time.date() for b in bars if b.time.year == 2025]  # from the first of 2025
+    assert ytd[0].month == 1 and ytd[0].day <= 3
+    six = days_shown(bars, "6M")
+    assert six[0] >= WED.date().replace(year=2024, month=9, day=6) and six[0].month == 9
+    assert technicals_range.window("6M", [b.time for b in bars], SHOWN).note is None
+    # All: the bars past the indicators' warm-up, as many as the configuration shows
+    assert len(days_shown(bars, "All")) == SHOWN
+
+
+def test_ytd_on_the_first_days_of_a_year_and_after_a_month_end():
+    start = datetime(2024, 12, 2, 21, tzinfo=UTC)
+    bars = [
+        Bar(symbol="x", time=start + timedelta(days=i), open=1, high=2, low=0.5, close=1.5)
+        for i in range(400)
+        if (start + timedelta(days=i)).weekday() < 5
+    ]
+    times = [b.time for b in bars]
+    upto = [t for t in times if t <= datetime(2025, 1, 3, 22, tzinfo=UTC)]
+    assert technicals_range.window("YTD", upto, 20).count == 3  # Wed 1 to Fri 3 Jan 2025
+    # 1M on 31 Mar reaches back to 1 Mar (February has no 31st)
+    assert technicals_range.since("1M", datetime(2025, 3, 31).date()).isoformat() == "2025-03-01"
+    assert technicals_range.since("3M", datetime(2025, 3, 5).date()).isoformat() == "2024-12-06"
+    assert technicals_range.since("All", datetime(2025, 3, 5).date()) is None
+
+
+def test_a_range_reaching_further_back_than_held_shows_what_is_held_and_says_so(demo_bars):
+    bars = spx(demo_bars)
+    times = [b.time for b in bars]
+    # 561 held, 311 of them warm-up: a year of sessions (250) is all there
+    assert technicals_range.window("1Y", times, SHOWN) == technicals_range.Window("1Y", SHOWN)
+    # 300 held with 200 configured: the year needs 250, the chart holds 200
+    year = technicals_range.window("1Y", times[-300:], 200)
+    assert year.count == 200
+    assert year.note == (
+        f"1Y reaches back to 06 Mar 2024; the chart holds bars from {times[-200]:%d %b %Y} "
+        "(past the indicators' warm-up): showing those."
+    )
+    # Fewer bars held than the range spans: all of them, and the note
+    short = technicals_range.window("6M", times[-60:], SHOWN)
+    assert short.count == 60 and f"holds bars from {times[-60]:%d %b %Y}" in short.note
+    # More held than the configuration shows, and warm: all of those
+    assert technicals_range.held(1000, SHOWN) == 1000 - indicators.WARM_UP_BARS
+    assert technicals_range.held(300, SHOWN) == SHOWN and technicals_range.held(100, SHOWN) == 100
+
+
+def test_render_a_range_from_the_url(settings, demo_bars):
+    body = technicals.render(view(settings, snapshot(demo_bars), range="ytd"))
+    candle = of_type(body, dcc.Graph)[0].figure.data[0]
+    assert candle.x[0].startswith("2025-01") and candle.x[-1] == "2025-03-05"
+    assert "last " + str(len(candle.x)) + " bars" in text_of(body)
+    assert not with_class(body, "wb-technicals__notice")
+    (chosen,) = [
+        n
+        for n in walk(body)
+        if isinstance(n, Component) and n.to_plotly_json()["props"].get("aria-current") == "true"
+    ]
+    assert chosen.children == "YTD" and not isinstance(chosen, dcc.Link)
+
+
+def test_an_invalid_range_says_so_and_shows_the_default(settings, demo_bars):
+    body = technicals.render(view(settings, snapshot(demo_bars), range="10Y"))
+    notes = [n.children for n in with_class(body, "wb-technicals__notice")]
+    assert notes == ["Unknown range '10Y'. Choose one of: 1M, 3M, 6M, YTD, 1Y, All."]
+    assert len(of_type(body, dcc.Graph)[0].figure.data[0].x) == SHOWN
+
+
+def test_a_range_needing_more_than_held_says_so_under_the_links(settings, demo_bars):
+    raw = settings.model_dump()
+    raw["datasets"]["history"]["history_bars"] = 100
+    configured = Settings.model_validate(raw)
+    held = [b for b in demo_bars if b.symbol == "spx"][-100 - indicators.WARM_UP_BARS :]
+    body = technicals.render(view(configured, snapshot(held), range="6M"))
+    (note,) = with_class(body, "wb-technicals__range-note")
+    assert note.children.startswith("6M reaches back to 06 Sep 2024; the chart holds bars from")
+    assert len(graph_of(body).figure.data[0].x) == 100
+    assert "last 100 bars" in text_of(body)
+
+
+def test_range_links_are_this_view_with_another_range(settings, demo_bars):
+    body = technicals.render(view(settings, snapshot(demo_bars), symbol="ndx", rotate="1"))
+    links = {link.children: link.href for link in of_type(body, dcc.Link)}
+    assert links == {
+        "1M": "/technicals?symbol=ndx&rotate=1&range=1M",
+        "3M": "/technicals?symbol=ndx&rotate=1&range=3M",
+        "6M": "/technicals?symbol=ndx&rotate=1&range=6M",
+        "YTD": "/technicals?symbol=ndx&rotate=1&range=YTD",
+        "1Y": "/technicals?symbol=ndx&rotate=1&range=1Y",
+    }  # All is shown, not a link; the symbol and the other parameters stay
+    on_6m = technicals.render(view(settings, snapshot(demo_bars), range="6M"))
+    hrefs = [link.href for link in of_type(on_6m, dcc.Link)]
+    assert "/technicals?symbol=spx" in hrefs  # All: the range left out
+    hostile = technicals.render(view(settings, snapshot(demo_bars), range="<script>&x=1"))
+    assert all("script" not in link.href for link in of_type(hostile, dcc.Link))
+
+
+# --- for analysts, and a kiosk --------------------------------------------------------------
+
+
+def graph_of(body) -> dcc.Graph:
+    (graph,) = of_type(body, dcc.Graph)
+    return graph
+
+
+def test_an_analysts_chart_hovers_with_spikes_and_has_a_mode_bar(settings, demo_bars):
+    body = technicals.render(view(settings, snapshot(demo_bars)))
+    graph = graph_of(body)
+    fig, config = graph.figure, graph.config
+    assert graph.id == "technicals-graph"
+    assert fig.layout.hovermode == "x unified" and fig.layout.hoversubplots == "axis"
+    assert fig.layout.xaxis.showspikes and fig.layout.xaxis.spikemode == "across"
+    assert fig.layout.yaxis.showspikes  # the crosshair's price line
+    assert fig.layout.dragmode == "zoom"
+    assert all(fig.layout[a].fixedrange for a in ("yaxis", "yaxis2", "yaxis3"))  # time zooms
+    assert config["displayModeBar"] is True and not config.get("staticPlot")
+    assert config["displaylogo"] is False
+    assert not {"resetScale2d", "autoScale2d", "toImage"} & set(config["modeBarButtonsToRemove"])
+    assert config["toImageButtonOptions"] == {
+        "format": "png",
+        "filename": "technicals-spx-2025-03-05",
+        "scale": 2,
+    }
+    assert of_type(body, html.Button) and of_type(body, dcc.Link)
+
+
+def test_the_hover_reads_as_the_wall_writes_numbers(settings, demo_bars):
+    bars = spx(demo_bars)
+    instrument = settings.datasets["history"].instruments[0]
+    fig = graph_of(technicals.render(view(settings, snapshot(demo_bars)))).figure
+    by_name = {t.name: t for t in fig.data}
+    last = bars[-1]
+    price = lambda v: format_price(v, instrument)  # noqa: E731
+    assert fig.data[0].text[-1] == (
+        f"O {price(last.open)} · H {price(last.high)} · L {price(last.low)} · C {price(last.close)}"
+    )
+    assert by_name["SMA 20"].text[-1] == price(by_name["SMA 20"].y[-1])
+    assert by_name["RSI 14"].text[-1] == format_number(by_name["RSI 14"].y[-1])
+    assert by_name["MACD histogram"].text[-1] == format_number(by_name["MACD histogram"].y[-1])
+    assert by_name["MACD histogram"].hoverinfo != "skip"
+    # a value not yet warm (NaN) has no hover text
+    short = technicals_view.for_analysts(
+        technicals.make_technicals_figure(bars[-30:], "S&P 500"), instrument, DARK
+    )
+    assert set(next(t for t in short.data if t.name == "SMA 200").text) == {""}
+    assert all(t.hovertemplate == "%{text}" for t in fig.data[1:])
+
+
+def test_the_price_axis_fits_the_candles_not_the_overlays(settings, demo_bars):
+    fig = graph_of(technicals.render(view(settings, snapshot(demo_bars), range="1M"))).figure
+    candle = fig.data[0]
+    low, high = min(candle.low), max(candle.high)
+    pad = technicals_view.FIT_PAD * (high - low)
+    assert fig.layout.yaxis.range == pytest.approx((low - pad, high + pad))
+    assert fig.layout.meta == {"fitPad": technicals_view.FIT_PAD}  # the browser's refit reads it
+    assert technicals_view.fit([3.0, None, float("nan"), 1.0], pad=0.5) == [0.0, 4.0]
+    assert technicals_view.fit([100.0, 100.0]) == pytest.approx([99.95, 100.05])
+    assert technicals_view.fit([0.0]) == pytest.approx([-0.05, 0.05])
+    assert technicals_view.fit([None]) is None
+
+
+def test_a_kiosk_chart_is_static_and_nothing_is_a_link_or_button(settings, demo_bars):
+    for query in ({"kiosk": "1"}, {"kiosk": "1", "symbol": "ndx", "range": "6M"}):
+        body = technicals.render(view(settings, snapshot(demo_bars), **query))
+        graph = graph_of(body)
+        assert graph.config["staticPlot"] is True and graph.config["displayModeBar"] is False
+        assert graph.figure.layout.hovermode is False
+        assert not of_type(body, html.Button) and not of_type(body, dcc.Link)
+        assert not of_type(body, html.A) and not with_class(body, "wb-technicals__ranges")
+    # the kiosk still shows the range it was given
+    assert graph.figure.data[0].x[0] >= "2024-09-06"
+
+
+def test_a_new_symbol_or_range_starts_unzoomed(settings, demo_bars):
+    revisions = {
+        graph_of(
+            technicals.render(view(settings, snapshot(demo_bars), **q))
+        ).figure.layout.uirevision
+        for q in ({}, {"range": "6M"}, {"symbol": "ndx"}, {"symbol": "ndx", "range": "6M"})
+    }
+    assert len(revisions) == 4

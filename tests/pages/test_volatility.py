@@ -4,6 +4,7 @@ index; on demo data, a stress day, errors and partial data."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from pages import volatility
 from providers.base import Request
 from providers.demo import DemoProvider
 from providers.models import Quote, Snapshot, Status
+from tests.support.links import hrefs
 from tests.support.pages import text_of, walk, with_class
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
@@ -189,3 +191,10 @@ def test_stale_data_is_marked_on_the_chart_and_tiles(settings):
     assert "Stale" in text_of(with_class(body, "vol-caption"))
     assert with_class(body, "vol-figure--stale")
     assert len(with_class(body, "wb-tile--stale")) == 4
+
+
+def test_tiles_link_to_their_instrument_except_on_a_kiosk(settings, demo):
+    interactive = view_of(settings, demo)
+    ids = [i.id for i in settings.datasets["volatility"].instruments]
+    assert sorted(hrefs(volatility.render(interactive))) == sorted(f"/instrument/{i}" for i in ids)
+    assert hrefs(volatility.render(replace(interactive, query={"kiosk": "1"}))) == []
