@@ -73,6 +73,11 @@ def body_patch(old: Any, new: Any) -> Patch | None:
     size = len(json.dumps([[p, v] for p, v in found], separators=(",", ":")))
     if size > WORTH_IT * len(json.dumps(new, separators=(",", ":"))):
         return None
+    return patch_of(found)
+
+
+def patch_of(found: list) -> Patch:
+    """A Patch making each (path, value) assignment `changes` found."""
     patch = Patch()
     for path, value in found:
         target = patch

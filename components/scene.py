@@ -41,7 +41,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from dash import MATCH, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components.badges import stale_badge
@@ -52,7 +52,7 @@ from components.data_view import (
     view_toggle,
     wants_data,
 )
-from components.patch import body_patch, changes, plain
+from components.patch import body_patch, changes, patch_of, plain
 from config import ConfigError
 from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
@@ -479,17 +479,6 @@ def _update(before: Any, after: Any, *, in_place: bool = False) -> Any:
     if in_place:
         found = changes(before, after)
         if found and all(path for path, _ in found):
-            return _patch(found)
+            return patch_of(found)
     patch = body_patch(before, after)
     return after if patch is None else patch
-
-
-def _patch(found: list) -> Patch:
-    """A Patch making each (path, value) assignment."""
-    patch = Patch()
-    for path, value in found:
-        target = patch
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-    return patch

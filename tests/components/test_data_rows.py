@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import create_app
 from components.data_rows import KEYS, columns_in, dataset_rows, local_time, scene_rows
 from components.tiles import quote_tile
 from config import load_settings
-from config.schema import Settings
 from engine.freshness import assess
 from providers.models import Bar, CalendarEvent, Finding, Headline, Quote, Snapshot, Status
+from tests.support.demo import refreshed_demo_app
 from tests.support.pages import prop
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)  # New York trades
@@ -23,15 +22,7 @@ WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)  # New York trades
 @pytest.fixture(scope="module")
 def demo_board(tmp_path_factory):
     """The demo edition with every dataset refreshed once, as the browser tests have it."""
-    workdir = tmp_path_factory.mktemp("demo")
-    raw = load_settings(env={"WALLBOARD_EDITION": "demo"}).model_dump()
-    raw["state_dir"] = str(workdir / "state")
-    raw["cache"]["dir"] = str(workdir / "cache")
-    app = create_app(Settings.model_validate(raw), start_refresher=False)
-    board = app.server.extensions["wallboard"]
-    for name in board.settings.datasets:
-        assert board.refresher.refresh(name).records, name
-    return board
+    return refreshed_demo_app(tmp_path_factory.mktemp("demo")).server.extensions["wallboard"]
 
 
 def rows_of(board, name: str) -> list[dict]:

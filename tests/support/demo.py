@@ -42,3 +42,20 @@ def enabled_scenes(config: Path) -> list[tuple[str, dict]]:
     scenes = yaml.safe_load(config.read_text())["scenes"]
     chosen = [(n, s) for n, s in scenes.items() if s.get("enabled", True)]
     return sorted(chosen, key=lambda pair: pair[1].get("order", 0))
+
+
+def refreshed_demo_app(workdir: Path):
+    """The shipped demo edition as an app with its state in `workdir` and every dataset
+    refreshed once (no background refresher): for module-scoped fixtures, which cannot use the
+    function-scoped `make_settings`."""
+    from app import create_app  # the app only when asked: the load and bench import this module
+    from config import Settings, load_settings
+
+    raw = load_settings(env={"WALLBOARD_EDITION": "demo"}).model_dump()
+    raw["state_dir"] = str(workdir / "state")
+    raw["cache"]["dir"] = str(workdir / "cache")
+    app = create_app(Settings.model_validate(raw), start_refresher=False)
+    board = app.server.extensions["wallboard"]
+    for name in board.settings.datasets:
+        assert board.refresher.refresh(name).records, name
+    return app

@@ -11,10 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import create_app
-from config import load_settings
-from config.schema import Settings
 from providers.models import Headline, Snapshot, Status
+from tests.support.demo import refreshed_demo_app
 from web.latest_csv import STATE_COLUMNS, cell, guarded, snapshot_csv
 
 WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
@@ -22,15 +20,8 @@ WED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("demo")
-    raw = load_settings(env={"WALLBOARD_EDITION": "demo"}).model_dump()
-    raw["state_dir"] = str(workdir / "state")
-    raw["cache"]["dir"] = str(workdir / "cache")
-    app = create_app(Settings.model_validate(raw), start_refresher=False)
-    board = app.server.extensions["wallboard"]
-    for name in board.settings.datasets:
-        assert board.refresher.refresh(name).records, name
-    return app.server.test_client(), sorted(board.settings.datasets)
+    app = refreshed_demo_app(tmp_path_factory.mktemp("demo"))
+    return app.server.test_client(), sorted(app.server.extensions["wallboard"].settings.datasets)
 
 
 def parse(text: str) -> list[dict[str, str]]:
