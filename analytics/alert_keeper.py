@@ -19,14 +19,26 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import requests
 
-from analytics.alert_rules import Alert, AlertState, active, evaluate, webhook_payload
+from analytics.alert_rules import (
+    SCREEN_KIND,
+    Alert,
+    AlertState,
+    active,
+    evaluate,
+    screen_alert,
+    webhook_payload,
+)
 from config.schema import Settings
 from engine.leadership import process_only
 from engine.store import SnapshotStore
 from providers.models import Snapshot
+
+if TYPE_CHECKING:
+    from engine.screens import ScreenEntry
 
 log = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT_S = 5
@@ -76,8 +88,43 @@ class AlertKeeper:
             self._notify(settings, notify)
 
     def active(self) -> list[Alert]:
-        """Alerts to show now, newest first."""
+        """Market alerts to show now, newest first (a dark screen's are `screen_alerts`)."""
         return active(self.state(), self.settings(), self.clock())
+
+    def screen_alerts(self) -> list[Alert]:
+        """The dark screens' alerts, longest dark first (the status scene, /api/status)."""
+        found = [a for a in self.state().alerts.values() if a.kind == SCREEN_KIND]
+        return sorted(found, key=lambda a: (a.raised_at, a.key))
+
+    def screens_dark(self, dark: list[tuple[ScreenEntry, datetime]], now: datetime) -> list[Alert]:
+        """Make the `screen` alerts those of the screens dark now (each with when it went
+        dark): a screen newly dark raises one and it is posted to the webhook; one dark already
+        keeps its episode; one back live ends it. Writes only on a change. Returns the new."""
+        wanted = {f"{SCREEN_KIND}:{entry.id}": (entry, since) for entry, since in dark}
+        settings = self.settings()
+        with self._lock, self.exclusive() as held:
+            if not held:  # the next look tries again
+                return []
+            state = self.state()
+            kept = {
+                key: alert
+                for key, alert in state.alerts.items()
+                if alert.kind != SCREEN_KIND or key in wanted
+            }
+            new = [
+                screen_alert(entry, since, now)
+                for key, (entry, since) in wanted.items()
+                if key not in kept
+            ]
+            if not new and len(kept) == len(state.alerts):
+                return []
+            kept.update({alert.key: alert for alert in new})
+            self.store.cache.set(
+                self.key, AlertState(alerts=kept, notified=state.notified), timeout=0
+            )
+        if new:
+            self._notify(settings, new)
+        return new
 
     def _notify(self, settings: Settings, alerts: list[Alert]) -> None:
         url = os.environ.get(settings.alerts.webhook_env, "")

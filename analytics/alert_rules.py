@@ -53,6 +53,7 @@ from engine.ages import age_words
 from providers import markets
 from providers.models import Bar, Quote, Snapshot, Status, UtcTime
 
+SCREEN_KIND = "screen"  # a dark screen's alert (engine.screen_watch): its episode is the darkness
 RSI_PERIOD = 14
 MAX_LISTED = 20  # alerts listed one by one in a webhook message; the rest are counted
 HEADER_CHARS = 150  # Slack's limit for a header block's text
@@ -65,7 +66,7 @@ class Alert(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     key: str  # f"{rule_index}:{dataset}:{symbol or '*'}"
-    kind: str  # move | volume | rsi | stale
+    kind: str  # move | volume | rsi | stale | screen
     dataset: str
     symbol: str | None
     name: str  # instrument or dataset display name
@@ -308,8 +309,10 @@ def evaluate(
 ) -> tuple[AlertState, list[Alert]]:
     """New state, and the alerts to notify now (new ones, at most once per cooldown per key)."""
     alerts: dict[str, Alert] = {}
-    for key, old in state.alerts.items():  # not held now: kept until cooled down
-        if now - old.last_seen <= _cooldown(settings, key):
+    # Not held now: kept until cooled down. A dark screen's is kept as is: the screen watch
+    # ends it when the screen is back.
+    for key, old in state.alerts.items():
+        if old.kind == SCREEN_KIND or now - old.last_seen <= _cooldown(settings, key):
             alerts[key] = old
     notify = []
     for alert in conditions(settings, snapshots, now):
@@ -331,10 +334,35 @@ def evaluate(
 
 
 def active(state: AlertState, settings: Settings, now: datetime) -> list[Alert]:
-    """Alerts whose condition held within their cooldown (rule.cooldown_s or alerts.cooldown_s),
-    newest first."""
-    live = [a for a in state.alerts.values() if now - a.last_seen <= _cooldown(settings, a.key)]
+    """Market alerts whose condition held within their cooldown (rule.cooldown_s or
+    alerts.cooldown_s), newest first. Dark screens are the operators' concern, not the wall's:
+    their alerts are listed on the status scene (AlertKeeper.screen_alerts), not here."""
+    live = [
+        a
+        for a in state.alerts.values()
+        if a.kind != SCREEN_KIND and now - a.last_seen <= _cooldown(settings, a.key)
+    ]
     return sorted(live, key=lambda a: (a.raised_at, a.key), reverse=True)
+
+
+def screen_alert(entry, since: datetime, now: datetime) -> Alert:
+    """The alert of a screen dark since `since` (an engine.screens.ScreenEntry: its name or id,
+    its last report's time and scene)."""
+    label = entry.report.name or entry.id[:8]
+    return Alert(
+        key=f"{SCREEN_KIND}:{entry.id}",
+        kind=SCREEN_KIND,
+        dataset="screens",
+        symbol=entry.id,
+        name=label,
+        message=f"Screen {label} is dark: not seen since {entry.seen_at:%H:%M} UTC "
+        f"(it showed {entry.report.scene})",
+        value=None,
+        raised_at=since,
+        last_seen=now,
+        as_of=entry.seen_at,
+        source="screens registry",
+    )
 
 
 def _slack_escape(text: str) -> str:

@@ -28,6 +28,8 @@ from config.schema import Edition, Settings
 __all__ = [
     "ADMIN_ENV",
     "DEFAULT_CONFIG",
+    "SECRET_KEY_ENV",
+    "VIEWER_ENV",
     "ConfigError",
     "Edition",
     "Settings",
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 ADMIN_ENV = "WALLBOARD_ADMIN_TOKEN"  # bearer token of the /admin endpoints
+VIEWER_ENV = "WALLBOARD_VIEWER_TOKEN"  # read-only access to the console and its API
+SECRET_KEY_ENV = "WALLBOARD_SECRET_KEY"  # signs the console's session cookie
 
 DEFAULT_CONFIG = Path(__file__).with_name("wallboard.yaml")
 
@@ -130,7 +134,8 @@ def _describe(exc: ValidationError, path: Path, sources: dict[tuple[str, ...], s
 def secrets_of(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]:
     """Every secret the process knows, for redaction from logs (a Redis URL's password too)."""
     env = os.environ if env is None else env
-    found = [env.get(ADMIN_ENV, ""), env.get(settings.alerts.webhook_env, "")]
+    found = [env.get(name, "") for name in (ADMIN_ENV, VIEWER_ENV, SECRET_KEY_ENV)]
+    found.append(env.get(settings.alerts.webhook_env, ""))
     if settings.fred_api_key is not None:
         found.append(settings.fred_api_key.get_secret_value())
     if settings.cache.redis_url is not None:

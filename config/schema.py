@@ -406,6 +406,35 @@ class Lookups(Strict):
         return self
 
 
+class Screens(Strict):
+    """The screens registry and the operators' console (engine.screens, engine.control): how
+    often a screen beats and reports, when a silent one is dark, and the pace of actions."""
+
+    # A screen not seen this long is "dark": listed so, and a `screen` alert is raised.
+    dark_after_s: Annotated[float, Field(ge=5, le=86_400)] = 120
+    # A screen re-sends its full report at least this often (else only when it changed).
+    report_every_s: Annotated[float, Field(ge=1, le=3_600)] = 20
+    # How often a screen asks for the operators' actions (and proves it is up): the delay from
+    # an action to the screens showing it.
+    beat_ms: Annotated[int, Field(ge=250, le=10_000)] = 1000
+    max_screens: Annotated[int, Field(ge=1, le=10_000)] = 500
+    # A dark screen stays listed this long after it was last seen, then is forgotten.
+    forget_after_s: Annotated[float, Field(ge=60, le=30 * 86_400)] = 86_400
+    # Console and API actions, per role and web process, in any minute.
+    actions_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 30
+
+    @model_validator(mode="after")
+    def _reports_before_dark(self) -> Screens:
+        if self.report_every_s * 3 > self.dark_after_s:
+            raise ValueError(
+                f"report_every_s ({self.report_every_s:g}) must be at most a third of "
+                f"dark_after_s ({self.dark_after_s:g}), or a live screen could look dark"
+            )
+        if self.forget_after_s <= self.dark_after_s:
+            raise ValueError("forget_after_s must be longer than dark_after_s")
+        return self
+
+
 class ProviderOptions(Strict):
     """Per-provider HTTP options: a mirror or proxy base URL, a polite request rate."""
 
@@ -501,6 +530,7 @@ class Settings(Strict):
     refresh: Refresh = Refresh()
     stream: Stream = Stream()
     lookups: Lookups = Lookups()
+    screens: Screens = Screens()
     fred_api_key: SecretStr | None = None
     carousel: Carousel = Carousel()
     alerts: Alerts = Alerts()

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from analytics.alert_keeper import AlertKeeper
 from config.schema import Settings
+from engine.control import ControlDesk
 from engine.freshness import assess
+from engine.leadership import process_only
 from engine.lookups import Lookup, LookupDesk, LookupResult
 from engine.refresher import Refresher, utc_now
+from engine.screens import ScreenRegistry
 from engine.store import SnapshotStore
 from providers.models import Snapshot
 
@@ -32,6 +36,8 @@ class Board:
     start_problems: list[str] = field(default_factory=list)
     alerts: AlertKeeper | None = None  # built with the engine (engine.build.build_engine)
     warming: threading.Thread | None = None  # building market calendars at start
+    # The fleet-wide lock the operators' actions are written under (engine.build.build_engine).
+    control_lock: Callable[[], AbstractContextManager[bool]] = process_only
 
     def snapshot(self, dataset: str, now: datetime | None = None) -> Snapshot:
         """A dataset's snapshot with its status and reason as of now (or `now`), as decided by
@@ -92,6 +98,20 @@ class Board:
     def lookup_result(self, lookup: Lookup) -> LookupResult | None:
         """A lookup's result as last written, without asking for it; None when there is none."""
         return self.lookups.result(lookup)
+
+    @property
+    def screens(self) -> ScreenRegistry:
+        """Every screen as it last reported, in the shared cache (engine.screens)."""
+        return ScreenRegistry(
+            self.store.cache, self.store.namespace, self.settings.screens, self.clock
+        )
+
+    @property
+    def control(self) -> ControlDesk:
+        """The operators' actions in force and their audit log (engine.control)."""
+        return ControlDesk(
+            self.store.cache, self.store.namespace, self.settings, self.clock, self.control_lock
+        )
 
     def provider_health(self) -> dict[str, Any]:
         """The session state of providers that keep one (the Wind terminal), in this process."""
@@ -162,6 +182,10 @@ class Board:
             if self.settings.edition.value == "wind"
             else [],
             "alerts": [a.model_dump(mode="json") for a in self.alerts.active()]
+            if self.alerts is not None
+            else [],
+            "screens": self.screens.summary(now),
+            "screen_alerts": [a.model_dump(mode="json") for a in self.alerts.screen_alerts()]
             if self.alerts is not None
             else [],
             "datasets": {name: self.dataset_status(name, now) for name in self.settings.datasets},

@@ -32,6 +32,7 @@ from engine.leadership import (
 from engine.lookup_worker import LookupWorker
 from engine.lookups import history_providers
 from engine.refresher import Refresher, utc_now
+from engine.screen_watch import ScreenWatch
 from engine.shared_cache import FleetCache, redis_client
 from engine.store import CacheBackend, SnapshotStore
 from engine.stream_hub import StreamHub
@@ -52,6 +53,7 @@ class Engine:
     store: SnapshotStore
     refresher: Refresher
     alerts: AlertKeeper
+    control_lock: Exclusive
     problems: list[str] = field(default_factory=list)
 
 
@@ -118,6 +120,11 @@ def build_engine(
     exclusive = Exclusive(
         state_dir / f"alerts-{edition}.lock", fleet=fleet, name=f"wallboard:{edition}:alerts-lock"
     )
+    control_lock = Exclusive(
+        state_dir / f"control-{edition}.lock",
+        fleet=fleet,
+        name=f"wallboard:{edition}:control-lock",
+    )
     if providers is None:
         chained = {name for dataset in settings.datasets for name in settings.chain(dataset)}
         providers = build_providers(settings, sorted(chained | set(history_providers(settings))))
@@ -142,4 +149,5 @@ def build_engine(
         providers=lambda: refresher.providers,
     )
     refresher.lookups = LookupWorker(refresher)  # on-demand history, fetched by the leader
-    return Engine(settings, state_dir, cache, store, refresher, alerts, problems)
+    refresher.screen_watch = ScreenWatch(refresher, alerts)  # dark screens, forced refreshes
+    return Engine(settings, state_dir, cache, store, refresher, alerts, control_lock, problems)

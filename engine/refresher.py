@@ -62,6 +62,7 @@ from providers.models import (
 
 if TYPE_CHECKING:  # the worker imports this module
     from engine.lookup_worker import LookupWorker
+    from engine.screen_watch import ScreenWatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -131,6 +132,7 @@ class Refresher:
         self._beat = 0.0  # monotonic time of the last heartbeat or mirror
         self.live: StreamHub | None = None  # the streams, run while this process leads
         self.lookups: LookupWorker | None = None  # on-demand history, fetched while leading
+        self.screen_watch: ScreenWatch | None = None  # dark screens, forced refreshes, ditto
 
     @property
     def identity(self) -> str:
@@ -557,6 +559,11 @@ class Refresher:
                 self.lookups.start()
             except Exception:  # refreshing goes on without on-demand history
                 log.exception("the lookup worker did not start")
+        if self.screen_watch is not None:
+            try:
+                self.screen_watch.start()
+            except Exception:  # refreshing goes on without the screen watch
+                log.exception("the screen watch did not start")
 
     def provider_warnings(self) -> list[str]:
         """What the leader's providers warn operators of (Wind's quote clock looking off by whole
@@ -582,6 +589,8 @@ class Refresher:
             self.live.stop()
         if self.lookups is not None:
             self.lookups.stop()
+        if self.screen_watch is not None:
+            self.screen_watch.stop()
 
     def _tick(self, leading: bool) -> None:
         """Every `leader_poll_s`: the leader's heartbeat, a follower's mirror of the snapshots."""
@@ -647,5 +656,7 @@ class Refresher:
             self.live.stop()
         if self.lookups is not None:
             self.lookups.stop()
+        if self.screen_watch is not None:
+            self.screen_watch.stop()
         self.leadership.release()
         self.leading = False
