@@ -63,10 +63,14 @@ def _register_pages(app: Dash, settings: Settings) -> None:
     # must start each from a clean registry. Callbacks are registered on this app, not
     # globally, for the same reason.
     dash.page_registry.clear()
-    enabled = settings.enabled_scenes()
+    # Every configured scene is a page, enabled or not, so a configuration reload or the console
+    # can enable, disable and reorder scenes on a running board: which of them are served and
+    # rotate is decided per request from the settings (web.endpoints.scene_paths_only, the
+    # carousel's rotation from engine.control).
+    configured = sorted(settings.scenes.items(), key=lambda item: (item[1].order, item[0]))
     # The page contract (components/scene.py): a page that breaks it is a ConfigError here.
-    pages = scene_pages({name: importlib.import_module(f"pages.{name}") for name, _ in enabled})
-    for name, scene in enabled:
+    pages = scene_pages({name: importlib.import_module(f"pages.{name}") for name, _ in configured})
+    for name, scene in configured:
         page = pages[name]
         if page.register is not None:
             page.register(app)
@@ -122,7 +126,14 @@ def create_app(
     )
     warming.start()
     board = Board(
-        settings, store, refresher, clock, engine.problems, alerts=engine.alerts, warming=warming
+        settings,
+        store,
+        refresher,
+        clock,
+        engine.problems,
+        alerts=engine.alerts,
+        warming=warming,
+        control_lock=engine.control_lock,
     )
     app.server.extensions[EXTENSION] = board
 

@@ -32,7 +32,7 @@ module.exports = [
     // Browser scripts, linked one by one by Dash: everything stays inside each file's IIFE and
     // the window.wallboard namespace (no-implicit-globals). `module` only for the guarded
     // export that lets node's tests load the pure parts.
-    files: ["assets/**/*.js"],
+    files: ["assets/**/*.js", "web/admin/**/*.js"],
     languageOptions: {
       sourceType: "script",
       globals: { ...globals.browser, module: "readonly" },

@@ -5,10 +5,11 @@
  * Load order. Dash links every .js file in assets/ in name order (Dash._walk_assets_directory
  * sorts them), all before its renderer, so the numeric prefix is the order: this file (30)
  * first, as every other file adds its part to window.wallboard; then the concerns, 31 ages,
- * 32 carousel, 33 offline watch, 34 kiosk input, 35 undo history, 36 the header's date, 37 price
- * flash and links (37l), 38 search keys, the Data view's grid functions (38d) and technicals
- * (38t); and 39 last, which hands the clientside callbacks to Dash. The pure parts (ages, carousel, dates)
- * also load under node alone.
+ * 32 carousel, 33 offline watch and the screen's beat (33s, after the watch it reports to),
+ * 34 kiosk input, 35 undo history, 36 the header's date, 37 price flash and links (37l), 38
+ * search keys, the Data view's grid functions (38d) and technicals (38t); and 39 last, which
+ * hands the clientside callbacks to Dash. The pure parts (ages, carousel, screen, dates) also
+ * load under node alone.
  *
  * Modes come from the URL and survive every rotation and reload, because the carousel keeps
  * the query string: ?kiosk=1 rotates with navigation and cursor hidden; ?rotate=1 rotates for
@@ -42,6 +43,8 @@
       idleUntil: 0, //    kiosk input: the interaction pause ends at this time (ms)
       held: false, //     kiosk input: paused with the space bar until space again
       offline: false, //  offline watch: the server stopped answering
+      rotation: null, //  screen beat: the operators' rotation (replaces wb-scenes once answered)
+      pin: null, //       screen beat: {path, until (ms)}, the scene the operators pinned
     },
   };
 })();

@@ -4,9 +4,14 @@
  * configured hours (scenes.<name>.hours: start and end "HH:MM" in a time zone; an end before
  * the start runs across midnight). Those choices are pure functions of the scene list, the
  * health map, the path and the time, so node loads this file as a module and tests them
- * (tests/assets/carousel.test.cjs). In the browser, tick() runs once a second (the wb-second
- * interval, through the clientside callback in 39_clientside.js) and decides: not rotating,
- * paused, go to a scene, or carry on counting the dwell.
+ * (tests/assets/wallboard_carousel.test.cjs). In the browser, tick() runs once a second (the
+ * wb-second interval, through the clientside callback in 39_clientside.js) and decides: not
+ * rotating, paused, pinned, go to a scene, or carry on counting the dwell.
+ *
+ * The operators steer it through the screen's beat (33s_screen.js): once a beat has answered,
+ * their rotation (state.rotation: dwell, order and skips as set in the console) replaces the
+ * wb-scenes store's, and a pin (state.pin) holds a rotating screen on one scene until it runs
+ * out. A person at the screen still comes first: while paused, a pin waits.
  */
 (function (wb) {
   "use strict";
@@ -65,6 +70,14 @@
     return null;
   }
 
+  // -- Pin ------------------------------------------------------------------------------------
+  // What an operators' pin asks of a rotating screen at `path` at `nowMs`: null (no pin, or it
+  // ran out), {stay: true} (on the pinned scene), or {go: path} (move to it).
+  function pinTurn(pin, path, nowMs) {
+    if (!pin || nowMs >= pin.until) { return null; }
+    return path === pin.path ? { stay: true } : { go: pin.path };
+  }
+
   const pure = {
     minutesIn: minutesIn,
     hhmm: hhmm,
@@ -72,6 +85,7 @@
     showable: showable,
     indexOfPath: indexOfPath,
     neighbour: neighbour,
+    pinTurn: pinTurn,
   };
   if (typeof module === "object" && module && module.exports) { module.exports = pure; }
   if (!wb) { return; } // under node: the pure choices only
@@ -98,12 +112,16 @@
     return state.held || nowMs < state.idleUntil;
   }
 
-  // One tick: `scenes`, `health` and `idleMs` as the server gives them. Returns what to show:
-  // {rotating: false}; {rotating: true, paused: note}; {rotating: true, href} to move on; or
-  // {rotating: true, progress} with the share of the dwell shown, in per cent.
+  const PINNED = "Pinned by the operator";
+
+  // One tick: `scenes`, `health` and `idleMs` as the server gives them (the operators' rotation
+  // replaces `scenes` once the beat has brought it). Returns what to show: {rotating: false};
+  // {rotating: true, paused: note}; {rotating: true, pinned: note} held on a pinned scene;
+  // {rotating: true, href} to move on; or {rotating: true, progress} with the share of the
+  // dwell shown, in per cent.
   function tick(scenes, health, idleMs) {
     const now = new Date(), nowMs = now.getTime();
-    state.scenes = scenes || [];
+    state.scenes = state.rotation || scenes || [];
     state.health = health || {};
     state.idleMs = idleMs || state.idleMs;
     document.body.classList.toggle("wb-kiosk", wb.mode.kiosk());
@@ -123,6 +141,13 @@
         : "Paused. Rotation resumes " + Math.ceil((state.idleUntil - nowMs) / 1000)
           + " s after the last interaction.";
       return { rotating: true, paused: note };
+    }
+    const pinned = pinTurn(state.pin, window.location.pathname, nowMs);
+    if (pinned) {
+      // Held: the dwell starts when the pin runs out, so the scene then shows a full one.
+      state.shownMs = 0;
+      return pinned.go ? { rotating: true, href: go({ path: pinned.go }) }
+        : { rotating: true, pinned: PINNED };
     }
     state.shownMs += elapsed;
     const current = at >= 0 ? state.scenes[at] : null;

@@ -1,15 +1,34 @@
 /* The offline watch: the server going away, and coming back.
  *
- * Every 3 s the page asks /healthz (4 s timeout). After two failures in a row it shows the
- * "Offline" banner (#wb-offline) and stops the carousel (state.offline), keeping the last
+ * It asks nothing itself: the screen's beat (33s_screen.js, every screens.beat_ms, 4 s timeout)
+ * is the probe, so a screen makes one request per beat, not two. The beat tells it each
+ * outcome: `failed()` (no answer, a timeout, or a proxy's 502/503/504: its app is gone) and
+ * `answered()` (any other HTTP answer: the server is up). After two failures in a row it shows
+ * the "Offline" banner (#wb-offline) and stops the carousel (state.offline), keeping the last
  * render on screen; at the first answer after that it reloads the same URL, so kiosk mode,
  * scene and query all carry on with no one at the screen.
+ *
+ * The episodes are counted in sessionStorage: the recovery reloads the page, and a count that
+ * started again at each load would always reach the server as 0. So it counts since the
+ * browser tab opened.
  */
 (function (wb) {
   "use strict";
 
+  const EPISODES_KEY = "wallboard.offline";
   const state = wb.state;
   let failures = 0;
+
+  function storedEpisodes() {
+    try {
+      const stored = parseInt(window.sessionStorage.getItem(EPISODES_KEY) || "0", 10);
+      return stored >= 0 ? stored : 0;
+    } catch {
+      return 0; // no storage (a locked-down browser): counted from this load only
+    }
+  }
+
+  let episodes = storedEpisodes();
 
   function setOffline(offline) {
     const banner = document.getElementById("wb-offline");
@@ -17,29 +36,33 @@
     document.body.classList.toggle("wb-is-offline", offline);
   }
 
-  function watchServer() {
-    const controller = window.AbortController ? new AbortController() : null;
-    const timer = setTimeout(function () { if (controller) { controller.abort(); } }, 4000);
-    fetch("/healthz", { cache: "no-store", signal: controller ? controller.signal : undefined })
-      .then(function (response) {
-        clearTimeout(timer);
-        if (!response.ok) { throw new Error("status " + response.status); }
-        failures = 0;
-        if (state.offline) {
-          // Back: reload the same URL, so kiosk mode, scene and query all carry on.
-          window.location.reload();
-        }
-      })
-      .catch(function () {
-        clearTimeout(timer);
-        failures += 1;
-        if (failures >= 2 && !state.offline) {
-          state.offline = true;
-          setOffline(true);
-        }
-      });
+  // The beat got no answer.
+  function failed() {
+    failures += 1;
+    if (failures >= 2 && !state.offline) {
+      state.offline = true;
+      episodes += 1;
+      try {
+        window.sessionStorage.setItem(EPISODES_KEY, String(episodes));
+      } catch {
+        // kept in memory only
+      }
+      setOffline(true);
+    }
   }
-  setInterval(watchServer, 3000);
 
-  wb.offline = { watchServer: watchServer };
+  // The beat got an answer.
+  function answered() {
+    failures = 0;
+    if (state.offline) {
+      // Back: reload the same URL, so kiosk mode, scene and query all carry on.
+      window.location.reload();
+    }
+  }
+
+  wb.offline = {
+    failed: failed,
+    answered: answered,
+    episodes: function () { return episodes; },
+  };
 })(window.wallboard);

@@ -34,6 +34,9 @@
         if (turn.paused) {
           return [noUpdate, false, noUpdate, false, "\u23f8 " + turn.paused];
         }
+        if (turn.pinned) { // held by the operators (33s_screen.js): the note, no progress
+          return [noUpdate, true, noUpdate, false, "\ud83d\udccc " + turn.pinned];
+        }
         if (turn.href) {
           return [turn.href, false, { width: "0%" }, true, ""];
         }

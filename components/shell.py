@@ -30,6 +30,7 @@ from components.tiles import cell_title, instrument_href, linked_graph_id, links
 from config.schema import Edition, Settings
 from engine.board import Board
 from engine.freshness import Shown, state_shown
+from engine.release import release_id
 from providers.models import Headline, Quote, Status
 from web.boards import current_board
 from web.callback_guard import refuse
@@ -286,6 +287,15 @@ def shell(board: Board, page_container) -> html.Div:
                 hidden=not stranded,
             ),
             html.Div(alert_banner(board), id="wb-alerts", className="wb-alerts", role="alert"),
+            # The operators' broadcasts (engine.control), written by the screen's beat in the
+            # browser (assets/33s_screen.js), which also reports the release read from here.
+            html.Div(
+                id="wb-broadcast",
+                className="wb-broadcast",
+                role="status",
+                hidden=True,
+                **{"data-release": release_id()},
+            ),
             html.Div(
                 "Offline: the wallboard server is not answering. Showing the last data "
                 "received; reconnecting by itself.",

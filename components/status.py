@@ -10,6 +10,7 @@ from components.badges import stale_badge
 from components.format import age_words
 from config.schema import Edition
 from engine.board import Board
+from engine.screens import summary_line
 from providers.models import Snapshot, Status
 
 NO_SOURCE_REACHED = (
@@ -86,6 +87,44 @@ def status_table(board: Board) -> html.Table:
             html.Tbody(rows),
         ],
         className="wb-table wb-status",
+    )
+
+
+def screens_summary(board: Board) -> html.Section:
+    """The status scene's opening: how many screens are live and which are dark since when,
+    with their alerts (a `screen` alert per dark screen, raised by the leading refresher)."""
+    summary = board.screens.summary()
+    alerts = board.alerts.screen_alerts() if board.alerts is not None else []
+    dark = bool(summary["dark"])
+    line = summary_line(summary, board.settings.wall_tz)
+    return html.Section(
+        [
+            html.P(
+                html.Strong(line, className="wb-status__degraded") if dark else line,
+                className="wb-status__screens",
+                **{
+                    "data-screens-live": str(summary["live"]),
+                    "data-screens-dark": str(len(summary["dark"])),
+                },
+            ),
+            *(
+                [
+                    html.Ul(
+                        [
+                            html.Li(
+                                f"{a.raised_at:%H:%M} UTC · {a.message}", **{"data-alert": a.key}
+                            )
+                            for a in alerts
+                        ],
+                        className="wb-status__list",
+                    )
+                ]
+                if alerts
+                else []
+            ),
+        ],
+        className="wb-section",
+        **{"aria-label": "Screens"},
     )
 
 

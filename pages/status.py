@@ -5,6 +5,7 @@ from components.status import (
     alerts_list,
     failures_list,
     findings_list,
+    screens_summary,
     status_table,
     streams_table,
     system_summary,
@@ -15,9 +16,10 @@ REDRAW_S = 10  # it shows every dataset and the alerts, not a dataset of its own
 
 
 def render(view: SceneView) -> list:
-    """The operator's table of every dataset."""
+    """The floor's screens, then the operator's table of every dataset."""
     board = view.board
     return [
+        screens_summary(board),
         system_summary(board),
         status_table(board),
         streams_table(board),

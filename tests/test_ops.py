@@ -156,6 +156,44 @@ def test_a_bad_reload_keeps_the_running_config_and_says_why(demo, monkeypatch, t
     assert board.refresher.settings is board.settings
 
 
+def test_a_reload_that_enables_disables_or_reorders_scenes_applies_live(
+    demo, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("WALLBOARD_ADMIN_TOKEN", TOKEN)
+    board = demo.server.extensions["wallboard"]
+    running = board.settings
+    client = demo.server.test_client()
+    beat = {"id": "ops-test-screen-01", "seen": ""}
+    before = client.post("/api/screens/beat", json=beat).get_json()["control"]["scenes"]
+    assert "news" in [s["name"] for s in before] and client.get("/news").status_code == 200
+
+    config = shipped_config()
+    config["state_dir"] = running.state_dir
+    config["scenes"]["news"]["enabled"] = False
+    config["scenes"]["rates"]["order"] = -5
+    config["scenes"]["rates"]["dwell_s"] = 7
+    changed = tmp_path / "scenes.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("WALLBOARD_CONFIG", str(changed))
+    monkeypatch.setenv("WALLBOARD_EDITION", "demo")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        response = client.post("/admin/reload", headers=auth)
+        assert response.status_code == 200, response.get_json()
+        assert client.get("/news").status_code == 404  # no longer served
+        # a running screen gets the new rotation at its next beat: no restart, no reload
+        after = client.post("/api/screens/beat", json=beat).get_json()["control"]["scenes"]
+        assert "news" not in [s["name"] for s in after]
+        assert (after[0]["name"], after[0]["dwell_ms"]) == ("rates", 7000)
+        config["scenes"]["news"]["enabled"] = True
+        changed.write_text(yaml.safe_dump(config))
+        assert client.post("/admin/reload", headers=auth).status_code == 200
+        assert client.get("/news").status_code == 200  # enabled again, live
+    finally:
+        board.settings = running
+        board.refresher.settings = running
+
+
 def test_logs_are_json_lines_with_secrets_redacted():
     stream = io.StringIO()
     configure_json_logging(["FREDKEY1234567890"])

@@ -17,9 +17,11 @@ import flask
 
 from config import ADMIN_ENV, ConfigError, Edition, Settings, load_settings
 from engine.board import Board
+from web.admin_console import register_admin_console
 from web.latest_csv import snapshot_csv
 from web.lookups_api import register_lookups_api
 from web.metrics import BoardCollector, ScreenCounter, exposition
+from web.screens_api import register_screens_api
 
 log = logging.getLogger("wallboard.endpoints")
 CSV = ".csv"
@@ -38,14 +40,15 @@ def admin_refusal() -> tuple[flask.Response, int] | None:
 
 
 def scene_paths_only(
-    scene_paths: list[str],
+    enabled_paths: Callable[[], list[str]],
 ) -> Callable[[], flask.Response | tuple[flask.Response, int] | None]:
     """The before-request hook for Dash's page paths: "/" redirects to the first scene (keeping
-    the query), a path that is no enabled scene is a 404 naming the scenes; None lets the
-    request through."""
+    the query), a path that is no enabled scene (`enabled_paths()` now) is a 404 naming the
+    scenes; None lets the request through."""
 
     def only_scene_paths() -> flask.Response | tuple[flask.Response, int] | None:
         path = flask.request.path
+        scene_paths = enabled_paths()
         if path == "/":
             query = flask.request.query_string.decode("latin-1")
             return flask.redirect(scene_paths[0] + (f"?{query}" if query else ""), code=302)
@@ -77,6 +80,8 @@ def register_endpoints(
     timing (web.metrics.request_observer) feeds, for /metrics."""
     collector = BoardCollector(board, screens, active_alerts)
     register_lookups_api(server, board)  # on-demand history asks (web.lookups_api)
+    register_screens_api(server, board)  # the screens' beat and the operators' API (web.auth)
+    register_admin_console(server, board)  # the operators' console at /admin
 
     @server.get("/healthz")
     def healthz() -> flask.Response:
@@ -193,6 +198,4 @@ def _restart_needed(running: Settings, new: Settings) -> str | None:
         return "the edition changed: restart the app"
     if set(new.datasets) != set(running.datasets) or set(new.scenes) != set(running.scenes):
         return "datasets or scenes were added or removed: restart the app"
-    if [n for n, _ in new.enabled_scenes()] != [n for n, _ in running.enabled_scenes()]:
-        return "enabled scenes changed: restart the app"
     return None

@@ -73,11 +73,11 @@ def install_hooks(
     `screens` is the counter /metrics reports (web.endpoints); `start_refresher` is called on the
     worker's first request (None: this worker does not refresh).
     """
-    scenes = [f"/{name}" for name, _ in board.settings.enabled_scenes()]
     before = [
         start_timer,
         *([first_request_starter(start_refresher)] if start_refresher is not None else []),
-        scene_paths_only(scenes),
+        # read per request: a configuration reload may enable or disable scenes
+        scene_paths_only(lambda: [f"/{name}" for name, _ in board.settings.enabled_scenes()]),
         callback_checker(app),
     ]
     after = [security_headers(app, lambda: board.settings), request_observer(screens)]

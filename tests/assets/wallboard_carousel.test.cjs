@@ -1,6 +1,7 @@
 // The carousel's pure choices (assets/32_carousel.js, loaded as a node module): scene hours in
-// a time zone, across midnight and daylight saving, and which scene comes next. Run by node's
-// own test runner (tests/assets/test_wallboard_js.py runs it under pytest).
+// a time zone, across midnight and daylight saving, which scene comes next, and what an
+// operators' pin asks. Run by node's own test runner (tests/assets/test_wallboard_js.py runs it
+// under pytest).
 "use strict";
 
 const assert = require("node:assert/strict");
@@ -8,7 +9,7 @@ const path = require("node:path");
 const test = require("node:test");
 
 const carousel = require(path.join(__dirname, "..", "..", "assets", "32_carousel.js"));
-const { hhmm, minutesIn, withinHours, showable, neighbour } = carousel;
+const { hhmm, minutesIn, withinHours, showable, neighbour, pinTurn } = carousel;
 
 // An instant given as its UTC wall time on 15 January 2026 (or `month`, 0-based).
 function utc(hour, minute, month = 0, day = 15) {
@@ -18,7 +19,7 @@ function utc(hour, minute, month = 0, day = 15) {
 test("under node only the pure choices are offered", () => {
   assert.deepEqual(
     Object.keys(carousel).sort(),
-    ["hhmm", "indexOfPath", "minutesIn", "neighbour", "showable", "withinHours"],
+    ["hhmm", "indexOfPath", "minutesIn", "neighbour", "pinTurn", "showable", "withinHours"],
   );
 });
 
@@ -110,4 +111,14 @@ test("when only the current scene may be shown it is the answer; when none, null
 test("from a page outside the rotation, the first scene that may be shown comes next", () => {
   assert.equal(neighbour(SCENES, {}, "/status", 1, NOON).name, "a");
   assert.equal(neighbour(SCENES, { a: false }, "/status", 1, NOON).name, "b");
+});
+
+test("a pin moves a screen to its scene and holds it there until its deadline", () => {
+  const pin = { scene: "rates", path: "/rates", until: 50000 };
+  assert.deepEqual(pinTurn(pin, "/fx", 10000), { go: "/rates" });
+  assert.deepEqual(pinTurn(pin, "/rates", 10000), { stay: true });
+  assert.deepEqual(pinTurn(pin, "/rates", 49999), { stay: true });
+  assert.equal(pinTurn(pin, "/rates", 50000), null); // ran out: rotation resumes
+  assert.equal(pinTurn(pin, "/fx", 60000), null);
+  assert.equal(pinTurn(null, "/fx", 0), null);
 });
