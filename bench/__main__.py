@@ -6,9 +6,10 @@ order: refresh latency, bytes per refresh, upstream calls, an ad-hoc symbol's ti
 data, cold start, page load (Lighthouse), kiosk endurance (1,000 scene changes at 1 s), load (200
 screens for 60 s), streams (tick-to-glass with 50 screens polling, an outage, a flood) and the
 soak (a kiosk for 30 minutes while the upstream cycles through faults; `--minutes N` sets its
-length). Each section's result is kept in bench/results/<name>.json, and the report is written
-from every result kept, so running some sections again updates them and leaves the others as they
-were (each says when it ran).
+length), and the screens registry's cost (three kiosks on Redis for 90 s: cache writes and beats
+per screen per minute, bytes per beat). Each section's result is kept in
+bench/results/<name>.json, and the report is written from every result kept, so running some
+sections again updates them and leaves the others as they were (each says when it ran).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ SECTIONS = (
     "load",
     "stream",
     "soak",
+    "screens",
 )
 REPORT = Path(__file__).with_name("REPORT.md")
 RESULTS = Path(__file__).with_name("results")

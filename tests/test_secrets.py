@@ -3,7 +3,8 @@ fake upstream on loopback whose errors echo the API key), every output is exerci
 response body and header, both logs and the state and cache directories are searched for them.
 
 Planted: a FRED key (its API takes the key in the query string and the fake's errors repeat it),
-a Stooq key (in the configuration file), the admin token, a Redis URL with a password (Redis is
+a Stooq key (in the configuration file), the admin and viewer tokens and the console's secret key
+(a sign-in, a broadcast and the audit log are exercised), a Redis URL with a password (Redis is
 not running, so the cache degrades and says why) and an alert webhook URL.
 """
 
@@ -25,12 +26,16 @@ from tests.support.services import AppInstance, free_port, wait_until
 FRED_KEY = "plantedfredkey5c1e9a7b3d2f4e6a8b"  # FRED keys are 32 lower-case alphanumerics
 STOOQ_KEY = "planted-stooq-key-3f9d1c"
 ADMIN_TOKEN = "planted-admin-token-8e2a6b4c"
+VIEWER_TOKEN = "planted-viewer-token-2c4e6a8b"
+SECRET_KEY = "planted-secret-key-9f1d3b5e"
 REDIS_PASSWORD = "planted-redis-pw-6d0b2f"
 WEBHOOK_SECRET = "planted-webhook-secret-1a7c"
 PLANTED = {
     "FRED key": FRED_KEY,
     "Stooq key": STOOQ_KEY,
     "admin token": ADMIN_TOKEN,
+    "viewer token": VIEWER_TOKEN,
+    "secret key": SECRET_KEY,
     "Redis password": REDIS_PASSWORD,
     "webhook": WEBHOOK_SECRET,
 }
@@ -97,6 +102,8 @@ def board(tmp_path, upstream):
         env={
             "FRED_API_KEY": FRED_KEY,
             "WALLBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
+            "WALLBOARD_VIEWER_TOKEN": VIEWER_TOKEN,
+            "WALLBOARD_SECRET_KEY": SECRET_KEY,
             "REDIS_URL": f"redis://:{REDIS_PASSWORD}@127.0.0.1:{closed}/0",
             "WALLBOARD_ALERT_WEBHOOK": f"http://127.0.0.1:{closed}/hooks/{WEBHOOK_SECRET}",
         },
@@ -134,6 +141,7 @@ def exercise(url: str, settings: dict) -> list[tuple[str, str]]:
         send("POST", "/admin/reload", headers=headers)
         send("POST", "/admin/demo/spike", headers=headers, json={"dataset": "fx"})
     send("POST", f"/admin/refresh/calendar?token={ADMIN_TOKEN}")  # a token in the wrong place
+    exercise_operators(send, url)
     send("GET", "/api/status")
     dependencies = send("GET", "/_dash-dependencies").json()
     for scene in settings["scenes"]:
@@ -141,6 +149,29 @@ def exercise(url: str, settings: dict) -> list[tuple[str, str]]:
     send("POST", "/_dash-update-component", data="{not json", headers={"Content-Type": "x"})
     send("POST", "/_dash-update-component", json={"output": "nope.children", "inputs": []})
     return outputs
+
+
+def exercise_operators(send, url: str) -> None:
+    """The screens' beat, the operators' API with each token, and the console's sign-in (the
+    session cookie is signed with the secret key), broadcast and audit log."""
+    viewer = {"Authorization": f"Bearer {VIEWER_TOKEN}"}
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    send("POST", "/api/screens/beat", json={"id": "planted-screen-01", "seen": ""})
+    for headers in ({}, viewer, admin):
+        send("GET", "/api/screens", headers=headers)
+        send("POST", "/api/broadcast", headers=headers, json={"text": "Drill", "ttl_s": 60})
+    assert send("GET", "/api/audit", headers=viewer).json()["audit"][0]["role"] == "admin"
+    origin = {"Origin": url}
+    for token in ("wrong", VIEWER_TOKEN, ADMIN_TOKEN):
+        page = send("GET", "/admin").text
+        csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        send("POST", "/admin/login", headers=origin, data={"token": token, "csrf_token": csrf})
+    home = send("GET", "/admin").text
+    csrf = home.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    form = {"csrf_token": csrf, "action": "broadcast", "broadcast_text": "Console drill"}
+    form |= {"broadcast_ttl_min": "5", "broadcast_severity": "info"}
+    send("POST", "/admin/action", headers=origin, data=form)
+    assert "Console drill" in send("GET", "/admin").text
 
 
 def test_planted_secrets_appear_in_no_response_log_or_file(board, upstream, tmp_path):
