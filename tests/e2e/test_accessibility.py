@@ -54,3 +54,29 @@ def test_no_serious_or_critical_violations_on_any_scene(dash_duo, make_settings,
             found[scene] = bad
     assert found == {}
     assert dash_duo.get_logs() == []
+
+
+def axe_violations(driver, axe_source: str) -> list[dict]:
+    """The serious and critical axe-core violations of the page the driver shows."""
+    driver.execute_script(axe_source)
+    found = driver.execute_async_script(RUN_AXE)
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def test_the_operators_console_has_no_serious_or_critical_violation(
+    dash_duo, make_settings, axe_source, monkeypatch
+):
+    monkeypatch.setenv("WALLBOARD_ADMIN_TOKEN", "console-axe-admin-token-01")
+    monkeypatch.setenv("WALLBOARD_SECRET_KEY", "console-axe-secret-key-01")
+    app = create_app(make_settings("demo"), start_refresher=False)
+    dash_duo.start_server(app)
+    driver = dash_duo.driver
+    driver.set_script_timeout(60)
+    driver.get(f"{dash_duo.server_url}/admin")
+    assert axe_violations(driver, axe_source) == [], "sign-in page"
+    token = dash_duo.wait_for_element('input[name="token"]')
+    token.send_keys("console-axe-admin-token-01")
+    token.submit()
+    dash_duo.wait_for_element('form[action$="/admin/action"]', timeout=10)
+    assert axe_violations(driver, axe_source) == [], "signed in"
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
