@@ -45,7 +45,9 @@ class ScreenReport(BaseModel):
 
     name: Annotated[str, Field(pattern=SCREEN_NAME.pattern + "$")] | None = None
     kiosk: StrictBool
-    scene: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./%-]{0,199}$")]
+    # The page's path: a scene, or an instrument's page with an ad-hoc symbol in it
+    # (/instrument/yahoo:EURUSD=X): the characters a URL path may hold (RFC 3986), no more.
+    scene: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,199}$")]
     release: Annotated[str, Field(max_length=64)]
     loaded_at: UtcTime
     viewport: Annotated[str, Field(pattern=VIEWPORT)]

@@ -100,6 +100,15 @@ def test_a_beat_without_a_report_writes_nothing():
     assert cache.writes == written == 2  # the index once, the entry once
 
 
+@pytest.mark.parametrize(
+    "path", ["/overview", "/instrument/spx", "/instrument/yahoo:EURUSD=X", "/instrument/%5EGSPC"]
+)
+def test_any_page_of_the_board_is_a_scene_a_screen_may_report(path):
+    screens = registry()
+    screens.beat("k3J9abcdEFGH1234", report(scene=path), "10.0.0.7")
+    assert screens.rows()[0]["scene"] == path
+
+
 def test_first_seen_is_kept_across_reports_and_problems_are_named():
     clock = Clock()
     screens = registry(clock)
@@ -132,6 +141,8 @@ def test_first_seen_is_kept_across_reports_and_problems_are_named():
         ("k3J9abcdEFGH1234", "not an object", "JSON object"),
         ("k3J9abcdEFGH1234", report(name="<b>lobby</b>"), "report.name"),
         ("k3J9abcdEFGH1234", report(scene="javascript:alert(1)"), "report.scene"),
+        ("k3J9abcdEFGH1234", report(scene='/"><script>'), "report.scene"),
+        ("k3J9abcdEFGH1234", report(scene="/a b"), "report.scene"),
         ("k3J9abcdEFGH1234", report(viewport="big"), "report.viewport"),
         ("k3J9abcdEFGH1234", report(errors=-1), "report.errors"),
         ("k3J9abcdEFGH1234", report(user_agent="x" * 301), "report.user_agent"),
