@@ -20,9 +20,9 @@ times), and reported as broken.
 
 Targets: heap growth from the first sample to the last under 5 %; no DOM growth: the page's
 elements within 2 % at the same scene, and Chromium's node counter flat (within 2 %) over the
-second half of the run. The counter also holds every SVG image in Chromium's image cache (each
-sparkline data: URI is a document of 3 nodes) and so climbs while that cache fills, then levels
-off; nodes leaked by the page would keep it climbing.
+second half of the run. The counter also holds every SVG image in Chromium's image cache (until
+issue 20 each sparkline was a data: URI, a document of 3 nodes; they are canvases now), which
+climbs while that cache fills, then levels off; nodes leaked by the page would keep it climbing.
 """
 
 from __future__ import annotations
@@ -138,7 +138,8 @@ def report(watch: Watch, elapsed_s: float, goal: int, logged: list[str]) -> Sect
         "Samples, each while the first scene shows, after a forced garbage collection "
         "(*nodes*: Chromium's DOM node counter, every document's nodes, detached ones "
         "included; *elements*: elements in the page's document; *documents*: Chromium's "
-        "document counter, which counts each SVG image, such as a sparkline's data: URI, as a "
+        "document counter, which counts each SVG image (the sparklines' data: URIs until "
+        "issue 20 made them canvases) as a "
         "document of 3 nodes kept in the image cache while it is cached):",
         "",
         table(

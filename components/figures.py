@@ -1,17 +1,18 @@
-"""One look for every chart: the Plotly templates, colours, and sparklines as tiny SVG images.
+"""One look for every chart: the Plotly templates, colours, and the points of the sparklines.
 
 The theme (`theme: dark | light` in the configuration) decides every chart colour in one place,
 `chart_theme(settings)`: the page CSS follows `data-bs-theme`, the charts their ChartTheme.
 
-Sparklines are inline SVG (a data: URI on an <img>), not Plotly graphs: a tile grid of twenty
-charts would cost twenty Plotly instances in the browser for a line with no axes.
+Sparklines are a <canvas> that assets/37s_sparklines.js draws from the points the tile carries,
+not Plotly graphs: a tile grid of twenty charts would cost twenty Plotly instances in the
+browser for a line with no axes. Not images either: a unique data: URI per value filled
+Chromium's image cache on a kiosk (issue 20).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -153,24 +154,17 @@ def direction_colour(
 SPARK_PAD = 5  # of 100: room for the stroke at the top and bottom
 
 
-def sparkline_svg(values: list[float] | tuple[float, ...], colour: str) -> str | None:
-    """A data: URI of an SVG polyline through the values, or None when there is nothing to draw."""
+def sparkline_points(values: list[float] | tuple[float, ...]) -> str | None:
+    """The sparkline's polyline points ("x,y x,y ..."), or None when there is nothing to draw."""
     points = [v for v in values if v is not None and math.isfinite(v)]
     if len(points) < 2:
         return None
     low, high = min(points), max(points)
     span = (high - low) or 1.0
-    # Whole numbers in a viewBox of one unit per point and 100 units high, stretched to the
-    # tile: a short URI, because every price move sends it to every screen again.
+    # Whole numbers: x is the point's index, y runs 0 (top) to 100 (bottom), and the browser
+    # stretches that box over the canvas. Short, because every price move sends it to every
+    # screen again.
     scale = 100 - 2 * SPARK_PAD
-    coords = " ".join(
+    return " ".join(
         f"{i},{round(SPARK_PAD + scale * (1 - (v - low) / span))}" for i, v in enumerate(points)
     )
-    svg = (
-        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {len(points) - 1} 100' "
-        f"preserveAspectRatio='none'><polyline fill='none' stroke='{colour}' "
-        f"stroke-width='2' vector-effect='non-scaling-stroke' points='{coords}'/></svg>"
-    )
-    # Only what a data: URI must escape ('#' in colours, '%'); quotes and brackets stay as
-    # they are (no JSON or URL escaping needed for them in an img src).
-    return "data:image/svg+xml;utf8," + quote(svg, safe=":/=,. '<>-")

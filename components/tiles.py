@@ -19,7 +19,7 @@ from dash import dcc, html
 
 from analytics.derived import curve_spreads
 from components.badges import LOOK, age_span
-from components.figures import direction_colour, sparkline_svg
+from components.figures import direction_colour, sparkline_points
 from components.format import (
     age_words,
     change_decimals,
@@ -170,7 +170,7 @@ def quote_tile(
     shown_change = None
     if quote.change is not None:  # the colour follows the change as shown: 0.00 is grey
         shown_change = rounded(quote.change, change_decimals(quote.price, instrument))
-    spark = sparkline_svg(quote.sparkline, direction_colour(shown_change))
+    spark = sparkline_points(quote.sparkline)
     lines = [html.Div(provenance(seen, now), className="wb-tile__source")]
     if quote.kept:
         lines.append(html.Div("last good value", className="wb-tile__reason"))
@@ -186,7 +186,7 @@ def quote_tile(
                 format_change(quote.change, quote.change_pct, quote.price, instrument),
                 className=f"wb-tile__change wb-{move}",
             ),
-            html.Img(src=spark, alt="", className="wb-tile__spark") if spark else None,
+            _sparkline(spark, direction_colour(shown_change)) if spark else None,
             *(extra or []),
         ],
         className=f"wb-tile wb-tile--{status.value}{linked}",
@@ -198,6 +198,15 @@ def quote_tile(
             "data-as-of": quote.as_of.isoformat(),
         },
         **ident,
+    )
+
+
+def _sparkline(points: str, colour: str) -> html.Canvas:
+    """The tile's sparkline: a canvas assets/37s_sparklines.js draws from `points`."""
+    # Decorative, as the <img alt=""> it replaces: the price and change beside it are the text.
+    return html.Canvas(
+        className="wb-tile__spark",
+        **{"data-spark": points, "data-colour": colour, "aria-hidden": "true"},
     )
 
 

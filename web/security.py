@@ -53,7 +53,8 @@ def content_security_policy(
         # in a <style> it creates and writes style attributes into the SVG it draws. Without it
         # the graphs and the loading states lose their layout. Inline style cannot run code.
         "style-src": ["'self'", "'unsafe-inline'"],
-        # data: for the sparklines, which are data:image/svg+xml images.
+        # data: for Bootstrap's icons, data:image/svg+xml in its CSS: the admin console's
+        # select arrows. The sparklines are canvases now, not data: images.
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

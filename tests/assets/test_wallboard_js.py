@@ -1,7 +1,7 @@
 """The browser code's own tests (node's test runner), run here so one pytest command covers
 them: every tests/assets/*.test.cjs file (the age and date rules against the tables format_age
-and format_wall_date are tested with, the carousel's and the screen beat's choices, and all
-assets/*.js loaded into a fake page), one node each."""
+and format_wall_date are tested with, the carousel's and the screen beat's choices, the
+sparklines' points, and all assets/*.js loaded into a fake page), one node each."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def test_the_node_tests_are_found():
         "wallboard_dates.test.cjs",
         "wallboard_page.test.cjs",
         "wallboard_screen.test.cjs",
+        "wallboard_sparklines.test.cjs",
     }
     assert expected <= names, names
 

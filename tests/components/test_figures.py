@@ -1,30 +1,35 @@
 """Chart colours and sparklines: direction colours follow the change as shown and match the
-page's; sparklines are tiny SVGs that scale to the values; nothing to draw is None."""
+page's; a sparkline's points scale to the values in a short text; nothing to draw is None."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 
 import pytest
 
-from components.figures import DARK, DOWN, FLAT, LIGHT, UP, direction_colour, sparkline_svg
+from components.figures import DARK, DOWN, FLAT, LIGHT, UP, direction_colour, sparkline_points
 from tests.support.paths import ROOT
 
 
 def test_sparkline_spans_the_box_from_low_to_high():
-    uri = sparkline_svg([10.0, 12.0, 11.0], UP)
-    svg = unquote(uri.removeprefix("data:image/svg+xml;utf8,"))
-    assert svg.startswith("<svg") and f"stroke='{UP}'" in svg
-    assert "viewBox='0 0 2 100'" in svg  # one unit per point, stretched to the tile
-    assert "points='0,95 1,5 2,50'" in svg  # low at the bottom, high at the top
-    assert "#" not in uri  # a raw '#' would end the URI: colours are escaped
+    # x the index, y 0 (top) to 100 (bottom): low at the bottom pad, high at the top pad.
+    assert sparkline_points([10.0, 12.0, 11.0]) == "0,95 1,5 2,50"
+    assert sparkline_points([5.0, 5.0]) == "0,95 1,95"  # no move: flat, on the low pad
+
+
+def test_sparkline_points_are_whole_numbers_one_pair_per_value():
+    """Every price move sends them to every screen again: no decimals, nothing around them."""
+    values = [100 + (i % 7) * 1.37 for i in range(48)]  # the demo's 48 points
+    points = sparkline_points(values)
+    assert re.fullmatch(r"\d+,\d+( \d+,\d+)*", points)
+    assert [pair.split(",")[0] for pair in points.split()] == [str(i) for i in range(48)]
 
 
 def test_nothing_to_draw():
-    assert sparkline_svg([], UP) is None
-    assert sparkline_svg([1.0], UP) is None
-    assert sparkline_svg([float("nan"), 2.0], UP) is None
+    assert sparkline_points([]) is None
+    assert sparkline_points([1.0]) is None
+    assert sparkline_points([float("nan"), 2.0]) is None
+    assert sparkline_points([float("inf"), 2.0, float("nan"), 3.0]) == "0,95 1,5"
 
 
 def test_direction_colours():

@@ -40,7 +40,7 @@ def test_every_scene_renders_under_the_policy_without_a_violation(dash_duo, demo
         text = dash_duo.find_element(f'[data-scene="{scene}"]').text
         for words in expected:
             assert words in text, f"{scene}: {words!r} not shown"
-        # Charts drawn (plotly.js ran) and every image decoded (sparklines are data: URIs).
+        # Charts drawn (plotly.js ran) and every image decoded.
         if dash_duo.find_elements(f'[data-scene="{scene}"] .js-plotly-plot'):
             dash_duo.wait_for_element(f'[data-scene="{scene}"] .js-plotly-plot .main-svg')
         broken = dash_duo.driver.execute_script(

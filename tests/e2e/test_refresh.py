@@ -1,6 +1,7 @@
 """A scene on screen in headless Chromium: new data arrives as a Patch (tests/test_app.py checks
-what is sent) that the browser applies (the tile shows the new price and sparkline), and badge
-ages count on in the browser between refreshes without anything from the server."""
+what is sent) that the browser applies (the tile shows the new price and redraws its sparkline
+canvas), and badge ages count on in the browser between refreshes without anything from the
+server. No sparkline is an image: a data: URI per value filled the kiosk's image cache."""
 
 from __future__ import annotations
 
@@ -10,8 +11,33 @@ import pytest
 
 from app import create_app
 from components.format import format_price
+from tests.support.services import wait_until
 
 pytestmark = pytest.mark.browser
+
+# Per sparkline canvas on the page: [its tile's instrument, its data-spark, how many of its
+# pixels are drawn, a checksum of them that changes when the line does, its bitmap's width and
+# height, its width on the page], read back from what the canvas shows.
+DRAWN = """
+return Array.from(document.querySelectorAll("canvas.wb-tile__spark")).map(function (c) {
+  var data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data, n = 0, sum = 0;
+  for (var i = 3; i < data.length; i += 4) {
+    if (data[i] > 0) { n += 1; sum = (sum + data[i] * (i % 9973)) % 1000000007; }
+  }
+  var tile = c.closest("[data-instrument]").getAttribute("data-instrument");
+  return [tile, c.getAttribute("data-spark"), n, sum, c.width, c.height, c.clientWidth];
+});
+"""
+
+
+def drawn(dash_duo) -> list[list]:
+    """What each sparkline canvas carries and shows (DRAWN)."""
+    return dash_duo.driver.execute_script(DRAWN)
+
+
+def spark_of(dash_duo, instrument: str) -> list:
+    """What the sparkline canvas of `instrument`'s tile carries and shows (DRAWN, after its id)."""
+    return next(row[1:] for row in drawn(dash_duo) if row[0] == instrument)
 
 
 def test_new_prices_arrive_as_a_patch_and_ages_count_on(dash_duo, make_settings):
@@ -25,7 +51,18 @@ def test_new_prices_arrive_as_a_patch_and_ages_count_on(dash_duo, make_settings)
     dash_duo.driver.get(f"{dash_duo.server_url}/crypto")
     dash_duo.wait_for_element('[data-instrument="btc"] .wb-tile__price', timeout=10)
     eth_price = dash_duo.find_element('[data-instrument="eth"] .wb-tile__price').text
-    spark = dash_duo.find_element('[data-instrument="btc"] .wb-tile__spark').get_attribute("src")
+    # Every tile's sparkline is drawn (a 2 px line across the canvas, at the screen's pixel
+    # ratio), and nothing on the page is a data: image.
+    assert wait_until(lambda: all(row[2] > 0 for row in drawn(dash_duo)), 5), drawn(dash_duo)
+    ratio = dash_duo.driver.execute_script("return window.devicePixelRatio")
+    sparks = {row[0]: row[1:] for row in drawn(dash_duo)}
+    assert list(sparks) == ["btc", "eth", "sol"], sparks
+    for points, pixels, _, width, height, css_width in sparks.values():
+        assert css_width > 50 and width == round(css_width * ratio), sparks
+        assert 2 * width <= pixels < width * height / 2, sparks  # a line across, not a fill
+        assert len(points.split()) == 48, points  # the demo's 48 points
+    assert dash_duo.find_elements('img[src^="data:"]') == []
+    btc_points, _, btc_drawn, *_ = sparks["btc"]
 
     # Ages count on in the browser while the server sends nothing (idle ticks answer 204).
     age = dash_duo.find_element(".wb-scene__badges .wb-age")
@@ -38,9 +75,17 @@ def test_new_prices_arrive_as_a_patch_and_ages_count_on(dash_duo, make_settings)
     btc = next(r for r in board.snapshot("crypto").records if r.symbol == "btc")
     expected = format_price(btc.price, next(i for i in crypto.instruments if i.id == "btc"))
     dash_duo.wait_for_text_to_equal('[data-instrument="btc"] .wb-tile__price', expected, 15)
-    # The patch reached every part of the tile: its sparkline is redrawn too.
-    new_spark = dash_duo.find_element('[data-instrument="btc"] .wb-tile__spark')
-    assert new_spark.get_attribute("src") != spark
+    # The patch reached every part of the tile: its sparkline has new points and is redrawn.
+    redrawn = wait_until(lambda: spark_of(dash_duo, "btc")[2] != btc_drawn, 5)
+    assert redrawn, (btc_drawn, spark_of(dash_duo, "btc"))
+    points, pixels, *_ = spark_of(dash_duo, "btc")
+    assert points != btc_points and pixels > 0
+    # A canvas kept in place whose points change (React may keep the element) is redrawn too.
+    eth_drawn = spark_of(dash_duo, "eth")[2]
+    dash_duo.driver.execute_script(
+        'document.querySelector("[data-instrument=eth] canvas").dataset.spark = "0,5 1,95"'
+    )
+    assert wait_until(lambda: spark_of(dash_duo, "eth")[2] != eth_drawn, 5)
     assert dash_duo.find_element('[data-instrument="eth"] .wb-tile__price').text
     assert eth_price  # shown before and after
     assert len(dash_duo.find_elements(".wb-tile")) == 3

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from components.figures import sparkline_points
 from components.scene import SceneView
 from config.schema import Instrument
 from pages import commodities
@@ -82,9 +83,10 @@ def test_demo_tiles_in_energy_and_metals_groups(settings, demo_records):
     gold = next(r for r in demo_records if r.symbol == "gold")
     assert text_of(with_class(tiles["gold"], "wb-tile__price")) == f"{gold.price:,.2f}"
     assert text_of(with_class(tiles["wti"], "wb-commodities__unit")) == "USD / bbl"
-    for tile in tiles.values():
-        (spark,) = with_class(tile, "wb-tile__spark")
-        assert spark.src.startswith("data:image/svg+xml")
+    for ident, tile in tiles.items():
+        (spark,) = with_class(tile, "wb-tile__spark")  # a canvas drawn from the record's points
+        record = next(r for r in demo_records if r.symbol == ident)
+        assert prop(spark, "data-spark") == sparkline_points(record.sparkline)
         assert prop(tile, "data-status") == "ok"
 
 

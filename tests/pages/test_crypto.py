@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from components.figures import DOWN, FLAT, UP, sparkline_points
 from components.scene import SceneView
 from config.schema import Instrument
 from pages import crypto
@@ -106,9 +107,16 @@ def test_demo_tiles_with_sparkline_and_range(settings, demo_records):
     low, high = min(btc.sparkline), max(btc.sparkline)
     (line,) = with_class(tiles["btc"], "wb-crypto__range")
     assert text_of(line).startswith(f"24h {low:,.0f} \u2013 {high:,.0f} USD")
-    for tile in tiles.values():
+    for ident, tile in tiles.items():
+        # A canvas the browser draws from its record's points (assets/37s_sparklines.js), in
+        # the colour of the change shown; decorative, as the price beside it is the text.
         (spark,) = with_class(tile, "wb-tile__spark")
-        assert spark.src.startswith("data:image/svg+xml")
+        record = next(r for r in demo_records if r.symbol == ident)
+        assert spark.to_plotly_json()["type"] == "Canvas"
+        assert prop(spark, "data-spark") == sparkline_points(record.sparkline)
+        move = with_class(tile, "wb-tile__change")[0].className.split()[-1].removeprefix("wb-")
+        assert prop(spark, "data-colour") == {"up": UP, "down": DOWN, "flat": FLAT}[move]
+        assert prop(spark, "aria-hidden") == "true"
         (position,) = with_class(tile, "wb-crypto__range-pos")
         assert 0 <= int(text_of(position).split("%")[0]) <= 100
 

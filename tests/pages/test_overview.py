@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from dash.development.base_component import Component
 
+from components.figures import sparkline_points
 from components.scene import SceneView
 from pages import overview
 from providers.base import Request
@@ -100,9 +101,10 @@ def test_each_tile_shows_price_change_sparkline_session_and_local_time(settings,
         for ident, tile in tiles.items()
     }
     assert states["spx"] == "open" and states["hsi"] == "post" and states["n225"] == "pre"
-    for tile in tiles.values():
-        (spark,) = with_class(tile, "wb-tile__spark")
-        assert spark.src.startswith("data:image/svg+xml")
+    for ident, tile in tiles.items():
+        (spark,) = with_class(tile, "wb-tile__spark")  # a canvas drawn from the record's points
+        record = next(r for r in demo_records if r.symbol == ident)
+        assert spark.to_plotly_json()["props"]["data-spark"] == sparkline_points(record.sparkline)
 
 
 def test_weekend_and_lunch_break_states():

@@ -93,7 +93,7 @@ def test_the_policy_allows_every_inline_script_of_the_page_by_hash_and_nothing_e
     assert found["object-src"] == ["'none'"]
     assert found["base-uri"] == ["'self'"]
     assert found["connect-src"] == ["'self'"]
-    assert found["img-src"] == ["'self'", "data:"]  # sparklines are data:image/svg+xml
+    assert found["img-src"] == ["'self'", "data:"]  # Bootstrap's CSS icons are data: SVGs
     assert found["frame-ancestors"] == ["'self'"]
 
 
