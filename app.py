@@ -33,6 +33,7 @@ from web.endpoints import register_endpoints
 from web.hooks import install_hooks
 from web.logs import configure_json_logging
 from web.metrics import ScreenCounter
+from web.plotly_bundle import VENDOR_DIR, WallboardDash
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("wallboard")
@@ -106,11 +107,13 @@ def create_app(
     """Build the Dash app for a configuration: its engine (engine.build.build_engine, the
     builder the refresher process uses too), pages and endpoints."""
     engine = build_engine(settings, providers=providers, clock=clock)
-    app = Dash(
+    app = WallboardDash(
         __name__,
         use_pages=True,
         pages_folder="",
         assets_folder=str(ROOT / "assets"),
+        # Built bundles, linked by what needs them (web/plotly_bundle.py), not on every page.
+        assets_path_ignore=[f"^{VENDOR_DIR}$"],
         title="Market Wallboard",
         update_title=None,
         serve_locally=True,

@@ -7,6 +7,7 @@ nginx sent them and fail on purpose.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
@@ -171,6 +172,22 @@ def test_assets_are_long_cached_only_with_the_mtime_argument(proxy, scene_html):
         assert plain.status_code == 200
         assert plain.raw.headers.getlist("Cache-Control") == ["no-cache"], url
         assert_security_headers(plain)
+
+
+def test_the_plotly_bundle_the_page_names_is_cached_a_year_and_gzipped(proxy, board, scene_html):
+    # dcc.Graph loads it from the page's config (web/plotly_bundle.py), not from a <script>.
+    config = json.loads(re.search(r'id="_dash-config"[^>]*>(.*?)</script>', scene_html).group(1))
+    url = config["plotlyjs_url"]
+    response = requests.get(
+        proxy + url, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=10
+    )
+    assert response.status_code == 200
+    age = max_age(response)
+    assert age is not None and age >= YEAR_S
+    assert response.headers["Content-Encoding"] == "gzip"
+    sent = response.raw.read()  # the bytes on the wire, still compressed
+    served = requests.get(board + url, timeout=10).content
+    assert gzip.decompress(sent) == served and len(sent) < len(served) / 2
 
 
 def test_scene_callback_post_is_proxied(proxy):
