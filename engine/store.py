@@ -6,6 +6,15 @@ copy: see engine.shared_cache). Keys are namespaced by edition, so demo data can
 by the open edition. Last-good snapshots are also written to disk atomically (temp file +
 rename) and loaded at start, so a restarted board shows its last values at once.
 
+Each snapshot has a stamp beside it (a new random value per write, written after the snapshot),
+and each process keeps the last snapshot it read with the stamp it saw before reading it. A
+read whose stamp is unchanged returns that snapshot without unpickling it again: the history
+snapshot (a thousand bars) costs milliseconds to unpickle and is read on every technicals tick.
+Because the stamp is written after its snapshot, a reader that sees a new stamp reads a snapshot
+at least that new; a kept snapshot is re-read after MEMO_MAX_AGE_S whatever the stamp says, so
+a writer that skipped the stamp (another release of the board on the same cache) is seen soon,
+and until then the screen shows an older snapshot with its own, older time, never a newer one.
+
 Two contracts say what the store calls: `CacheBackend` on any cache (what cachelib's
 backends have), and `Fleet` on a cache shared by a fleet (its health, and copying between the
 shared cache and this host). Whoever builds the store says which it has (`fleet=`, see
@@ -17,6 +26,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
+import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +37,8 @@ from engine.metrics import CACHE_READS
 from providers.models import Snapshot
 
 log = logging.getLogger(__name__)
+
+MEMO_MAX_AGE_S = 10.0
 
 
 class CacheBackend(Protocol):
@@ -93,10 +106,21 @@ class SnapshotStore:
         self.namespace = namespace
         self.persist_dir = persist_dir
         self._mirrored: dict[str, Any] = {}  # dataset -> fetched_at of the copy last persisted
+        # dataset -> (stamp seen before the read, the snapshot read, monotonic time of the read)
+        self._kept: dict[str, tuple[str, Snapshot, float]] = {}
 
     def key(self, dataset: str) -> str:
         """The cache key of a dataset's snapshot."""
         return f"wallboard:{self.namespace}:snapshot:{dataset}"
+
+    def stamp_key(self, dataset: str) -> str:
+        """The cache key of the stamp that changes with every write of a dataset's snapshot."""
+        return f"wallboard:{self.namespace}:stamp:{dataset}"
+
+    def snapshot_keys(self, datasets: list[str]) -> list[str]:
+        """The datasets' snapshot keys, each followed by its stamp's: the order a copy must
+        keep, like a write (see the module's docstring)."""
+        return [key for d in datasets for key in (self.key(d), self.stamp_key(d))]
 
     @property
     def heartbeat_key(self) -> str:
@@ -144,7 +168,7 @@ class SnapshotStore:
     def mirror(self, datasets: list[str]) -> int:
         """Copy the shared snapshots to this host (local cache and last-good files), so a Redis
         outage or a restart finds recent values here. No-op for a host-only cache."""
-        copied = self.fleet.mirror([self.key(d) for d in datasets] + [self.alerts_key])
+        copied = self.fleet.mirror([*self.snapshot_keys(datasets), self.alerts_key])
         persisted = 0
         for dataset in datasets:
             snapshot = copied.get(self.key(dataset))
@@ -161,27 +185,47 @@ class SnapshotStore:
     def reseed(self, datasets: list[str]) -> list[str]:
         """Give a shared cache that lost its data (Redis restarted empty) this host's copies."""
         return self.fleet.reseed(
-            [self.key(d) for d in datasets] + [self.alerts_key, self.heartbeat_key]
+            [*self.snapshot_keys(datasets), self.alerts_key, self.heartbeat_key]
         )
 
     def read(self, dataset: str) -> Snapshot:
         """The current snapshot of a dataset, or a pending one when nothing is held yet."""
         try:
+            stamp = self.cache.get(self.stamp_key(dataset))
+            kept = self._kept.get(dataset)
+            if (
+                isinstance(stamp, str)
+                and kept is not None
+                and kept[0] == stamp
+                and time.monotonic() - kept[2] < MEMO_MAX_AGE_S
+            ):
+                CACHE_READS.labels("hit").inc()
+                return kept[1]
             value = self.cache.get(self.key(dataset))
         except Exception as exc:  # a cache outage must not take a page down
             log.warning("cache read failed for %s: %s", dataset, exc.__class__.__name__)
             value = None
+            stamp = None
         if isinstance(value, Snapshot):
             CACHE_READS.labels("hit").inc()
+            if isinstance(stamp, str):
+                self._kept[dataset] = (stamp, value, time.monotonic())
+            else:
+                self._kept.pop(dataset, None)
             return value
         CACHE_READS.labels("miss").inc()
         return Snapshot.pending(dataset)
 
     def write(self, snapshot: Snapshot, *, persist: bool) -> None:
         """Publish a snapshot to every reader; with `persist`, also keep it on disk as last good."""
-        self.cache.set(self.key(snapshot.dataset), snapshot, timeout=0)
+        self._publish(snapshot)
         if persist and self.persist_dir is not None:
             self._persist(snapshot)
+
+    def _publish(self, snapshot: Snapshot) -> None:
+        # The snapshot, then its stamp: never a new stamp beside an older snapshot.
+        self.cache.set(self.key(snapshot.dataset), snapshot, timeout=0)
+        self.cache.set(self.stamp_key(snapshot.dataset), uuid.uuid4().hex, timeout=0)
 
     def _file(self, dataset: str) -> Path:
         assert self.persist_dir is not None
@@ -225,7 +269,7 @@ class SnapshotStore:
             if current.fetched_at is None or (
                 snapshot.fetched_at is not None and snapshot.fetched_at > current.fetched_at
             ):
-                self.cache.set(self.key(dataset), snapshot, timeout=0)
+                self._publish(snapshot)
         for line in problems:
             log.warning("%s", line)
         return problems

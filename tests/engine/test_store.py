@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from cachelib import FileSystemCache, SimpleCache
 
-from engine.store import SnapshotStore
+from engine.store import MEMO_MAX_AGE_S, SnapshotStore
 from providers.models import Quote, Snapshot, Status
 from tests.support.fakes.providers import T0
 
@@ -129,7 +132,67 @@ def test_the_fleet_side_is_what_the_builder_says_it_is():
     assert store.health()["state"] == "degraded"
     assert store.mirror(["fx"]) == 0
     assert store.reseed(["fx"]) == [store.key("fx")]
+    snapshot_keys = [store.key("fx"), store.stamp_key("fx")]  # a snapshot before its stamp
     assert fleet.asked == [
-        ("mirror", [store.key("fx"), store.alerts_key]),
-        ("reseed", [store.key("fx"), store.alerts_key, store.heartbeat_key]),
+        ("mirror", [*snapshot_keys, store.alerts_key]),
+        ("reseed", [*snapshot_keys, store.alerts_key, store.heartbeat_key]),
     ]
+
+
+class CountingCache(SimpleCache):
+    """A SimpleCache that counts reads by key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: dict[str, int] = {}
+
+    def get(self, key: str):
+        self.reads[key] = self.reads.get(key, 0) + 1
+        return super().get(key)
+
+
+def test_an_unchanged_snapshot_is_not_read_again_and_a_new_write_is():
+    cache = CountingCache()
+    writer = SnapshotStore(cache, namespace="open", persist_dir=None)
+    reader = SnapshotStore(cache, namespace="open", persist_dir=None)  # another worker
+    writer.write(good(price=1.0), persist=False)
+    first = reader.read("fx")
+    assert reader.read("fx") is first and reader.read("fx") is first
+    assert cache.reads[reader.key("fx")] == 1  # the stamp said nothing changed
+    assert cache.reads[reader.stamp_key("fx")] == 3
+    writer.write(good(price=2.0), persist=False)
+    assert reader.read("fx").records[0].price == 2.0
+    assert cache.reads[reader.key("fx")] == 2
+
+
+def test_a_write_without_a_stamp_is_seen_within_the_memo_age(monkeypatch):
+    cache = SimpleCache()
+    store = SnapshotStore(cache, namespace="open", persist_dir=None)
+    store.write(good(price=1.0, at=T0), persist=False)
+    assert store.read("fx").records[0].price == 1.0
+    # Another release of the board writing to the same cache, without the stamp.
+    cache.set(store.key("fx"), good(price=2.0, at=T0 + timedelta(minutes=1)), timeout=0)
+    kept = store.read("fx")
+    assert kept.records[0].price == 1.0 and kept.as_of == T0  # older, with its own older time
+    later = time.monotonic() + MEMO_MAX_AGE_S
+    monkeypatch.setattr("engine.store.time.monotonic", lambda: later)
+    assert store.read("fx").records[0].price == 2.0
+
+
+def test_a_snapshot_read_with_no_stamp_beside_it_is_never_kept():
+    cache = CountingCache()
+    store = SnapshotStore(cache, namespace="open", persist_dir=None)
+    cache.set(store.key("fx"), good(), timeout=0)  # written before stamps existed
+    assert store.read("fx") == store.read("fx") == good()
+    assert cache.reads[store.key("fx")] == 2
+
+
+def test_last_good_loaded_at_start_is_stamped(tmp_path):
+    SnapshotStore(SimpleCache(), namespace="open", persist_dir=tmp_path).write(
+        good(price=1.0901), persist=True
+    )
+    cache = CountingCache()
+    after = SnapshotStore(cache, namespace="open", persist_dir=tmp_path)
+    after.load_persisted(["fx"])
+    assert after.read("fx") is after.read("fx")
+    assert cache.reads[after.key("fx")] == 2  # load_persisted's own check, then one read
