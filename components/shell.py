@@ -12,6 +12,8 @@ URL is known, so the tape starts as plain text and its callback, which reads the
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
@@ -22,6 +24,7 @@ from dash.exceptions import PreventUpdate
 
 from components.alerts import banner_lines
 from components.format import format_change, format_price, format_wall_date
+from components.patch import plain
 from components.scene import has_data, view_of
 from components.search import search_box
 from components.share import copy_link, register_share_callbacks
@@ -136,6 +139,12 @@ def alert_banner(board: Board) -> list:
     """The active alerts as a banner line each, with their data's source, time and age
     (components.alerts; empty when there are none)."""
     return banner_lines(board)
+
+
+def banner_digest(lines: list) -> str:
+    """A short digest of the banner as sent, so a tick that would send the same answers 204."""
+    text = json.dumps(plain(lines), sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def no_source_banner(stranded: bool) -> list:
@@ -262,6 +271,7 @@ def shell(board: Board, page_container) -> html.Div:
     settings = board.settings
     items = ticker_items(board)
     stranded = no_source_reached(board)
+    alerts = alert_banner(board)
     return html.Div(
         [
             dcc.Location(id="wb-nav", refresh="callback-nav"),
@@ -286,7 +296,8 @@ def shell(board: Board, page_container) -> html.Div:
                 role="alert",
                 hidden=not stranded,
             ),
-            html.Div(alert_banner(board), id="wb-alerts", className="wb-alerts", role="alert"),
+            html.Div(alerts, id="wb-alerts", className="wb-alerts", role="alert"),
+            dcc.Store(id="wb-alerts-shown", data=banner_digest(alerts)),
             # The operators' broadcasts (engine.control), written by the screen's beat in the
             # browser (assets/33s_screen.js), which also reports the release read from here.
             html.Div(
@@ -369,11 +380,17 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
 
     @app.callback(
         Output("wb-alerts", "children"),
+        Output("wb-alerts-shown", "data"),
         Input("wb-health-tick", "n_intervals"),
+        State("wb-alerts-shown", "data"),
         prevent_initial_call=True,
     )
-    def refresh_alerts(_tick: int):
-        return alert_banner(current_board())
+    def refresh_alerts(_tick: int, shown: object):
+        lines = alert_banner(current_board())
+        digest = banner_digest(lines)
+        if digest == shown:
+            raise PreventUpdate  # 204: nothing sent (the ages count on in the browser)
+        return lines, digest
 
     @app.callback(
         Output("wb-ticker", "children"),

@@ -19,6 +19,7 @@ from engine.board import Board
 from engine.store import SnapshotStore
 from providers.base import build_providers
 from providers.models import CalendarEvent, Quote, Snapshot, Status
+from tests.support.dashreq import CALLBACK, callback_body
 from tests.support.pages import prop, text_of, walk
 from tests.test_app import offline_settings, offline_yahoo
 
@@ -134,22 +135,13 @@ def test_never_in_the_demo_edition(make_settings):
 def health_tick(client, shown_health, banner_hidden):
     """POST the shell's health tick as the browser does; the answer's outputs, or None (204)."""
     dependencies = client.get("/_dash-dependencies").get_json()
-    (dep,) = [d for d in dependencies if "wb-no-source.hidden" in d["output"]]
-    outputs = [
-        dict(zip(("id", "property"), spec.split("."), strict=True))
-        for spec in dep["output"].strip(".").split("...")
-    ]
-    body = {
-        "output": dep["output"],
-        "outputs": outputs,
-        "inputs": [{"id": "wb-health-tick", "property": "n_intervals", "value": 1}],
-        "changedPropIds": ["wb-health-tick.n_intervals"],
-        "state": [
-            {"id": "wb-health", "property": "data", "value": shown_health},
-            {"id": "wb-no-source", "property": "hidden", "value": banner_hidden},
-        ],
+    values = {
+        "wb-health-tick.n_intervals": 1,
+        "wb-health.data": shown_health,
+        "wb-no-source.hidden": banner_hidden,
     }
-    answer = client.post("/_dash-update-component", json=body)
+    body = callback_body(dependencies, "wb-no-source.hidden", values)
+    answer = client.post(CALLBACK, json=body)
     if answer.status_code == 204:
         return None
     assert answer.status_code == 200, answer.get_data(as_text=True)[:500]

@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from cachelib import SimpleCache
 
+from analytics.alert_rules import Alert, AlertState
+from app import create_app
 from components.shell import ticker_items
 from config.schema import Settings
 from engine.board import Board
 from engine.store import SnapshotStore
 from providers.models import Headline, Quote, Snapshot, Status
+from tests.support.dashreq import CALLBACK, callback_body
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 
@@ -223,3 +226,38 @@ def test_the_tape_refreshes_on_the_url_and_clicks_on_linked_graphs_open_instrume
     assert opener["inputs"] == [
         {"id": '{"graph":["ALL"],"type":"wb-linked-graph"}', "property": "clickData"}
     ]
+
+
+def test_an_alerts_tick_answers_204_while_the_banner_is_the_one_shown(make_settings):
+    app = create_app(make_settings("demo"), start_refresher=False)
+    board = app.server.extensions["wallboard"]
+    client = app.server.test_client()
+    client.get("/overview")  # sets Dash up
+    dependencies = client.get("/_dash-dependencies").get_json()
+
+    def tick(shown: object):
+        body = callback_body(dependencies, "wb-alerts.children", {"wb-alerts-shown.data": shown})
+        answer = client.post(CALLBACK, json=body)
+        return None if answer.status_code == 204 else answer.get_json()["response"]
+
+    first = tick(None)  # no banner yet: the empty one is sent once
+    assert first["wb-alerts"]["children"] == []
+    assert tick(first["wb-alerts-shown"]["data"]) is None
+    now = board.clock()
+    move = Alert(
+        key="0:indices:spx",
+        kind="move",
+        dataset="indices",
+        symbol="spx",
+        name="S&P 500",
+        message="S&P 500 ▲ +2.1% since the previous close (limit 2%)",
+        value=2.1,
+        raised_at=now,
+        last_seen=now,
+        as_of=now,
+        source="demo",
+    )
+    board.store.cache.set(board.store.alerts_key, AlertState(alerts={move.key: move}), timeout=0)
+    raised = tick(first["wb-alerts-shown"]["data"])
+    assert "S&P 500 ▲ +2.1%" in str(raised["wb-alerts"]["children"])
+    assert tick(raised["wb-alerts-shown"]["data"]) is None

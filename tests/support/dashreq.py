@@ -1,6 +1,6 @@
-"""The bodies a browser posts to /_dash-update-component (CALLBACK): a scene's refresh tick, and
-the page content Dash pages asks for when the URL changes; and the version a refresh answer
-carries."""
+"""The bodies a browser posts to /_dash-update-component (CALLBACK): a scene's refresh tick, the
+page content Dash pages asks for when the URL changes, any shell callback; and the version a
+refresh answer carries."""
 
 from __future__ import annotations
 
@@ -67,6 +67,32 @@ def page_body(dependencies: list[dict], pathname: str, search: str = "") -> dict
         "state": [],
         "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
     }
+
+
+def callback_body(
+    dependencies: list[dict], output: str, values: dict[str, object] | None = None
+) -> dict:
+    """The body of the (non-pattern) callback with `output` ("id.property") among its outputs,
+    each input and state set from `values` by "id.property" (None when not given); the first
+    input is the trigger."""
+    (dependency,) = [d for d in dependencies if output in d["output"] and output in _outputs_of(d)]
+    values = values or {}
+
+    def bound(items: list[dict]) -> list[dict]:
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+
+    inputs = bound(dependency["inputs"])
+    return {
+        "output": dependency["output"],
+        "outputs": [{"id": c, "property": prop} for c, prop in _outputs(dependency)],
+        "inputs": inputs,
+        "state": bound(dependency["state"]),
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+    }
+
+
+def _outputs_of(dependency: dict) -> list[str]:
+    return [f"{c}.{prop}" for c, prop in _outputs(dependency)]
 
 
 def version_of(answer: dict) -> str | None:
