@@ -26,6 +26,17 @@
 
   // The badges' ages ([data-age-of]) counted on from the server's clock: data-server-now on the
   // scene gives the offset to the screen's own, renewed whenever the server renders a scene.
+  // An age in a tile carries no time of its own: it counts from the tile's data-as-of
+  // (components/badges.py age_span), so a new price sends its time once.
+  const TIMED = "[data-age-of], [data-as-of] .wb-age";
+
+  function timeOf(node) {
+    const own = node.getAttribute("data-age-of");
+    if (own !== null) { return own; }
+    const tile = node.closest("[data-as-of]");
+    return tile ? tile.getAttribute("data-as-of") : null;
+  }
+
   const clock = { offsetMs: 0, serverNow: null };
 
   function countAges() {
@@ -39,9 +50,9 @@
       }
     }
     const now = Date.now() + clock.offsetMs;
-    const nodes = document.querySelectorAll("[data-age-of]");
+    const nodes = document.querySelectorAll(TIMED);
     for (let i = 0; i < nodes.length; i++) {
-      const of = Date.parse(nodes[i].getAttribute("data-age-of"));
+      const of = Date.parse(timeOf(nodes[i]));
       if (isNaN(of)) { continue; }
       const text = formatAge((now - of) / 1000)
         + (nodes[i].getAttribute("data-age-suffix") || "");

@@ -64,16 +64,16 @@ def _all_scalars(items: list) -> bool:
     return not any(isinstance(item, dict | list) for item in items)
 
 
-def body_patch(old: Any, new: Any) -> Patch | None:
-    """A Patch that turns the shown body `old` into `new`, or None when sending `new` whole
-    is as good (nothing in common, or the patch would be nearly as big)."""
+def worth_patching(old: Any, new: Any) -> list[tuple[Path, Any]] | None:
+    """The assignments turning the shown body `old` into `new`, or None when sending `new`
+    whole is as good (nothing in common, or the patch would be nearly as big)."""
     found = changes(old, new)
     if not found or any(not path for path, _ in found):
         return None
     size = len(json.dumps([[p, v] for p, v in found], separators=(",", ":")))
     if size > WORTH_IT * len(json.dumps(new, separators=(",", ":"))):
         return None
-    return patch_of(found)
+    return found
 
 
 def patch_of(found: list) -> Patch:

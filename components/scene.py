@@ -52,7 +52,7 @@ from components.data_view import (
     view_toggle,
     wants_data,
 )
-from components.patch import body_patch, changes, patch_of, plain
+from components.patch import changes, patch_of, plain, worth_patching
 from config import ConfigError
 from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
@@ -456,13 +456,25 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         if not isinstance(now_shown, dict):
             now_shown = {"badges": plain(badges(view)), "body": plain(body_of(page.render, view))}
         bodies.put(board, current_key, now_shown)
-        before = bodies.get(board, ShownBodies.key(board, scene, query, shown)) if shown else None
         interval = poll_ms(board, scene, view)
-        if not isinstance(before, dict):
-            return now_shown["badges"], now_shown["body"], current, interval
+        # One diff per pair of versions too: every screen one version behind asks for the same
+        # step, so it is worked out once (in this process or another) and kept beside the body.
+        step_key = f"{current_key}:from:{shown}"
+        step = bodies.get(board, step_key) if shown else None
+        if not isinstance(step, dict):
+            before = (
+                bodies.get(board, ShownBodies.key(board, scene, query, shown)) if shown else None
+            )
+            if not isinstance(before, dict):
+                return now_shown["badges"], now_shown["body"], current, interval
+            step = {
+                "badges": _step(before.get("badges"), now_shown["badges"]),
+                "body": _step(before.get("body"), now_shown["body"], in_place=wants_data(query)),
+            }
+            bodies.put(board, step_key, step)
         return (
-            _update(before.get("badges"), now_shown["badges"]),
-            _update(before.get("body"), now_shown["body"], in_place=wants_data(query)),
+            _sent(step["badges"], now_shown["badges"]),
+            _sent(step["body"], now_shown["body"]),
             current,
             interval,
         )
@@ -470,15 +482,28 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
     register_data_view_callbacks(app, pages, lambda: current_board().clock())
 
 
-def _update(before: Any, after: Any, *, in_place: bool = False) -> Any:
-    """What to send for one output the screen shows as `before`: nothing, a Patch, or it all.
-    `in_place`: always a Patch when the tree kept its shape, however much of it changed (the
-    Data view's grid: sent whole, it would be drawn anew and lose its sort and filters)."""
+SAME, WHOLE = "same", "whole"
+
+
+def _step(before: Any, after: Any, *, in_place: bool = False) -> str | list:
+    """What to send for one output the screen shows as `before`: SAME (nothing), the
+    assignments of a Patch, or WHOLE. `in_place`: always a Patch when the tree kept its shape,
+    however much of it changed (the Data view's grid: sent whole, it would be drawn anew and
+    lose its sort and filters)."""
     if before == after:
-        return no_update
+        return SAME
     if in_place:
         found = changes(before, after)
         if found and all(path for path, _ in found):
-            return patch_of(found)
-    patch = body_patch(before, after)
-    return after if patch is None else patch
+            return found
+    found = worth_patching(before, after)
+    return WHOLE if found is None else found
+
+
+def _sent(step: str | list, after: Any) -> Any:
+    """The answer for one output from its step (_step)."""
+    if step == SAME:
+        return no_update
+    if step == WHOLE:
+        return after
+    return patch_of(step)

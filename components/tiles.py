@@ -86,16 +86,17 @@ def _tile_badge(status: Status) -> html.Span:
     )
 
 
-def provenance(seen: Shown, now: datetime) -> list:
+def provenance(seen: Shown, now: datetime, *, tile_as_of: datetime | None = None) -> list:
     """Where and when a value is from, next to it: 'yahoo · 3 min', 'stooq · Fri 04 Dec
-    session · 9 h' (closed), 'yahoo · 2 d old' (stale: the word says so, not only the colour)."""
+    session · 9 h' (closed), 'yahoo · 2 d old' (stale: the word says so, not only the colour).
+    `tile_as_of`: the time the tile around it carries (its age counts from that when equal)."""
     if seen.as_of is None:
         return []
     parts: list = [seen.source or "unknown source", " · "]
     if seen.status is Status.CLOSED:
         parts.append(f"{seen.as_of:%a %d %b} session · ")
     suffix = " old" if seen.status is Status.STALE else ""
-    parts.append(age_span(seen.as_of, now, suffix=suffix))
+    parts.append(age_span(seen.as_of, now, suffix=suffix, timed_by_parent=seen.as_of == tile_as_of))
     return parts
 
 
@@ -171,7 +172,7 @@ def quote_tile(
     if quote.change is not None:  # the colour follows the change as shown: 0.00 is grey
         shown_change = rounded(quote.change, change_decimals(quote.price, instrument))
     spark = sparkline_points(quote.sparkline)
-    lines = [html.Div(provenance(seen, now), className="wb-tile__source")]
+    lines = [html.Div(provenance(seen, now, tile_as_of=quote.as_of), className="wb-tile__source")]
     if quote.kept:
         lines.append(html.Div("last good value", className="wb-tile__reason"))
     extra = [*lines, *(extra or [])]

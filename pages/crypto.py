@@ -74,17 +74,17 @@ def range_line(instrument: Instrument, quote: Quote) -> html.Div:
             ),
             html.Div(
                 [
+                    # Drawn for the eye; the words beside it say the same to everyone. No other
+                    # copy of the position (a label, a tooltip): each would travel to every
+                    # screen with every price move.
                     html.Div(
                         html.Span(className="wb-crypto__range-marker", style={"left": where}),
                         className="wb-crypto__range-track",
+                        **{"aria-hidden": "true"},
                     ),
                     html.Span(f"{where} of range", className="wb-crypto__range-pos"),
                 ],
                 className="wb-crypto__range-bar",
-                role="img",
-                # The bar's one description (no tooltip or data attribute repeating it: each
-                # copy would travel to every screen with every price move).
-                **{"aria-label": f"price at {where} of the 24 hour range"},
             ),
         ],
         className="wb-crypto__range",

@@ -292,3 +292,30 @@ def test_a_changed_tile_scene_gets_a_patch_of_what_changed(make_settings):
     # Against a version this process never rendered, the body comes whole.
     unknown = scene_refresh(client, "crypto", "0123456789abcdef")
     assert "__dash_patch_update" not in json.dumps(unknown)
+
+
+def test_screens_one_version_behind_share_one_diff(make_settings, monkeypatch):
+    import components.scene as scene_module
+
+    start = datetime.fromtimestamp(datetime.now(UTC).timestamp() // 5 * 5, UTC)
+    clock = {"now": start}
+    app = create_app(make_settings("demo"), start_refresher=False, clock=lambda: clock["now"])
+    board = app.server.extensions["wallboard"]
+    board.refresher.refresh("crypto")
+    client = app.server.test_client()
+    client.get("/crypto")
+    shown = scene_refresh(client, "crypto", None)['{"scene":"crypto","type":"scene-version"}']
+    board.refresher.providers["demo"].spike("btc", 12)
+    clock["now"] = start + timedelta(seconds=1)
+    board.refresher.refresh("crypto")
+
+    diffs = []
+    worked_out = scene_module.worth_patching
+    monkeypatch.setattr(
+        scene_module, "worth_patching", lambda *a: diffs.append(1) or worked_out(*a)
+    )
+    answers = [scene_refresh(client, "crypto", shown["data"]) for _ in range(5)]
+    assert len(diffs) == 2  # badges and body, once for five screens
+    body = '{"scene":"crypto","type":"scene-body"}'
+    assert all(a[body] == answers[0][body] for a in answers)
+    assert answers[0][body]["children"]["__dash_patch_update"] == "__dash_patch_update"

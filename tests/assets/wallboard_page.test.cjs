@@ -448,9 +448,17 @@ test("ages count on from the server's clock, not the screen's", () => {
   board.selected[".wb-scene[data-server-now]"] = [
     { getAttribute: (name) => (name === "data-server-now" ? "2020-01-01T00:02:30Z" : null) },
   ];
-  board.selected["[data-age-of]"] = [badge];
+  // In a tile, an age carries no time: it counts from the tile's data-as-of.
+  const tile = { getAttribute: (name) => (name === "data-as-of" ? "2020-01-01T00:01:00.123456+00:00" : null) };
+  const inTile = {
+    textContent: "0 s",
+    getAttribute: (name) => (name === "data-age-suffix" ? "" : null),
+    closest: (selector) => (selector === "[data-as-of]" ? tile : null),
+  };
+  board.selected["[data-age-of], [data-as-of] .wb-age"] = [badge, inTile];
   board.intervals[1000]();
   assert.equal(badge.textContent, "2 min ago");
+  assert.equal(inTile.textContent, "1 min");
 });
 
 test("Dash's undo history is trimmed to its last 10 entries", () => {

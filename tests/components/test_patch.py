@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import html
 
-from components.patch import body_patch, changes, plain
+from components.patch import changes, patch_of, plain, worth_patching
 
 
 def tiles(*prices: str) -> list:
@@ -43,9 +43,9 @@ def test_a_series_that_moved_is_one_assignment_not_many():
     assert changes(old, new) == [(["props", "figure", "data", 0, "y"], [2, 3, 4, 5])]
 
 
-def test_body_patch_carries_the_operations_or_gives_way_to_the_body():
+def test_a_patch_carries_the_operations_or_gives_way_to_the_body():
     old, new = tiles(*"123456"), tiles("1", "2", "3", "4", "5", "60")
-    patch = body_patch(old, new)
+    patch = patch_of(worth_patching(old, new))
     operations = patch.to_plotly_json()["operations"]
     assert operations == [
         {
@@ -57,5 +57,5 @@ def test_body_patch_carries_the_operations_or_gives_way_to_the_body():
     everything_else = plain(
         [html.Div([html.Span("ETH", className="n"), html.Div("9", className="p")], className="t")]
     )
-    assert body_patch(tiles("1"), everything_else) is None  # as big as the body itself
-    assert body_patch(tiles("1", "2"), tiles("1", "2", "3")) is None  # nothing in common
+    assert worth_patching(tiles("1"), everything_else) is None  # as big as the body itself
+    assert worth_patching(tiles("1", "2"), tiles("1", "2", "3")) is None  # nothing in common
