@@ -7,6 +7,8 @@
 - The app is loaded once in the master (preload) and forked: faster start, shared memory.
 - The refresher runs once per host in its own process (engine.refresher_process), started and
   restarted by the master, never in the workers; with Redis one of the hosts' refreshers leads.
+  It is started as soon as gunicorn reads this file, before the app is preloaded, so the first
+  prices are fetched while the app loads: a cold start shows prices sooner.
 - Access log: one JSON object per request on stdout; errors as JSON on stderr (the app's own).
 - Graceful restart: SIGHUP restarts the workers and the refresher with the configuration file
   as it is now (a bad file is refused, the running configuration kept); SIGTERM drains requests
@@ -114,8 +116,15 @@ class RefresherProcess:
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
+    def spawn_early(self, config: Path) -> None:
+        """Start the process now, before the app is loaded and with no listening socket yet
+        to close; start() supervises it later."""
+        self.config = config
+        self.pid = self._spawn()
+
     def start(self, log) -> None:
-        """Start supervising (from the master, after the app is loaded)."""
+        """Start supervising (from the master, after the app is loaded); a process spawned
+        early is adopted, not started twice."""
         self.stopping.clear()
         self.thread = threading.Thread(
             target=self._supervise, args=(log,), name="refresher-supervisor", daemon=True
@@ -134,10 +143,15 @@ class RefresherProcess:
 
     def _supervise(self, log) -> None:
         delay = 1.0
+        adopted = self.pid
         while not self.stopping.is_set():
             started = time.monotonic()
-            self.pid = self._spawn()
-            log.info("refresher process %s started", self.pid)
+            if adopted is not None:
+                log.info("refresher process %s started before the app loaded", adopted)
+                adopted = None
+            else:
+                self.pid = self._spawn()
+                log.info("refresher process %s started", self.pid)
             _wait(self.pid)
             if self.stopping.is_set():
                 return
@@ -178,37 +192,85 @@ def _signal(pid: int, signum: int) -> None:
 
 def _refresher(server) -> RefresherProcess:
     # Kept on the arbiter, not in this module: gunicorn re-executes this file on HUP, and a new
-    # module-level object would not know the running process.
+    # module-level object would not know the running process. The first time, it is the one
+    # started early (below), if any.
     if not hasattr(server, "wallboard_refresher"):
-        server.wallboard_refresher = RefresherProcess()
+        server.wallboard_refresher = EARLY_REFRESHER or RefresherProcess()
     server.wallboard_refresher.listeners = [listener.fileno() for listener in server.LISTENERS]
     return server.wallboard_refresher
 
 
-def _accept_configuration(server):
+def _accepted_configuration(state_dir: Path | None = None):
     """Copy the configuration file as it is now and validate the copy. A valid copy becomes the
     one the refresher runs on (so a file edited later, or left broken, cannot stop a restarted
-    refresher). Returns the settings, or None with the reason logged."""
-    from config import DEFAULT_CONFIG, ConfigError, load_settings
-    from engine.build import check_settings, resolve
+    refresher). Returns (settings, the accepted copy); ConfigError when the file is refused.
 
-    board = server.app.wsgi().extensions["wallboard"]
-    state_dir = resolve(board.settings.state_dir)
+    Without `state_dir` (before the app is loaded) only the schema is checked: the rest of the
+    checks (engine.build.check_settings) import most of the app, which would delay the early
+    refresher by the very time it is meant to save; the preload runs them right after."""
+    from config import DEFAULT_CONFIG, ConfigError, load_settings
+
+    source = os.environ.get("WALLBOARD_CONFIG") or DEFAULT_CONFIG
+    if state_dir is None:  # the state dir the file names, relative to the project
+        state_dir = ROOT / load_settings(dict(os.environ)).state_dir
+        check_settings = None
+    else:
+        from engine.build import check_settings
     state_dir.mkdir(parents=True, exist_ok=True)
     candidate = state_dir / ".refresher-config.candidate.yaml"
     accepted = state_dir / "refresher-config.yaml"
     # shutil.copy keeps the file's permission bits: the copy holds the same keys as the file.
-    shutil.copy(os.environ.get("WALLBOARD_CONFIG") or DEFAULT_CONFIG, candidate)
+    shutil.copy(source, candidate)
     try:
         settings = load_settings({**os.environ, "WALLBOARD_CONFIG": str(candidate)})
-        check_settings(settings)
-    except ConfigError as exc:
+        if check_settings is not None:
+            check_settings(settings)
+    except ConfigError:
         candidate.unlink(missing_ok=True)
+        raise
+    os.replace(candidate, accepted)
+    return settings, accepted
+
+
+def _accept_configuration(server):
+    """The configuration file as it is now, for the app's state dir (see
+    _accepted_configuration); None with the reason logged when it is refused."""
+    from config import ConfigError
+    from engine.build import resolve
+
+    board = server.app.wsgi().extensions["wallboard"]
+    try:
+        settings, accepted = _accepted_configuration(resolve(board.settings.state_dir))
+    except ConfigError as exc:
         server.log.error("configuration refused, keeping the running one: %s", exc)
         return None
-    os.replace(candidate, accepted)
     _refresher(server).config = accepted
     return settings
+
+
+def _start_refresher_early() -> RefresherProcess | None:
+    """The refresher, started while gunicorn has only read this file, so its first fetches run
+    while the master loads the app (about 1.9 s here). Only in gunicorn's master reading its
+    configuration (not when a test or a tool reads this file), and once: gunicorn re-reads this
+    file on SIGHUP, when the running refresher is restarted by on_reload instead. Nothing is
+    started for a configuration that is refused: preloading the app then stops gunicorn with
+    the reason."""
+    if __name__ != "__config__" or os.environ.get(EARLY_MARK):
+        return None
+    os.environ[EARLY_MARK] = "1"
+    from config import ConfigError
+
+    try:
+        _settings, accepted = _accepted_configuration()
+    except (ConfigError, OSError):
+        return None
+    early = RefresherProcess()
+    early.spawn_early(accepted)
+    return early
+
+
+EARLY_MARK = "WALLBOARD_REFRESHER_SPAWNED"
+EARLY_REFRESHER = _start_refresher_early()
 
 
 def when_ready(server) -> None:

@@ -55,6 +55,10 @@ def test_one_refresher_process_fetches_for_all_workers_and_is_restarted(instance
     (refresher,) = refresher_pids(instance)
     assert wait_until(lambda: len(instance.pids() - {instance.process.pid, refresher}) == 3, 15)
     assert wait_until(lambda: status(instance)["datasets"]["crypto"]["fetch_count"] >= 2, 15)
+    # Started as gunicorn read its configuration, before the app loaded, and adopted then.
+    assert f"refresher process {refresher} started before the app loaded" in instance.log_tail(
+        100_000
+    )
 
     seen = [status(instance) for _ in range(30)]  # answered by several workers
     crypto = {s["datasets"]["crypto"]["refreshed_by"] for s in seen}
