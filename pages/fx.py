@@ -123,12 +123,17 @@ def make_cross_figure(
     theme: ChartTheme = DARK,
     legs: Mapping[str, Leg] | None = None,
     now: datetime | None = None,
+    *,
+    hover: bool = True,
 ) -> go.Figure:
     """Heatmap of cross-rate % changes: row = base, column = quote, diverging colours centred
     on 0 so a rise and a fall of the same size look equally strong.
 
     With `legs` (cross_legs, read at `now`), a cell whose worse leg is not live says so in its
     text ('▲ +0.12%', '⚠ stale') and its tooltip gives each leg's source, time and why.
+    Without `hover` (a kiosk, where no chart answers a hover) the cells carry no tooltips or
+    links: they were most of every changed tick's bytes, for nobody (the caption names the
+    legs' sources and times).
     """
     currencies, legs = list(matrix.currencies), legs or {}
     z = [[cell_value(v) for v in row] for row in matrix.pct]
@@ -143,7 +148,12 @@ def make_cross_figure(
         for base, rates, pcts in zip(currencies, matrix.rate, matrix.pct, strict=True)
     ]
     text = [[cell[0] for cell in row] for row in cells]
-    custom = [[cell_custom(cell[1], cell[2]) for cell in row] for row in cells]
+    tooltips: dict = {"hoverinfo": "skip"}
+    if hover:
+        tooltips = {
+            "customdata": [[cell_custom(cell[1], cell[2]) for cell in row] for row in cells],
+            "hovertemplate": "%{customdata[0]}<extra></extra>",
+        }
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -152,8 +162,7 @@ def make_cross_figure(
             text=text,
             texttemplate="%{text}",
             textfont={"size": 18},
-            customdata=custom,
-            hovertemplate="%{customdata[0]}<extra></extra>",
+            **tooltips,
             colorscale=theme.diverging,
             zmid=0,
             xgap=2,
@@ -241,7 +250,7 @@ def cross_heatmap(
     )
     graph = dcc.Graph(
         id=heatmap_id(name),
-        figure=make_cross_figure(matrix, theme, legs, now),
+        figure=make_cross_figure(matrix, theme, legs, now, hover=link),
         config=GRAPH_CONFIG,
         className="wb-graph wb-fx__heatmap" + (" wb-graph--links" if link else ""),
     )

@@ -302,3 +302,10 @@ def test_a_kiosk_fx_scene_has_no_link_and_no_pointer(settings, demo_records):
     assert hrefs(body) == []
     (graph,) = of_type(body, dcc.Graph)
     assert "wb-graph--links" not in graph.className.split()
+    # No chart answers a hover on a kiosk: its cells carry no tooltips (every changed tick
+    # would send them); the cell texts and the caption still say each value's state and source.
+    (trace,) = graph.figure.data
+    assert trace.customdata is None and trace.hovertemplate is None
+    assert trace.hoverinfo == "skip" and any(t for row in trace.text for t in row)
+    (caption,) = of_type(body, html.Figcaption)
+    assert "demo" in caption.children
