@@ -40,6 +40,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from analytics import indicators
 from components import technicals_range, technicals_view
@@ -645,4 +646,7 @@ def register(app: Dash) -> None:
     )
     def _cycle_symbol(_tick: int, shown: str | None):
         view = view_of(current_board(), SCENE, None)
-        return next_symbol([i.id for i in instruments(view)], shown, view.now)
+        picked = next_symbol([i.id for i in instruments(view)], shown, view.now)
+        if picked is no_update:
+            raise PreventUpdate  # 204: the kiosk shows the symbol due (Dash sent 200 and {})
+        return picked

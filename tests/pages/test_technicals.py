@@ -684,3 +684,38 @@ def test_a_new_symbol_or_range_starts_unzoomed(settings, demo_bars):
         for q in ({}, {"range": "6M"}, {"symbol": "ndx"}, {"symbol": "ndx", "range": "6M"})
     }
     assert len(revisions) == 4
+
+
+def test_the_kiosk_cycle_tick_answers_204_while_the_symbol_due_is_shown(make_settings):
+    from app import create_app
+
+    app = create_app(make_settings("demo"), start_refresher=False)
+    board = app.server.extensions["wallboard"]
+    board.refresher.refresh("history")
+    client = app.server.test_client()
+    client.get("/technicals?kiosk=1")
+    (dependency,) = [
+        d
+        for d in client.get("/_dash-dependencies").get_json()
+        if any(i["id"] == technicals.IDS["cycle"] for i in d["inputs"])
+    ]
+
+    def tick(shown: str | None):
+        body = {
+            "output": dependency["output"],
+            # As the renderer sends it: an allow_duplicate output's property carries its tag.
+            "outputs": dict(
+                zip(("id", "property"), dependency["output"].rsplit(".", 1), strict=True)
+            ),
+            "inputs": [{"id": technicals.IDS["cycle"], "property": "n_intervals", "value": 1}],
+            "state": [{"id": technicals.IDS["picker"], "property": "data", "value": shown}],
+            "changedPropIds": [f"{technicals.IDS['cycle']}.n_intervals"],
+        }
+        return client.post("/_dash-update-component", json=body)
+
+    view = technicals.view_of(board, "technicals", None)
+    due = technicals.kiosk_pick([i.id for i in technicals.instruments(view)], board.clock())
+    moved = tick("not-the-one-due")
+    assert moved.status_code == 200, moved.get_data(as_text=True)[:300]
+    assert json.dumps(due) in moved.get_data(as_text=True)
+    assert tick(due).status_code == 204
