@@ -142,9 +142,22 @@ def alert_banner(board: Board) -> list:
 
 
 def banner_digest(lines: list) -> str:
-    """A short digest of the banner as sent, so a tick that would send the same answers 204."""
-    text = json.dumps(plain(lines), sort_keys=True, separators=(",", ":"))
+    """A short digest of the banner as sent, so a tick that would send the same answers 204.
+    Ages are left out: the browser counts them on (assets/31_ages.js), so an alert that stays
+    up is not sent again each minute for its age's text."""
+    text = json.dumps(_without_ages(plain(lines)), sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _without_ages(node: object) -> object:
+    if isinstance(node, list):
+        return [_without_ages(child) for child in node]
+    if not isinstance(node, dict):
+        return node
+    props = node.get("props", {})
+    if props.get("className") == "wb-age" and "data-age-of" in props:
+        return {**node, "props": {**props, "children": None}}
+    return {key: _without_ages(value) for key, value in node.items()}
 
 
 def no_source_banner(stranded: bool) -> list:

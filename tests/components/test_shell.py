@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cachelib import SimpleCache
+from dash import html
 
 from analytics.alert_rules import Alert, AlertState
 from app import create_app
@@ -261,3 +262,17 @@ def test_an_alerts_tick_answers_204_while_the_banner_is_the_one_shown(make_setti
     raised = tick(first["wb-alerts-shown"]["data"])
     assert "S&P 500 ▲ +2.1%" in str(raised["wb-alerts"]["children"])
     assert tick(raised["wb-alerts-shown"]["data"]) is None
+
+
+def test_the_banner_digest_ignores_the_age_the_browser_counts_on():
+    from components.badges import age_span
+    from components.shell import banner_digest
+
+    at = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+
+    def line(message: str, minutes: int) -> list:
+        now = at + timedelta(minutes=minutes)
+        return [html.Div([message, html.Span(age_span(at, now))], className="wb-alert")]
+
+    assert banner_digest(line("S&P 500 ▲ +2.1%", 3)) == banner_digest(line("S&P 500 ▲ +2.1%", 9))
+    assert banner_digest(line("S&P 500 ▲ +2.1%", 3)) != banner_digest(line("S&P 500 ▲ +2.5%", 3))
