@@ -93,8 +93,21 @@
   // -- In the browser -------------------------------------------------------------------------
   const state = wb.state;
 
+  // The scene showing fades out as soon as the kiosk moves on (28_wall.css; a cut with reduced
+  // motion), so it is not left up, unchanged, while the next one is fetched; Dash then
+  // replaces it by the next, which fades in as it is drawn. Should the next never come (the
+  // server gone), the old one shows again.
+  const LEAVE_MS = 3000;
+  function leave() {
+    const scene = document.querySelector(".wb-scene");
+    if (!scene || !scene.classList) { return; }
+    scene.classList.add("wb-scene--leaving");
+    window.setTimeout(function () { scene.classList.remove("wb-scene--leaving"); }, LEAVE_MS);
+  }
+
   // Start counting the dwell of `scene`; its URL keeps the query string, and so the mode.
   function go(scene) {
+    leave();
     state.path = scene.path;
     state.shownMs = 0;
     return scene.path + window.location.search;

@@ -88,6 +88,11 @@ def cell_text(pct: float | None) -> str:
     return f"{arrow(pct, PCT_DECIMALS)} {format_pct(pct, PCT_DECIMALS, sign=True)}"
 
 
+def wall_text(pct: float | None) -> str:
+    """A cell's label on the wall: '+0.12', '-0.40', '0.00' (the colour bar says % chg)."""
+    return "" if pct is None else format_pct(pct, PCT_DECIMALS, sign=True).removesuffix("%")
+
+
 def cell_value(pct: float | None) -> float | None:
     """A cell's colour value: the change as its label shows it, so a cell reading '0.00%' sits
     on the scale's neutral grey like every other zero."""
@@ -124,16 +129,17 @@ def make_cross_figure(
     legs: Mapping[str, Leg] | None = None,
     now: datetime | None = None,
     *,
-    hover: bool = True,
+    wall: bool = False,
 ) -> go.Figure:
     """Heatmap of cross-rate % changes: row = base, column = quote, diverging colours centred
     on 0 so a rise and a fall of the same size look equally strong.
 
     With `legs` (cross_legs, read at `now`), a cell whose worse leg is not live says so in its
     text ('▲ +0.12%', '⚠ stale') and its tooltip gives each leg's source, time and why.
-    Without `hover` (a kiosk, where no chart answers a hover) the cells carry no tooltips or
-    links: they were most of every changed tick's bytes, for nobody (the caption names the
-    legs' sources and times).
+    On the `wall` (a kiosk, where no chart answers a hover) the cells carry no tooltips or
+    links, which were most of every changed tick's bytes for nobody, and their label is the
+    signed change alone ('-0.04', in the colour bar's % chg), so it fits its cell at wall type
+    sizes: each cell's state is in the caption, which names the legs not live.
     """
     currencies, legs = list(matrix.currencies), legs or {}
     z = [[cell_value(v) for v in row] for row in matrix.pct]
@@ -149,7 +155,12 @@ def make_cross_figure(
     ]
     text = [[cell[0] for cell in row] for row in cells]
     tooltips: dict = {"hoverinfo": "skip"}
-    if hover:
+    if wall:
+        text = [
+            ["" if rate is None else wall_text(pct) for rate, pct in zip(rates, pcts, strict=True)]
+            for rates, pcts in zip(matrix.rate, matrix.pct, strict=True)
+        ]
+    else:
         tooltips = {
             "customdata": [[cell_custom(cell[1], cell[2]) for cell in row] for row in cells],
             "hovertemplate": "%{customdata[0]}<extra></extra>",
@@ -250,7 +261,7 @@ def cross_heatmap(
     )
     graph = dcc.Graph(
         id=heatmap_id(name),
-        figure=make_cross_figure(matrix, theme, legs, now, hover=link),
+        figure=make_cross_figure(matrix, theme, legs, now, wall=not link),
         config=GRAPH_CONFIG,
         className="wb-graph wb-fx__heatmap" + (" wb-graph--links" if link else ""),
     )

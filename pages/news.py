@@ -5,6 +5,10 @@ links: a wall is read, not clicked. Ages are worked out from `view.now` when the
 times are on the wall's clock (`wall_tz`), with the date once the weekday alone is ambiguous.
 The footer names the sources of the headlines shown, never the configured feeds they did not
 come from (the demo's are all from its wire); with nothing shown, the feeds followed.
+
+On a wall (`?kiosk=1`) the scene shows as many headlines as its screen holds: the page sends
+up to WALL_HEADLINES, and the browser keeps those that fit whole and says how many it shows
+(assets/38w_wall.js rewrites the footer's count, `wb-headlines__count`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dash import html
 
+from components.mode import kiosk
 from components.scene import CLOCK_REDRAW_S, SceneView
 from components.sections import reason
 from config.schema import Edition, RecordKind
@@ -22,6 +27,7 @@ from providers.models import Headline, Snapshot, Status
 SCENE = "news"
 REDRAW_S = CLOCK_REDRAW_S  # "12 min ago" moves with the clock
 MAX_HEADLINES = 15
+WALL_HEADLINES = 40  # sent to a wall, which shows those that fit
 UTC = ZoneInfo("UTC")
 
 
@@ -76,23 +82,50 @@ def headline_item(headline: Headline, now: datetime, tz: ZoneInfo = UTC) -> html
     )
 
 
-def footer(view: SceneView, name: str, items: list[Headline], total: int) -> str:
-    """'15 newest of 23. Sources: Federal Reserve.': the sources of the headlines shown; with
-    none shown, the feeds this board follows ('Feeds: ...'), none in the demo edition, whose
-    headlines come from its own wire whatever feeds are configured."""
-    count = f"{len(items)} newest of {total}. " if total > len(items) else ""
+def count_text(shown: int, total: int) -> str:
+    """'15 newest of 23. ' when some headlines are left out, else ''."""
+    return f"{shown} newest of {total}. " if total > shown else ""
+
+
+def sources_text(view: SceneView, name: str, items: list[Headline]) -> str:
+    """'Sources: Federal Reserve.': the sources of the headlines shown; with none shown, the
+    feeds this board follows ('Feeds: ...'), none in the demo edition, whose headlines come
+    from its own wire whatever feeds are configured."""
     if items:
-        return f"{count}Sources: {' · '.join(sources(items))}."
+        return f"Sources: {' · '.join(sources(items))}."
     if view.settings.edition is Edition.DEMO:
         return ""
     return f"Feeds: {' · '.join(i.name for i in view.dataset(name).instruments)}."
 
 
+def footer(view: SceneView, name: str, items: list[Headline], total: int) -> str:
+    """'15 newest of 23. Sources: Federal Reserve.' (see count_text and sources_text)."""
+    return count_text(len(items), total) + sources_text(view, name, items)
+
+
+def footer_line(view: SceneView, name: str, items: list[Headline], total: int) -> html.P | None:
+    """The footer as shown: its count in a span of its own (with the total), which a wall's
+    browser rewrites to the number of headlines that fit."""
+    if not footer(view, name, items, total):
+        return None
+    return html.P(
+        [
+            html.Span(
+                count_text(len(items), total),
+                className="wb-headlines__count",
+                **{"data-total": str(total)},
+            ),
+            sources_text(view, name, items),
+        ],
+        className="wb-headlines__feeds",
+    )
+
+
 def render(view: SceneView) -> list:
-    """The newest headlines, then where they are from."""
+    """The newest headlines (as many as a wall holds, on a kiosk), then where they are from."""
     name = view.first(RecordKind.HEADLINE)
     snapshot = view.snapshot(name)
-    items = latest(snapshot)
+    items = latest(snapshot, WALL_HEADLINES if kiosk(view.query) else MAX_HEADLINES)
     total = sum(isinstance(h, Headline) for h in snapshot.records)
     tz = ZoneInfo(view.settings.wall_tz)
     if items:
@@ -103,10 +136,9 @@ def render(view: SceneView) -> list:
     else:
         what = "no data" if snapshot.status in (Status.ERROR, Status.EMPTY) else "no headlines"
         body = [html.P(f"News: {what}", className="wb-headlines__empty"), reason(snapshot)]
-    text = footer(view, name, items, total)
     return [
         html.Div(
-            [*body, html.P(text, className="wb-headlines__feeds") if text else None],
+            [*body, footer_line(view, name, items, total)],
             className="wb-headlines__scene",
             **{"data-status": snapshot.status.value},
         )

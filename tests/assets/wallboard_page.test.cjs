@@ -221,6 +221,32 @@ test("in the kiosk a scene past its dwell moves on, keeping the query string", (
   assert.equal(board.bodyClasses.has("wb-kiosk"), true);
 });
 
+test("the scene showing fades out as the kiosk moves on, and back in if no scene replaces it", () => {
+  const board = page("http://board/a?kiosk=1");
+  const classes = new Set(["wb-scene"]);
+  const scene = { classList: { add: (name) => classes.add(name), remove: (name) => classes.delete(name) } };
+  board.selected[".wb-scene"] = [scene];
+  assert.equal(carousel(board)[0], "/b?kiosk=1");
+  assert.ok(classes.has("wb-scene--leaving"));
+  const back = board.timers[board.timers.length - 1];
+  assert.equal(back.ms, 3000);
+  back.fn(); // Dash never drew the next scene (the server gone): the old one shows again
+  assert.equal(classes.has("wb-scene--leaving"), false);
+});
+
+test("the wall's class is set once the page is parsed, on a kiosk only", () => {
+  const kiosk = page("http://board/a?kiosk=1");
+  const analyst = page("http://board/a");
+  for (const board of [kiosk, analyst]) {
+    board.global.requestAnimationFrame = () => 0;
+    board.global.document.body.querySelector = () => null;
+    board.listeners.DOMContentLoaded.forEach((listener) => listener());
+  }
+  assert.equal(kiosk.bodyClasses.has("wb-kiosk"), true);
+  assert.equal(analyst.bodyClasses.has("wb-kiosk"), false);
+  assert.equal(analyst.observers.length, kiosk.observers.length - 1); // the wall's fitter
+});
+
 test("a scene within its dwell stays, with the share of the dwell shown", () => {
   const board = page("http://board/b?rotate=1");
   assert.deepEqual(carousel(board), [NO_UPDATE, false, { width: "0.0%" }, true, ""]);

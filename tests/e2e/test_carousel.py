@@ -77,7 +77,8 @@ def test_a_click_pauses_rotation_until_idle(dash_duo, make_settings):
     dash_duo.start_server(demo_app(make_settings, dwell_s=2, idle_s=4))
     dash_duo.driver.get(f"{dash_duo.server_url}/overview?kiosk=1")
     dash_duo.wait_for_element('[data-scene="overview"]', timeout=10)
-    dash_duo.find_element("h1").click()
+    # A click anywhere on the scene (its title band may be under an alert: 28_wall.css).
+    dash_duo.find_element(".wb-scene__body").click()
     dash_duo.wait_for_element("#wb-paused:not([hidden])", timeout=3)
     assert "Paused" in dash_duo.find_element("#wb-paused").text
     assert visits(dash_duo, 3.5) == ["overview"]  # held while the idle time runs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -306,6 +307,19 @@ def test_a_kiosk_fx_scene_has_no_link_and_no_pointer(settings, demo_records):
     # would send them); the cell texts and the caption still say each value's state and source.
     (trace,) = graph.figure.data
     assert trace.customdata is None and trace.hovertemplate is None
-    assert trace.hoverinfo == "skip" and any(t for row in trace.text for t in row)
+    assert trace.hoverinfo == "skip"
+    # Each label the signed change alone, so it fits its cell at wall sizes; states and
+    # sources are in the caption.
+    at = {c: n for n, c in enumerate(trace.x)}
+    assert trace.text[at["USD"]][at["USD"]] == ""
+    labels = [t for n, row in enumerate(trace.text) for m, t in enumerate(row) if n != m]
+    assert labels and all(re.fullmatch(r"[+-]?\d+\.\d\d", t) for t in labels), labels
     (caption,) = of_type(body, html.Figcaption)
     assert "demo" in caption.children
+
+
+def test_a_wall_label_is_the_signed_change_as_the_analyst_s_reads_it():
+    assert fx.wall_text(0.1234) == "+0.12"
+    assert fx.wall_text(-1.2345) == "-1.23"
+    assert fx.wall_text(-0.004) == "0.00"  # zero is zero, never '-0.00'
+    assert fx.wall_text(None) == ""

@@ -38,9 +38,11 @@ def snapshot(records=(), status=Status.OK, error=None) -> Snapshot:
     )
 
 
-def view(settings, snap: Snapshot, now=WED) -> SceneView:
+def view(settings, snap: Snapshot, now=WED, query=None) -> SceneView:
     board = SimpleNamespace(settings=settings)
-    return SceneView(board=board, scene="news", snapshots={"news": snap}, now=now)
+    return SceneView(
+        board=board, scene="news", snapshots={"news": snap}, now=now, query=query or {}
+    )
 
 
 def headline(minutes_ago: float, title: str = "Title", source: str = "Federal Reserve"):
@@ -81,6 +83,27 @@ def test_newest_first_at_most_fifteen_with_source_and_age(settings):
     assert "European Central Bank" not in text  # configured, but nothing shown came from it
     # a wall is read, not clicked: no links at all
     assert not [n for n in walk(body) if isinstance(n, html.A)]
+
+
+def test_a_wall_is_sent_more_than_it_holds_and_the_count_is_its_browsers(settings):
+    # A kiosk: up to WALL_HEADLINES, which the browser (assets/38w_wall.js) fits to the screen,
+    # rewriting the count it is given in its own span, with the total beside it.
+    items = [headline(m, title=f"Story {m}") for m in range(0, 50 * 7, 7)]
+    body = news.render(view(settings, snapshot(items), query={"kiosk": "1"}))
+    titles = [p.children for p in with_class(body, "wb-headlines__title")]
+    assert len(items) == 50 and len(titles) == news.WALL_HEADLINES == 40
+    assert titles[0] == "Story 0" and titles[-1] == "Story 273"  # the newest 40
+    (count,) = with_class(body, "wb-headlines__count")
+    assert (
+        count.children == "40 newest of 50. "
+        and count.to_plotly_json()["props"]["data-total"] == "50"
+    )
+    (footer,) = with_class(body, "wb-headlines__feeds")
+    assert text_of(footer) == "40 newest of 50. Sources: Federal Reserve."
+    # All of them fit the limit: the count is empty, the total still there for the browser.
+    few = news.render(view(settings, snapshot(items[:3]), query={"kiosk": "1"}))
+    (count,) = with_class(few, "wb-headlines__count")
+    assert count.children == "" and count.to_plotly_json()["props"]["data-total"] == "3"
 
 
 def test_titles_are_plain_text_children(settings):

@@ -1,0 +1,209 @@
+/* The wall (kiosk mode): what CSS alone cannot do to fill a screen without hiding anything.
+ *
+ * - The kiosk's class (body.wb-kiosk, which 28_wall.css sizes everything by) is set as soon as
+ *   the page is parsed, not at the carousel's first tick a second later, so the first scene is
+ *   laid out once, for the wall.
+ * - News: the server sends more headlines than any screen holds (pages/news.py); here the
+ *   list keeps, newest first, those that fit whole in its box and hides the rest, and the
+ *   footer says how many show ("9 newest of 23").
+ * - Status: its sections (a table or list longer than a screen between its rows) are cut
+ *   into pages that each fit the screen, and the pages turn on the scene's dwell (each shows
+ *   dwell / pages), counted by the carousel, so a paused wall holds its page.
+ *
+ * Both run again whenever Dash redraws the scene (a MutationObserver) or the window changes
+ * size. Which items fit and how the sections are paged are pure functions of the boxes' sizes,
+ * so node loads this file as a module and tests them (tests/assets/wallboard_wall.test.cjs).
+ * Nothing runs before the page is parsed (DOMContentLoaded), and nothing at all off a kiosk.
+ */
+(function (wb) {
+  "use strict";
+
+  const SLACK = 1; // px of rounding a box may exceed its room by
+
+  // -- Pure ---------------------------------------------------------------------------------
+  // How many of `rects` (in order, newest first) lie whole inside `box`: the count of the
+  // leading ones that do (an item past one that does not is not shown either, so the list
+  // never skips a headline).
+  function fitCount(rects, box) {
+    let n = 0;
+    for (; n < rects.length; n++) {
+      const r = rects[n];
+      if (r.top < box.top - SLACK || r.left < box.left - SLACK
+          || r.bottom > box.bottom + SLACK || r.right > box.right + SLACK) {
+        break;
+      }
+    }
+    return n;
+  }
+
+  // Sections of `heights` (each with the gap after it included) cut into pages of at most
+  // `room`, in order: a list of pages, each a list of section indexes. A section taller than
+  // the room has a page of its own. `heads` (optional): what a section adds when it opens a
+  // page (a table's caption and head, repeated over the rest of its rows).
+  function paginate(heights, room, heads) {
+    const pages = [];
+    let page = [], used = 0;
+    heights.forEach(function (h, i) {
+      if (page.length && used + h > room + SLACK) {
+        pages.push(page);
+        page = [];
+        used = (heads && heads[i]) || 0;
+      }
+      page.push(i);
+      used += h;
+    });
+    if (page.length) { pages.push(page); }
+    return pages;
+  }
+
+  // Which of `count` pages shows once `shownMs` of a `dwellMs` dwell have passed: each page an
+  // equal share of the dwell, the last one held past it.
+  function pageAt(shownMs, dwellMs, count) {
+    if (count <= 1 || !(dwellMs > 0)) { return 0; }
+    return Math.min(count - 1, Math.max(0, Math.floor((shownMs * count) / dwellMs)));
+  }
+
+  // The footer's count: "9 newest of 23. " when some are left out, else nothing.
+  function countText(shown, total) {
+    return shown < total ? shown + " newest of " + total + ". " : "";
+  }
+
+  const pure = { fitCount: fitCount, paginate: paginate, pageAt: pageAt, countText: countText };
+  if (typeof module === "object" && module && module.exports) { module.exports = pure; }
+  if (!wb) { return; } // under node: the pure parts only
+
+  // -- In the browser -------------------------------------------------------------------------
+  const PAGE_MS = 250; // how often the status pager looks at the dwell
+  let queued = false;
+  let paging = false;
+
+  function rect(el) {
+    const r = el.getBoundingClientRect();
+    return { top: r.top, left: r.left, bottom: r.bottom, right: r.right };
+  }
+
+  // News: show the headlines that fit whole in the list's box, hide the others.
+  function fitHeadlines() {
+    const list = document.querySelector(".wb-headlines");
+    if (!list) { return; }
+    const items = Array.prototype.slice.call(list.querySelectorAll(".wb-headlines__item"));
+    items.forEach(function (item) { item.hidden = false; });
+    const shown = fitCount(items.map(rect), rect(list));
+    items.forEach(function (item, i) { item.hidden = i >= shown; });
+    const count = document.querySelector(".wb-headlines__count");
+    if (count) {
+      const total = parseInt(count.getAttribute("data-total"), 10) || items.length;
+      const text = countText(shown, total);
+      if (count.textContent !== text) { count.textContent = text; }
+    }
+  }
+
+  // Status: the body's sections as pages that fit, the one due shown; how many pages.
+  function statusSections() {
+    const body = document.querySelector('.wb-scene[data-scene="status"] .wb-scene__body');
+    return body ? { body: body, parts: Array.prototype.slice.call(body.children) } : null;
+  }
+
+  // The rows a part may be cut between: a table's, or a list's (the dark screens, the failures).
+  const ROWS = ":scope > tbody > tr, :scope > ul > li";
+
+  function rowsOf(part) {
+    return Array.prototype.slice.call(part.querySelectorAll(ROWS));
+  }
+
+  // What the pager cuts: each part of the body, except that a part with rows is cut between
+  // them (a board's every dataset may not fit one screen), the rest of the part (a caption, a
+  // table's head, a title) counted with its first row and again on each page it continues on.
+  function units(parts, gap) {
+    const out = [];
+    parts.forEach(function (part) {
+      const style = window.getComputedStyle(part);
+      const outer = part.getBoundingClientRect().height + gap
+        + parseFloat(style.marginTop || 0) + parseFloat(style.marginBottom || 0);
+      const rows = rowsOf(part);
+      if (!rows.length) {
+        out.push({ part: part, row: null, h: outer, head: 0 });
+        return;
+      }
+      const heights = rows.map(function (row) { return row.getBoundingClientRect().height; });
+      const head = outer - heights.reduce(function (a, b) { return a + b; }, 0);
+      rows.forEach(function (row, i) {
+        out.push({ part: part, row: row, h: heights[i] + (i ? 0 : head), head: head });
+      });
+    });
+    return out;
+  }
+
+  function pageStatus() {
+    const found = statusSections();
+    if (!found) { return 0; }
+    const parts = found.parts;
+    // Measured as they are: all shown, none stretched to the page's end (data-last).
+    parts.forEach(function (part) {
+      part.hidden = false;
+      part.removeAttribute("data-last");
+      rowsOf(part).forEach(function (row) { row.hidden = false; });
+    });
+    const gap = parseFloat(window.getComputedStyle(found.body).rowGap) || 0;
+    const cut = units(parts, gap);
+    // The room has one more gap than the parts; a little kept spare for rounding.
+    const pages = paginate(
+      cut.map(function (u) { return u.h; }),
+      found.body.clientHeight + gap - 2 * SLACK,
+      cut.map(function (u) { return u.head; })
+    );
+    const at = wb.carousel.indexOfPath(wb.state.scenes, window.location.pathname);
+    const dwell = at >= 0 ? wb.state.scenes[at].dwell_ms : 0;
+    const due = pageAt(wb.state.shownMs, dwell, pages.length);
+    const shown = (pages[due] || []).map(function (i) { return cut[i]; });
+    cut.forEach(function (u) {
+      if (u.row) { u.row.hidden = shown.indexOf(u) < 0; }
+    });
+    const last = shown.length ? shown[shown.length - 1].part : null;
+    parts.forEach(function (part) {
+      part.hidden = !shown.some(function (u) { return u.part === part; });
+      part.toggleAttribute("data-last", part === last);
+    });
+    found.body.setAttribute("data-page", (due + 1) + " of " + pages.length);
+    return pages.length;
+  }
+
+  // While the status scene has pages, look at the dwell a few times a second to turn them.
+  function turnPages() {
+    if (paging) { return; }
+    paging = true;
+    window.setTimeout(function turn() {
+      if (pageStatus() < 2) { paging = false; return; }
+      window.setTimeout(turn, PAGE_MS);
+    }, PAGE_MS);
+  }
+
+  // Before the next paint after Dash draws (or the window changes size): a redrawn status
+  // part is put on its page before it can show on another.
+  function fit() {
+    queued = false;
+    fitHeadlines();
+    if (pageStatus() > 1) { turnPages(); }
+  }
+
+  // Once per frame at most, after Dash has drawn.
+  function schedule() {
+    if (queued) { return; }
+    queued = true;
+    window.requestAnimationFrame(fit);
+  }
+
+  function start() {
+    if (!wb.mode.kiosk()) { return; }
+    document.body.classList.toggle("wb-kiosk", true);
+    new MutationObserver(function (records) {
+      // Our own hiding and counting change attributes and text only: not observed.
+      if (records.some(function (r) { return r.type === "childList"; })) { schedule(); }
+    }).observe(document.body, { childList: true, subtree: true });
+    window.addEventListener("resize", schedule);
+    schedule();
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+  wb.wall = Object.assign({ fit: fit }, pure);
+})(typeof window === "object" ? window.wallboard : null);
