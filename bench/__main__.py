@@ -2,12 +2,15 @@
 `python -m bench [--quick] [--minutes N] [names...]`.
 
 Sections run one after another (never two at once: they would measure each other), in this
-order: refresh latency, bytes per refresh, upstream calls, an ad-hoc symbol's time to first
-data, cold start, page load (Lighthouse), kiosk endurance (1,000 scene changes at 1 s), load (200
-screens for 60 s), streams (tick-to-glass with 50 screens polling, an outage, a flood) and the
-soak (a kiosk for 30 minutes while the upstream cycles through faults; `--minutes N` sets its
-length), and the screens registry's cost (three kiosks on Redis for 90 s: cache writes and beats
-per screen per minute, bytes per beat). Each section's result is kept in
+order: refresh latency (every callback a kiosk fires, recorded from Chromium and replayed with
+wrk against the board, a bare floor and the in-app floor; where a changed tick's time goes),
+main-thread work at 4x CPU throttling (a scene change and a tick, per scene), bytes per refresh,
+upstream calls, an ad-hoc symbol's time to first data, cold start, page load (Lighthouse),
+kiosk endurance (1,000 scene changes at 1 s), load (200 screens for 60 s), streams
+(tick-to-glass with 50 screens polling, an outage, a flood) and the soak (a kiosk for 30
+minutes while the upstream cycles through faults; `--minutes N` sets its length), and the
+screens registry's cost (three kiosks on Redis for 90 s: cache writes and beats per screen per
+minute, bytes per beat). Each section's result is kept in
 bench/results/<name>.json, and the report is written from every result kept, so running some
 sections again updates them and leaves the others as they were (each says when it ran).
 """
@@ -27,6 +30,7 @@ from bench.report import Section, Target, write
 
 SECTIONS = (
     "latency",
+    "throttle",
     "bytes",
     "upstream",
     "lookups",
