@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from tests.support.browser import wait_scene_shown
 from tests.test_app import SCENES
 
 pytestmark = pytest.mark.browser
@@ -20,14 +21,6 @@ axe.run(document, {resultTypes: ["violations"]})
   .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
       nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))))
   .catch(e => done([{id: "axe-error", impact: "critical", help: String(e), nodes: []}]));
-"""
-
-# Waits for the scene's own animations (its fade-in on a kiosk) to finish; not the tape's, which
-# runs for ever.
-SCENE_SHOWN = """
-const done = arguments[arguments.length - 1];
-const scene = document.querySelector('.wb-scene');
-Promise.all(scene ? scene.getAnimations().map(a => a.finished) : []).then(() => done(true));
 """
 
 
@@ -53,7 +46,7 @@ def test_no_serious_or_critical_violations_on_any_scene(dash_duo, make_settings,
         dash_duo.driver.get(f"{dash_duo.server_url}/{scene}{mode}")
         dash_duo.wait_for_element(f'[data-scene="{scene}"]', timeout=15)
         # A kiosk's scene fades in (assets/28_wall.css): its colours are checked once it has.
-        dash_duo.driver.execute_async_script(SCENE_SHOWN)
+        wait_scene_shown(dash_duo.driver)
         dash_duo.driver.execute_script(axe_source)
         bad = [
             v

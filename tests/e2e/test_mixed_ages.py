@@ -21,6 +21,7 @@ import pytest
 from app import create_app
 from config.schema import AlertRule
 from tests.support import mixed_ages
+from tests.support.browser import wait_scene_shown
 from tests.support.mixed_ages import NOW
 
 pytestmark = pytest.mark.browser
@@ -95,6 +96,7 @@ def open_scene(dash_duo, scene: str) -> None:
     """Go to a scene as the kiosk shows it, and wait until it is drawn."""
     dash_duo.driver.get(f"{dash_duo.server_url}/{scene}?kiosk=1")
     dash_duo.wait_for_element(f'[data-scene="{scene}"]', timeout=10)
+    wait_scene_shown(dash_duo.driver)  # its text reads as hidden while it fades in
 
 
 def tape(dash_duo, names: list[str]) -> dict[str, tuple[str, str]]:

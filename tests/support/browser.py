@@ -1,4 +1,5 @@
-"""Headless Chromium's flags, shared by dash_duo (tests/conftest.py) and the kiosk runs."""
+"""Headless Chromium's flags, shared by dash_duo (tests/conftest.py) and the kiosk runs; and
+the wait for a kiosk's scene to have faded in."""
 
 from __future__ import annotations
 
@@ -21,3 +22,18 @@ def chrome_options():
     ):
         options.add_argument(flag)
     return options
+
+
+# Resolves once the scene's own animations (its fade-in on a kiosk, assets/28_wall.css) have
+# finished; not the tape's, which runs for ever.
+SCENE_SHOWN_JS = """
+const done = arguments[arguments.length - 1];
+const scene = document.querySelector('.wb-scene');
+Promise.all(scene ? scene.getAnimations().map(a => a.finished) : []).then(() => done(true));
+"""
+
+
+def wait_scene_shown(driver) -> None:
+    """Until the scene showing has faded in: before that its text is not visible to WebDriver
+    (opacity 0 reads as hidden) and its colours are not yet its own."""
+    driver.execute_async_script(SCENE_SHOWN_JS)
