@@ -516,11 +516,7 @@ def _targets(pages: Sequence[Page], bare: Page | None, reason: str) -> list[Targ
     missing = [p.name for p in pages if not p.runs]
     unmeasured = f"; not measured: {', '.join(missing)}" if missing else ""
 
-    ratios = {
-        p.name: ratio
-        for p in pages
-        if (ratio := _ratio(p.value(lambda r: r.lcp_ms), floor)) is not None
-    }
+    ratios = _by_page(pages, lambda p: _ratio(p.value(lambda r: r.lcp_ms), floor))
     if ratios:
         worst = max(ratios, key=ratios.get)
         load.measured = (
@@ -532,11 +528,7 @@ def _targets(pages: Sequence[Page], bare: Page | None, reason: str) -> list[Targ
         load.measured = "not measured: no LCP for the bare page or the scenes"
 
     for target, category in ((a11y, "accessibility"), (practices, "best-practices")):
-        scores = {
-            p.name: score
-            for p in pages
-            if (score := p.value(lambda r, c=category: r.scores[c])) is not None
-        }
+        scores = _by_page(pages, lambda p, c=category: p.value(lambda r: r.scores[c]))
         if not scores:
             target.measured = "not measured: no scene was audited"
             continue
@@ -547,11 +539,7 @@ def _targets(pages: Sequence[Page], bare: Page | None, reason: str) -> list[Targ
         )
         target.met = _verdict(scores[worst] >= SCORE_GOAL, missing)
 
-    scores = {
-        p.name: score
-        for p in pages
-        if (score := p.value(lambda r: r.scores["performance"])) is not None
-    }
+    scores = _by_page(pages, lambda p: p.value(lambda r: r.scores["performance"]))
     if scores:
         worst = min(scores, key=scores.get)
         performance.measured = (
@@ -563,9 +551,7 @@ def _targets(pages: Sequence[Page], bare: Page | None, reason: str) -> list[Targ
         performance.measured = "not measured: no scene was audited"
 
     floor_kib = bare.value(lambda r: r.kib)
-    weights = {
-        p.name: ratio for p in pages if (ratio := _ratio(p.value(lambda r: r.kib), floor_kib))
-    }
+    weights = _by_page(pages, lambda p: _ratio(p.value(lambda r: r.kib), floor_kib))
     if weights:
         worst = max(weights, key=weights.get)
         weight.measured = (
@@ -576,7 +562,7 @@ def _targets(pages: Sequence[Page], bare: Page | None, reason: str) -> list[Targ
     else:
         weight.measured = "not measured: no byte weight for the bare page or the scenes"
 
-    blocked = {p.name: tbt for p in pages if (tbt := p.value(lambda r: r.tbt_ms)) is not None}
+    blocked = _by_page(pages, lambda p: p.value(lambda r: r.tbt_ms))
     if blocked:
         worst = max(blocked, key=blocked.get)
         blocking.measured = (
@@ -587,6 +573,11 @@ def _targets(pages: Sequence[Page], bare: Page | None, reason: str) -> list[Targ
     else:
         blocking.measured = "not measured: no scene was audited"
     return [load, instrument, a11y, practices, performance, weight, blocking]
+
+
+def _by_page(pages: Sequence[Page], measure) -> dict[str, float]:
+    """A measure of each page, by name, for the pages that have it."""
+    return {p.name: value for p in pages if (value := measure(p)) is not None}
 
 
 def _verdict(passed: bool, missing: list[str]) -> bool | None:
