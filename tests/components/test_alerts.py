@@ -19,6 +19,7 @@ from config.schema import Settings
 from engine.board import Board
 from engine.store import SnapshotStore
 from providers.models import Quote, Snapshot, Status
+from tests.support.alerts import spx_move
 from tests.support.pages import prop, walk, with_class
 
 NOW = datetime(2026, 11, 18, 15, 3, tzinfo=UTC)  # a Wednesday, New York open
@@ -28,20 +29,7 @@ EARLY_2024 = NOW - timedelta(seconds=87_158_126)  # the issue's FX data
 
 
 def move(as_of: datetime | None, seen: datetime = NOW, **fields) -> Alert:
-    return Alert(
-        key="0:indices:spx",
-        kind="move",
-        dataset="indices",
-        symbol="spx",
-        name="S&P 500",
-        message="S&P 500 ▲ +2.1% since the previous close (limit 2%)",
-        value=2.1,
-        raised_at=seen,
-        last_seen=seen,
-        as_of=as_of,
-        source="yahoo" if as_of else None,
-        **fields,
-    )
+    return spx_move(as_of, seen, **fields)
 
 
 def spx_at(at: datetime, fetched: datetime) -> Snapshot:

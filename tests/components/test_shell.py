@@ -8,13 +8,14 @@ import pytest
 from cachelib import SimpleCache
 from dash import html
 
-from analytics.alert_rules import Alert, AlertState
+from analytics.alert_rules import AlertState
 from app import create_app
 from components.shell import ticker_items
 from config.schema import Settings
 from engine.board import Board
 from engine.store import SnapshotStore
 from providers.models import Headline, Quote, Snapshot, Status
+from tests.support.alerts import spx_move
 from tests.support.dashreq import CALLBACK, callback_body
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
@@ -244,20 +245,7 @@ def test_an_alerts_tick_answers_204_while_the_banner_is_the_one_shown(make_setti
     first = tick(None)  # no banner yet: the empty one is sent once
     assert first["wb-alerts"]["children"] == []
     assert tick(first["wb-alerts-shown"]["data"]) is None
-    now = board.clock()
-    move = Alert(
-        key="0:indices:spx",
-        kind="move",
-        dataset="indices",
-        symbol="spx",
-        name="S&P 500",
-        message="S&P 500 ▲ +2.1% since the previous close (limit 2%)",
-        value=2.1,
-        raised_at=now,
-        last_seen=now,
-        as_of=now,
-        source="demo",
-    )
+    move = spx_move(board.clock(), board.clock())
     board.store.cache.set(board.store.alerts_key, AlertState(alerts={move.key: move}), timeout=0)
     raised = tick(first["wb-alerts-shown"]["data"])
     assert "S&P 500 ▲ +2.1%" in str(raised["wb-alerts"]["children"])
