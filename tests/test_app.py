@@ -264,7 +264,9 @@ def test_the_suite_cannot_reach_the_internet():
         sock.connect(("192.0.2.1", 80))
 
 
-def test_a_changed_tile_scene_gets_a_patch_of_what_changed(make_settings):
+def crypto_moved_after_first_tick(make_settings):
+    """A demo board whose crypto scene a screen has shown once (the first tick's answer), then
+    Bitcoin's price alone moved: (board, its test client, that first answer)."""
     # The demo's prices step every 5 s: both refreshes fall in one step, so the spike is the
     # only change (a refresh crossing a step moved every coin, and the patch with them).
     start = datetime.fromtimestamp(datetime.now(UTC).timestamp() // 5 * 5, UTC)
@@ -275,12 +277,16 @@ def test_a_changed_tile_scene_gets_a_patch_of_what_changed(make_settings):
     client = app.server.test_client()
     client.get("/crypto")
     first = scene_refresh(client, "crypto", None)
-    shown = first['{"scene":"crypto","type":"scene-version"}']["data"]
-    whole = json.dumps(first['{"scene":"crypto","type":"scene-body"}']["children"])
-
     board.refresher.providers["demo"].spike("btc", 12)  # one price moves
     clock["now"] = start + timedelta(seconds=1)
     board.refresher.refresh("crypto")
+    return board, client, first
+
+
+def test_a_changed_tile_scene_gets_a_patch_of_what_changed(make_settings):
+    board, client, first = crypto_moved_after_first_tick(make_settings)
+    shown = first['{"scene":"crypto","type":"scene-version"}']["data"]
+    whole = json.dumps(first['{"scene":"crypto","type":"scene-body"}']["children"])
     changed = scene_refresh(client, "crypto", shown)
     patch = changed['{"scene":"crypto","type":"scene-body"}']["children"]
     assert patch["__dash_patch_update"] == "__dash_patch_update"
@@ -297,17 +303,8 @@ def test_a_changed_tile_scene_gets_a_patch_of_what_changed(make_settings):
 def test_screens_one_version_behind_share_one_diff(make_settings, monkeypatch):
     import components.scene as scene_module
 
-    start = datetime.fromtimestamp(datetime.now(UTC).timestamp() // 5 * 5, UTC)
-    clock = {"now": start}
-    app = create_app(make_settings("demo"), start_refresher=False, clock=lambda: clock["now"])
-    board = app.server.extensions["wallboard"]
-    board.refresher.refresh("crypto")
-    client = app.server.test_client()
-    client.get("/crypto")
-    shown = scene_refresh(client, "crypto", None)['{"scene":"crypto","type":"scene-version"}']
-    board.refresher.providers["demo"].spike("btc", 12)
-    clock["now"] = start + timedelta(seconds=1)
-    board.refresher.refresh("crypto")
+    _board, client, first = crypto_moved_after_first_tick(make_settings)
+    shown = first['{"scene":"crypto","type":"scene-version"}']
 
     diffs = []
     worked_out = scene_module.worth_patching
