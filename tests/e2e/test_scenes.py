@@ -87,6 +87,7 @@ def test_technicals_symbol_picker_and_unknown_symbol(dash_duo, demo_app):
     assert "S&P 500" in dash_duo.find_element(".wb-technicals__readout").text
     dash_duo.find_element('button[aria-pressed="false"]').click()
     dash_duo.wait_for_contains_text(".wb-technicals__readout", "Nasdaq 100", timeout=10)
-    pressed = dash_duo.find_element('button[aria-pressed="true"]')
-    assert pressed.text == "Nasdaq 100"
+    # Found afresh on each try: the choice goes into the URL and the page is drawn again from
+    # it, so a button found before that redraw is gone.
+    dash_duo.wait_for_text_to_equal('button[aria-pressed="true"]', "Nasdaq 100", timeout=10)
     assert dash_duo.get_logs() == []
