@@ -33,7 +33,8 @@ from web.endpoints import register_endpoints
 from web.hooks import install_hooks
 from web.logs import configure_json_logging
 from web.metrics import ScreenCounter
-from web.plotly_bundle import VENDOR_DIR, WallboardDash
+from web.plotly_bundle import VENDOR_DIR
+from web.wallboard_dash import WallboardDash
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("wallboard")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from dash import Dash
 
@@ -34,15 +33,3 @@ def bundle_url(app: Dash) -> str:
     """The bundle's URL under the app's prefix, with Dash's fingerprint for assets."""
     path = Path(app.config.assets_folder) / BUNDLE
     return f"{app.get_asset_url(BUNDLE)}?m={path.stat().st_mtime}"
-
-
-class WallboardDash(Dash):
-    """Dash, with dcc.Graph pointed at the board's plotly.js bundle."""
-
-    def _config(self) -> dict[str, Any]:
-        config = super()._config()
-        # Components and assets are still served locally (the server-side setting is
-        # untouched); in the browser this flag only chooses where plotly.js comes from.
-        config["serve_locally"] = False
-        config["plotlyjs_url"] = bundle_url(self)
-        return config

@@ -324,3 +324,24 @@ def test_a_kiosk_shows_no_toggle_and_no_grid_even_when_asked(dash_duo, demo_app)
     assert dash_duo.find_element('[data-scene="overview"]').get_attribute("data-view") == "scene"
     assert dash_duo.driver.find_elements("css selector", ".wb-viewtoggle, .wb-data, .ag-root") == []
     assert dash_duo.get_logs() == []
+
+
+GRID_SCRIPTS = """
+return performance.getEntriesByType('resource').map(function (e) { return e.name; })
+  .filter(function (name) { return name.indexOf('/dash_ag_grid/') >= 0; });
+"""
+
+
+def test_the_grid_library_loads_when_the_data_view_opens_not_before(dash_duo, demo_app):
+    # 1.3 MB that a scene never draws (web/lazy_libraries.py): a scene's page does not load
+    # it; the toggle (a link: the page changes in place) loads it, then draws the grid.
+    dash_duo.start_server(demo_app)
+    dash_duo.driver.get(f"{dash_duo.server_url}/commodities")
+    dash_duo.wait_for_element('[data-view="scene"] .wb-tile', timeout=15)
+    assert dash_duo.driver.execute_script(GRID_SCRIPTS) == []
+    assert dash_duo.driver.execute_script("return typeof window.dash_ag_grid") == "undefined"
+    dash_duo.find_element(".wb-viewtoggle a.wb-viewtoggle__link").click()
+    dash_duo.wait_for_element(ROWS, timeout=15)
+    loaded = dash_duo.driver.execute_script(GRID_SCRIPTS)
+    assert any("dash_ag_grid.v" in name for name in loaded), loaded
+    assert dash_duo.get_logs() == []
