@@ -5,8 +5,8 @@
   callback returned (captured by the benchmark into the cache first, one capture per scene and
   case: an idle tick, a changed one): what serving a refresh costs without Dash, though not a
   bare floor (bench/barefloor.py is that).
-- `/bench/bare/`: a bare Dash page (the board's Dash class, same server): the framework's own
-  page load, with the libraries a board page loads up front.
+- `/bench/bare/`: a bare Dash page (same Dash, same server): the framework's own page load,
+  with the component libraries a board page loads up front.
 
 Never part of the app itself; only the benchmarks load this module.
 """
@@ -14,11 +14,11 @@ Never part of the app itself; only the benchmarks load this module.
 from __future__ import annotations
 
 import flask
-from dash import html
+from dash import Dash, html
 
 import app as wallboard
 from web.boards import EXTENSION
-from web.wallboard_dash import WallboardDash
+from web.lazy_libraries import IndexScripts
 
 CAPTURE_KEY = "bench:floor:{scene}:{case}"
 
@@ -51,6 +51,8 @@ def _capture_key(scene: str) -> str:
     return CAPTURE_KEY.format(scene=scene, case=flask.request.args.get("case", "idle"))
 
 
-bare = WallboardDash(__name__, server=server, url_base_pathname="/bench/bare/", title="Bare Dash")
+bare = Dash(__name__, server=server, url_base_pathname="/bench/bare/", title="Bare Dash")
 bare.index_string = bare.index_string.replace("<html>", '<html lang="en">')
+# The component scripts a board page loads up front (dash-ag-grid only comes with a Data view).
+bare.scripts = IndexScripts(bare.config.serve_locally, bare.config.eager_loading)
 bare.layout = html.Main([html.H1("Bare Dash page"), html.P("The framework floor.")])

@@ -415,7 +415,7 @@ def _body(bare: Page, pages: list[Page], runs: int, reports: Path, notes: list[s
         f"Lighthouse {_version()} (`--preset=desktop`: simulated throttling), Chromium "
         "headless, against gunicorn (2 workers) on loopback in the demo edition; median of "
         f"{runs} run(s) per URL. The floor is a bare Dash page on the same server "
-        f"(`{BARE_PATH}`): it is the board's Dash class, so it loads the same renderer and "
+        f"(`{BARE_PATH}`): it loads the same renderer and "
         "every component library a board page loads up front (dash-ag-grid only comes with a "
         "Data view: web/lazy_libraries.py), so it is Dash's own cost, not an empty page. "
         f"Ratios are against the floor. JSON reports: `{reports}`.",
