@@ -31,6 +31,10 @@ class UnknownMarket(ValueError):
     """A market code exchange-calendars does not know."""
 
 
+def _unknown(market: str) -> str:
+    return f"unknown market {market!r}"
+
+
 def calendar(market: str) -> xcals.ExchangeCalendar:
     """The exchange calendar of a market code, built on first use."""
     with _lock:
@@ -39,7 +43,7 @@ def calendar(market: str) -> xcals.ExchangeCalendar:
             try:
                 cal = xcals.get_calendar(market)
             except xcals.errors.InvalidCalendarName:
-                raise UnknownMarket(f"unknown market {market!r}") from None
+                raise UnknownMarket(_unknown(market)) from None
             _calendars[market] = cal
         return cal
 
@@ -49,7 +53,7 @@ def validate_market(market: str) -> str | None:
     calendar itself is built later (warm), not while the configuration is checked at start."""
     if market in ROUND_THE_CLOCK or market in xcals.get_calendar_names(include_aliases=True):
         return None
-    return f"unknown market {market!r}"
+    return _unknown(market)
 
 
 def warm(market_codes: set[str], now: datetime) -> None:
