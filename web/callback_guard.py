@@ -149,7 +149,7 @@ def callback_problem(callback_map: dict[str, dict], raw: Any) -> str | None:
     spec = callback_map.get(body.output)
     if spec is None or "callback" not in spec:  # clientside callbacks have no server function
         return "unknown callback output"
-    shape = request_shape(body.output, spec)
+    shape = _shape_of(body.output, spec)
     if shape is None:
         return "unknown callback output"
     if not _outputs_fit(body.outputs, shape):
@@ -193,6 +193,21 @@ class Shape:
     multi_output: bool  # `outputs` is a list of slots (else the one slot, or absent if none)
     inputs: list[Dependency]
     state: list[Dependency]
+
+
+# output key -> (the callback_map entry it was worked out from, its shape): every tick of every
+# screen asks for one of a few callbacks, and a shape is some JSON parsing to work out.
+_SHAPES: dict[str, tuple[dict, Shape | None]] = {}
+
+
+def _shape_of(output: str, spec: dict) -> Shape | None:
+    """request_shape, worked out once per callback_map entry."""
+    known = _SHAPES.get(output)
+    if known is None or known[0] is not spec:
+        if len(_SHAPES) > 256:  # only a new app (the tests build many) makes new entries
+            _SHAPES.clear()
+        known = _SHAPES[output] = (spec, request_shape(output, spec))
+    return known[1]
 
 
 def request_shape(output: str, spec: dict) -> Shape | None:

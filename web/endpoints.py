@@ -48,20 +48,18 @@ def scene_paths_only(
 
     def only_scene_paths() -> flask.Response | tuple[flask.Response, int] | None:
         path = flask.request.path
-        scene_paths = enabled_paths()
         if path == "/":
             query = flask.request.query_string.decode("latin-1")
-            return flask.redirect(scene_paths[0] + (f"?{query}" if query else ""), code=302)
+            return flask.redirect(enabled_paths()[0] + (f"?{query}" if query else ""), code=302)
         # Dash answers every other path with its page shell; only scene paths are pages here,
         # and one instrument's page (pages.instrument: it says itself when the ident is bad).
+        # Callbacks, assets and the API are no page: the scenes are not even listed for them.
         rule = flask.request.url_rule
+        if rule is None or rule.rule != "/<path:path>":
+            return None
         instrument = path.startswith("/instrument/") and path.count("/") == 2 and len(path) > 12
-        if (
-            rule is not None
-            and rule.rule == "/<path:path>"
-            and path not in scene_paths
-            and not instrument
-        ):
+        scene_paths = enabled_paths()
+        if path not in scene_paths and not instrument:
             return flask.jsonify({"error": "unknown scene", "scenes": scene_paths}), 404
         return None
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import flask
-from dash import Dash
+from dash import Dash, _callback
 
 from config.schema import Settings
 
@@ -88,6 +88,29 @@ def cors_headers(path: str, method: str, origin: str | None, allowed: Sequence[s
     return headers
 
 
+def inline_script_hashes(app: Dash) -> Callable[[], tuple[str, ...]]:
+    """Dash's inline-script hashes (`Dash.csp_hashes`), worked out again only when Dash has
+    inlined more scripts: it adds the clientside callbacks registered after start when it
+    serves its first request, so the hashes are never frozen at start, and never hashed anew
+    for every answer either."""
+    known: dict[tuple, tuple[str, ...]] = {}
+
+    def hashes() -> tuple[str, ...]:
+        # Dash only ever appends to these lists (app._inline_scripts, and the global list that
+        # csp_hashes moves into it), so their lengths tell when the hashes change.
+        inlined = (
+            len(getattr(app, "_inline_scripts", ())),
+            len(_callback.GLOBAL_INLINE_SCRIPTS),
+            app.renderer,
+        )
+        if inlined not in known:
+            known.clear()
+            known[inlined] = tuple(app.csp_hashes())
+        return known[inlined]
+
+    return hashes
+
+
 def security_headers(
     app: Dash, settings: Callable[[], Settings]
 ) -> Callable[[flask.Response], flask.Response]:
@@ -97,12 +120,12 @@ def security_headers(
     `settings` is read per response, so a configuration reload changes them too.
     """
 
+    hashes = inline_script_hashes(app)
+
     def secure_response(response: flask.Response) -> flask.Response:
         config = settings().security
         ancestors = tuple(config.frame_ancestors)
-        # Dash inlines the clientside callbacks it registers on the first request, so the hashes
-        # are asked for each time (a few short strings), never frozen at start.
-        policy = content_security_policy(tuple(app.csp_hashes()), ancestors)
+        policy = content_security_policy(hashes(), ancestors)
         response.headers["Content-Security-Policy"] = policy
         if (frame := frame_options(ancestors)) is not None:
             response.headers["X-Frame-Options"] = frame
