@@ -39,11 +39,31 @@ class Board:
     # The fleet-wide lock the operators' actions are written under (engine.build.build_engine).
     control_lock: Callable[[], AbstractContextManager[bool]] = process_only
 
+    # dataset -> the last assessment: (stored snapshot, its dataset's config, second, result)
+    _assessed: dict[str, tuple[Snapshot, Any, int, Snapshot]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def snapshot(self, dataset: str, now: datetime | None = None) -> Snapshot:
         """A dataset's snapshot with its status and reason as of now (or `now`), as decided by
-        engine.freshness.shown: what every badge, tile, page and endpoint shows."""
+        engine.freshness.shown: what every badge, tile, page and endpoint shows.
+
+        Assessed once per second of the clock while the stored snapshot and its configuration
+        stay the same objects (the store returns the one it holds until a new write): every
+        callback of every screen reads the same few snapshots, and the history's assessment
+        alone is half a millisecond. A status can so turn stale up to a second late, never
+        early; the ages shown are worked out from the data's own time where they are drawn.
+        """
         config = self.settings.datasets[dataset]
-        return assess(self.store.read(dataset), config, now or self.clock())
+        stored = self.store.read(dataset)
+        when = now or self.clock()
+        second = int(when.timestamp())
+        kept = self._assessed.get(dataset)
+        if kept is not None and kept[0] is stored and kept[1] is config and kept[2] == second:
+            return kept[3]
+        decided = assess(stored, config, when)
+        self._assessed[dataset] = (stored, config, second, decided)
+        return decided
 
     def dataset_status(self, dataset: str, now: datetime | None = None) -> dict[str, Any]:
         """The operator's view of one dataset (what /api/status lists)."""
