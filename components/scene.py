@@ -11,6 +11,8 @@ declares what only it knows, and the frame does the rest:
 - `REDRAW_S` (optional, seconds > 0): how often the body is redrawn even without new data, for
   a scene that shows the clock ("12 min ago", "Today"). Declared here only: the frame uses it
   for the page it serves and for every refresh.
+- `CYCLE_S` (optional, seconds > 0): for a scene whose body turns with the clock by itself
+  (the technicals kiosk cycles its symbols): a page the frame rendered once is kept per turn.
 - `register(app)` (optional): the page's own callbacks, beyond the frame's refresh.
 - `SCENE` (optional): the scene's name for the page's own ids; it must be the module's name.
 
@@ -130,10 +132,13 @@ class ScenePage:
     render: Renderer
     redraw_s: float | None = None
     register: Callable[[Dash], None] | None = None
+    cycle_s: float | None = None
 
     def layout(self, **query: str) -> html.Div:
         """The scene as of now: what Dash serves at `/<scene>`."""
-        return scene_layout(self.scene, self.render, query, redraw_s=self.redraw_s)
+        return scene_layout(
+            self.scene, self.render, query, redraw_s=self.redraw_s, cycle_s=self.cycle_s
+        )
 
 
 def _takes_one_argument(function: Callable) -> bool:
@@ -155,13 +160,14 @@ def contract_problems(scene: str, module: ModuleType) -> list[str]:
         problems.append("defines no render(view)")
     elif not _takes_one_argument(render):
         problems.append("render must take one argument, the view")
-    redraw_s = getattr(module, "REDRAW_S", None)
-    if redraw_s is not None and (
-        isinstance(redraw_s, bool)
-        or not isinstance(redraw_s, int | float)
-        or not (math.isfinite(redraw_s) and redraw_s > 0)
-    ):
-        problems.append(f"REDRAW_S must be a number of seconds above 0, not {redraw_s!r}")
+    for name in ("REDRAW_S", "CYCLE_S"):
+        seconds = getattr(module, name, None)
+        if seconds is not None and (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not (math.isfinite(seconds) and seconds > 0)
+        ):
+            problems.append(f"{name} must be a number of seconds above 0, not {seconds!r}")
     register = getattr(module, "register", None)
     if register is not None and not (callable(register) and _takes_one_argument(register)):
         problems.append("register must be a function of one argument, the app")
@@ -191,6 +197,7 @@ def scene_pages(modules: Mapping[str, ModuleType]) -> dict[str, ScenePage]:
             module.render,
             getattr(module, "REDRAW_S", None),
             getattr(module, "register", None),
+            getattr(module, "CYCLE_S", None),
         )
         module.layout = page.layout  # `pages.<scene>.layout`, as Dash's pages have it
     return pages
@@ -321,20 +328,25 @@ def scene_layout(
     query: dict[str, str] | None = None,
     *,
     redraw_s: float | None = None,
+    cycle_s: float | None = None,
 ) -> html.Div:
     """A scene page as of now: frame, badges, body, and the interval that keeps it current."""
     board = current_board()
     view = view_of(board, scene, query)
     frame = ids(scene)
     shown = version(view, redraw_s)
-    body = body_of(render, view)
-    head = badges(view)
+    # One render per version (and per turn of a body that turns by itself), as for the refresh:
+    # the screens that change to this scene next (a wall of kiosks on one carousel) are served
+    # the JSON of the body rendered first.
+    key = ShownBodies.key(board, scene, view.query, shown)
+    turn = f"{key}:turn:{int(view.now.timestamp() // cycle_s)}" if cycle_s else key
+    rendered = SHOWN.get(board, turn)
+    if not isinstance(rendered, dict):
+        rendered = {"badges": plain(badges(view)), "body": plain(body_of(render, view))}
+        SHOWN.put(board, turn, rendered)
     # What this screen starts from, so its first changed tick can be a Patch.
-    SHOWN.put(
-        board,
-        ShownBodies.key(board, scene, view.query, shown),
-        {"badges": plain(head), "body": plain(body)},
-    )
+    SHOWN.put(board, key, rendered)
+    head, body = rendered["badges"], rendered["body"]
     return html.Div(
         [
             html.Header(head_of(view, head), className="wb-scene__head"),
@@ -352,6 +364,19 @@ def scene_layout(
             "data-server-now": view.now.isoformat(timespec="milliseconds"),
         },
     )
+
+
+def drawn_once(view: SceneView, part: str, draw: Callable[[], Any]) -> Any:
+    """The JSON form of what `draw()` renders for one part of a scene (`part` names it, and
+    what it depends on beyond the scene's data and query), rendered once per version of the
+    data and kept as the bodies are: for a page's own callback that redraws a part (the
+    technicals chart for the kiosk's next symbol, every screen at the same moment)."""
+    key = f"{ShownBodies.key(view.board, view.scene, view.query, version(view))}:{part}"
+    known = SHOWN.get(view.board, key)
+    if not isinstance(known, dict):
+        known = {"part": plain(draw())}
+        SHOWN.put(view.board, key, known)
+    return known["part"]
 
 
 _DIGESTS: dict[int, tuple[Settings, str]] = {}

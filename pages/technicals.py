@@ -33,8 +33,9 @@ without a symbol, so a body re-rendered on new data keeps cycling.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -47,7 +48,7 @@ from components import technicals_range, technicals_view
 from components.figures import DARK, ChartTheme, chart_theme
 from components.format import age_words, direction, format_change, format_number, format_price
 from components.mode import kiosk
-from components.scene import SceneView, ids, query_state, view_of
+from components.scene import SceneView, drawn_once, ids, query_state, view_of
 from components.sections import reason
 from components.tiles import status_words
 from config.schema import Dataset, Instrument, RecordKind
@@ -58,6 +59,7 @@ from web.boards import current_board
 SCENE = "technicals"
 DEFAULT_SHOWN = Dataset.model_fields["history_bars"].default  # a figure built without a view
 KIOSK_CYCLE_S = 10
+CYCLE_S = KIOSK_CYCLE_S  # the kiosk's body shows the symbol of the turn (the frame's page memo)
 KIOSK_POLL_MS = 2000  # well under the cycle, so no slot is skipped
 SIGMA = "\N{GREEK SMALL LETTER SIGMA}"
 MAX_SHOWN_QUERY = 40  # an unknown symbol from the URL is echoed at most this long
@@ -562,8 +564,13 @@ def render(view: SceneView) -> list:
 # --- callbacks ----------------------------------------------------------------------------
 
 
-def on_symbol(view: SceneView, symbol: str | None) -> tuple[object, list]:
-    """The frame's new query and the chart after the picker chose `symbol`.
+ChartDrawer = Callable[[SceneView, Instrument, str | None], Any]
+
+
+def on_symbol(
+    view: SceneView, symbol: str | None, draw: ChartDrawer = chart_panel
+) -> tuple[object, Any]:
+    """The frame's new query and the chart (`draw`n) after the picker chose `symbol`.
 
     While cycling (kiosk), the query keeps no symbol so a re-render on new data keeps cycling.
     """
@@ -572,9 +579,17 @@ def on_symbol(view: SceneView, symbol: str | None) -> tuple[object, list]:
         instrument, notice = choose(view)
         if symbol:  # only a hand-made request sends a symbol the buttons do not have
             notice = unknown_symbol(symbol, instruments(view))
-        return no_update, chart_panel(view, instrument, notice)
+        return no_update, draw(view, instrument, notice)
     query = no_update if cycling(view.query) else {**view.query, "symbol": symbol}
-    return query, chart_panel(view, by_id[symbol])
+    return query, draw(view, by_id[symbol], None)
+
+
+def chart_once(view: SceneView, instrument: Instrument, notice: str | None) -> Any:
+    """The chart panel, drawn once per version of the data for every screen (components.scene
+    `drawn_once`): a wall of kiosks asks for the next symbol's chart at the same moment."""
+    return drawn_once(
+        view, f"chart:{instrument.id}:{notice}", lambda: chart_panel(view, instrument, notice)
+    )
 
 
 def next_symbol(choices: Sequence[str], shown: str | None, now: datetime) -> object:
@@ -613,7 +628,7 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _choose_symbol(symbol: str | None, query: dict | None):
-        return on_symbol(view_of(current_board(), SCENE, query_state(query)), symbol)
+        return on_symbol(view_of(current_board(), SCENE, query_state(query)), symbol, chart_once)
 
     @app.callback(
         Output(IDS["picker"], "data"),

@@ -12,6 +12,7 @@ from providers.base import build_providers
 from providers.errors import Unavailable
 from providers.models import Status
 from tests.support.fakes.providers import ScriptedProvider
+from tests.support.pages import served
 
 SCENES = [
     "overview",
@@ -138,7 +139,7 @@ def test_offline_open_edition_shows_every_dataset_unavailable_with_reason(offlin
     import pages.fx
 
     with offline_app.server.test_request_context("/fx"):
-        shown = text_of(pages.fx.layout())
+        shown = text_of(served(pages.fx.layout()))
     assert "EUR/USD" in shown and "Unavailable" in shown
     assert "could not resolve host (offline)" in shown
 

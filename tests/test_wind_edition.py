@@ -17,6 +17,7 @@ from engine.stream_hub import StreamHub, make_feed
 from providers.base import REGISTRY
 from providers.wind.stream import POLLING, WindStream
 from tests.support.fakes.windpy import Scenario, make_module
+from tests.support.pages import served
 from tests.support.services import wait_until
 from tests.test_app import NOWHERE, text_of
 
@@ -59,7 +60,7 @@ def test_with_windpy_wind_serves_what_it_maps(make_settings, monkeypatch):
     import pages.overview
 
     with app.server.test_request_context("/overview"):
-        shown = text_of(pages.overview.layout())
+        shown = text_of(served(pages.overview.layout()))
     assert "5,950.12" in shown and "S&P 500" in shown
 
 
@@ -172,4 +173,4 @@ def test_a_wrong_quote_tz_is_said_and_names_the_setting(make_settings, monkeypat
     import pages.status
 
     with app.server.test_request_context("/status"):
-        assert "providers.wind.quote_tz" in text_of(pages.status.layout())
+        assert "providers.wind.quote_tz" in text_of(served(pages.status.layout()))

@@ -26,7 +26,7 @@ from components.data_view import (
     wants_data,
 )
 from tests.support.dashreq import CALLBACK, scene_refresh_body
-from tests.support.pages import prop, text_of, walk, with_class
+from tests.support.pages import prop, served, text_of, walk, with_class
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def layout(app, scene: str, **query):
 
     module = importlib.import_module(f"pages.{scene}")
     with app.server.test_request_context(f"/{scene}"):
-        return module.layout(**query)
+        return served(module.layout(**query))
 
 
 def grids(tree) -> list[AgGrid]:

@@ -20,6 +20,7 @@ from app import create_app
 from components.scene import CLOCK_REDRAW_S, ScenePage, contract_problems, scene_pages
 from config import ConfigError, load_settings
 from config.schema import Settings
+from tests.support.pages import served
 
 PAGES = Path(pages.fx.__file__).parent
 SCENES = [name for name, _ in load_settings(env={}).enabled_scenes()]
@@ -125,7 +126,7 @@ def test_renamed_datasets_render_on_every_scene(make_settings):
         assert board.refresher.refresh(name).records, name
     for scene in SCENES:
         with app.server.test_request_context(f"/{scene}"):
-            shown = list(components(sys.modules[f"pages.{scene}"].layout()))
+            shown = list(components(served(sys.modules[f"pages.{scene}"].layout())))
         props = [c.to_plotly_json()["props"] for c in shown]
         named = {p["data-dataset"] for p in props if "data-dataset" in p}
         # every badge, section and panel says which dataset it shows; status shows them all

@@ -538,7 +538,7 @@ def test_a_bug_in_a_valid_callback_is_still_a_500_and_logged(demo_client, monkey
     """The guard refuses bad requests; it does not hide our own failures as a client's."""
     import pages.technicals
 
-    def broken(view, symbol):
+    def broken(view, symbol, draw=None):
         raise KeyError("a bug of ours")
 
     monkeypatch.setattr(pages.technicals, "on_symbol", broken)

@@ -12,6 +12,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from app import create_app
 from config import Settings
+from tests.support.pages import served
 
 CHART_SCENES = ("fx", "rates", "sectors", "technicals", "volatility")
 
@@ -36,7 +37,7 @@ def chart_figures(make_settings: Callable[..., Settings], theme: str) -> dict[st
     shown = {}
     for scene in CHART_SCENES:
         with app.server.test_request_context(f"/{scene}"):
-            layout = sys.modules[f"pages.{scene}"].layout()
+            layout = served(sys.modules[f"pages.{scene}"].layout())
         shown[scene] = [
             json.loads(json.dumps(graph.figure, cls=PlotlyJSONEncoder)) for graph in graphs(layout)
         ]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import json
+
+import plotly.io.json as plotly_json
 from dash.development.base_component import Component
 
 
@@ -35,3 +39,31 @@ def with_class(node, name: str) -> list[Component]:
 def prop(component: Component, name: str):
     """A property as Dash sends it (also hyphenated ones such as aria-label)."""
     return component.to_plotly_json()["props"][name]
+
+
+# The namespaces Dash sends, and the modules their components come from.
+NAMESPACES = {
+    "dash_html_components": "dash.html",
+    "dash_core_components": "dash.dcc",
+    "dash_bootstrap_components": "dash_bootstrap_components",
+    "dash_ag_grid": "dash_ag_grid",
+}
+
+
+def served(tree):
+    """A tree as the browser gets it (its JSON: the frame serves a scene's body rendered once,
+    as JSON), read back into Dash components, so the helpers above walk one kind of tree
+    whether the frame rendered the page now or served what it rendered before."""
+    return _revived(json.loads(plotly_json.to_json_plotly(tree)))
+
+
+def _revived(node):
+    if isinstance(node, list):
+        return [_revived(child) for child in node]
+    if not isinstance(node, dict):
+        return node
+    if {"type", "namespace", "props"} <= node.keys() and node["namespace"] in NAMESPACES:
+        module = importlib.import_module(NAMESPACES[node["namespace"]])
+        props = {key: _revived(value) for key, value in node["props"].items()}
+        return getattr(module, node["type"])(**props)
+    return {key: _revived(value) for key, value in node.items()}
