@@ -1,5 +1,6 @@
 """Page load of each scene with Lighthouse (desktop preset, Debian Chromium), beside the bare
-Dash page on the same server (`/bench/bare/`, same Dash) as the framework's floor.
+Dash page on the same server (`/bench/bare/`, same Dash) as the framework's floor; through
+nginx with the repository's site (deploy/nginx), as screens on a floor load them.
 
 The instrument page (`/instrument/spx`, pages/instrument.py) is audited beside them, its history
 asked for first (`/api/lookup/spx`) so the page shows its chart, as on any visit after the first,
@@ -8,8 +9,8 @@ and its LCP ratio to the bare page is a target of its own.
 Each URL is audited a few times (performance, accessibility, best practices) and the median of
 each metric kept. Failing best-practices and accessibility audits (and the performance ones the
 floor passes) are listed per scene, so the reader sees why a score is what it is. Loopback
-counts as a secure origin, so `is-on-https` passes here; behind plain-http nginx it would not.
-The JSON reports stay in the work directory.
+counts as a secure origin, so `is-on-https` passes here; over plain http from another host it
+would not. The JSON reports stay in the work directory.
 
 Run alone: `python -m bench.lighthouse [--quick]` from the repository root.
 """
@@ -35,6 +36,7 @@ import yaml
 
 from bench.report import Section, Target, median, run_alone, table
 from config import DEFAULT_CONFIG
+from tests.support.nginx_server import NginxServer, nginx_binary
 from tests.support.services import AppInstance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,8 +99,10 @@ def run(workdir: Path, quick: bool = False) -> Section:
     title = "Page load (Lighthouse)"
     lighthouse = _lighthouse()
     chromium = os.environ.get("CHROME_PATH") or shutil.which("chromium") or CHROMIUM
-    if lighthouse is None or not Path(chromium).exists():
-        reason = f"not measured: Lighthouse ({LIGHTHOUSE}) or Chromium ({chromium}) is missing"
+    if lighthouse is None or not Path(chromium).exists() or nginx_binary() is None:
+        reason = (
+            f"not measured: Lighthouse ({LIGHTHOUSE}), Chromium ({chromium}) or nginx is missing"
+        )
         return Section(title, reason, _targets([], None, reason))
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -108,16 +112,20 @@ def run(workdir: Path, quick: bool = False) -> Section:
     reports = workdir / "lighthouse"
     reports.mkdir(exist_ok=True)
     app = AppInstance("lh", config, workdir / "app", workers=2, target="bench.floorapp:server")
-    pages = [Page(name, f"{app.url}/{name}") for name in scenes]
-    pages.append(Page(INSTRUMENT, f"{app.url}/instrument/{INSTRUMENT_ID}"))
-    bare = Page(BARE, f"{app.url}{BARE_PATH}")
+    # As deployed: nginx with the repository's site in front (gzip, asset caching), so the bytes
+    # and times are what a screen on the floor gets, for the floor's page as for the scenes.
+    proxy = NginxServer([f"127.0.0.1:{app.port}"], workdir / "nginx")
     try:
         app.start()
         try:
             app.wait_healthy()
+            proxy.start()
         except RuntimeError as error:
             reason = f"not measured: the app did not start ({_short(str(error), 300)})"
             return Section(title, reason, _targets([], None, reason))
+        pages = [Page(name, f"{proxy.url}/{name}") for name in scenes]
+        pages.append(Page(INSTRUMENT, f"{proxy.url}/instrument/{INSTRUMENT_ID}"))
+        bare = Page(BARE, f"{proxy.url}{BARE_PATH}")
         notes = _wait_filled(app.url) + _wait_history(app.url)
         for page in [bare, *pages]:  # each worker's first answer, outside the audits
             for _ in range(2):
@@ -133,6 +141,7 @@ def run(workdir: Path, quick: bool = False) -> Section:
                 else:
                     page.runs.append(result)
     finally:
+        proxy.stop()
         app.stop()
 
     body = _body(bare, pages, runs, reports, notes)
@@ -413,7 +422,8 @@ def _body(bare: Page, pages: list[Page], runs: int, reports: Path, notes: list[s
         )
     lines = [
         f"Lighthouse {_version()} (`--preset=desktop`: simulated throttling), Chromium "
-        "headless, against gunicorn (2 workers) on loopback in the demo edition; median of "
+        "headless, through nginx with the repository's site (deploy/nginx: gzip, asset caching) "
+        "in front of gunicorn (2 workers), on loopback, demo edition; median of "
         f"{runs} run(s) per URL. The floor is a bare Dash page on the same server "
         f"(`{BARE_PATH}`): it loads the same renderer and "
         "every component library a board page loads up front (dash-ag-grid only comes with a "
