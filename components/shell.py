@@ -25,7 +25,7 @@ from dash.exceptions import PreventUpdate
 from components.alerts import banner_lines
 from components.format import format_change, format_price, format_wall_date
 from components.patch import plain
-from components.scene import has_data, view_of
+from components.scene import SceneView, has_data
 from components.search import search_box
 from components.share import copy_link, register_share_callbacks
 from components.status import NO_SOURCE_REACHED, no_source_reached
@@ -34,7 +34,7 @@ from config.schema import Edition, Settings
 from engine.board import Board
 from engine.freshness import Shown, state_shown
 from engine.release import release_id
-from providers.models import Headline, Quote, Status
+from providers.models import Headline, Quote, Snapshot, Status
 from web.boards import current_board
 from web.callback_guard import refuse
 
@@ -131,8 +131,18 @@ def scene_list(settings: Settings) -> list[dict]:
 
 
 def scene_health(board: Board) -> dict[str, bool]:
-    """For each enabled scene: has it anything to show? The carousel skips those without."""
-    return {name: has_data(view_of(board, name)) for name, _ in board.settings.enabled_scenes()}
+    """For each enabled scene: has it anything to show? The carousel skips those without.
+    Each dataset is read once, however many scenes show it."""
+    now = board.clock()
+    read: dict[str, Snapshot] = {}
+    health = {}
+    for name, scene in board.settings.enabled_scenes():
+        for dataset in scene.datasets:
+            if dataset not in read:
+                read[dataset] = board.snapshot(dataset, now)
+        snapshots = {dataset: read[dataset] for dataset in scene.datasets}
+        health[name] = has_data(SceneView(board, name, snapshots, now))
+    return health
 
 
 def alert_banner(board: Board) -> list:
@@ -199,17 +209,35 @@ def _tape_quote(instrument, quote: Quote, seen: Shown, now: datetime) -> TapeIte
     return TapeItem(text, seen.status, cell_title(instrument.name, seen, now), instrument.id)
 
 
+# The tape as last worked out: (settings, the snapshots it was made from, its items). Every
+# screen's tape tick in the same second reads the same snapshots (engine.board assesses each
+# once a second), and gets the items worked out once.
+_TAPE: list[tuple[Settings, tuple[Snapshot, ...], list[TapeItem]]] = []
+
+
 def ticker_items(board: Board) -> list[TapeItem]:
     """The tape's items, from the datasets configured `ticker: true` in their order: key quotes,
     each marked when not current (engine.freshness decides, as for its tile), then the latest
     headlines younger than their dataset's stale threshold (old news is not news)."""
     now = board.clock()
+    settings = board.settings
+    read = tuple(board.snapshot(n, now) for n, d in settings.datasets.items() if d.ticker)
+    if _TAPE and _TAPE[0][0] is settings and _same(_TAPE[0][1], read):
+        return _TAPE[0][2]
+    items = _ticker_items(board, read, now)
+    _TAPE[:] = [(settings, read, items)]
+    return items
+
+
+def _same(known: tuple, read: tuple) -> bool:
+    return len(known) == len(read) and all(a is b for a, b in zip(known, read, strict=True))
+
+
+def _ticker_items(board: Board, read: tuple[Snapshot, ...], now: datetime) -> list[TapeItem]:
     items: list[TapeItem] = []
     headlines: list[Headline] = []
-    for name, dataset in board.settings.datasets.items():
-        if not dataset.ticker:
-            continue
-        snapshot = board.snapshot(name, now)
+    ticker = [dataset for dataset in board.settings.datasets.values() if dataset.ticker]
+    for dataset, snapshot in zip(ticker, read, strict=True):
         cutoff = now - timedelta(seconds=dataset.stale_after_s)
         headlines += [
             r for r in snapshot.records if isinstance(r, Headline) and r.published >= cutoff

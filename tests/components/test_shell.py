@@ -264,3 +264,32 @@ def test_the_banner_digest_ignores_the_age_the_browser_counts_on():
 
     assert banner_digest(line("S&P 500 ▲ +2.1%", 3)) == banner_digest(line("S&P 500 ▲ +2.1%", 9))
     assert banner_digest(line("S&P 500 ▲ +2.1%", 3)) != banner_digest(line("S&P 500 ▲ +2.5%", 3))
+
+
+def test_the_tape_is_worked_out_once_for_every_screen_until_its_data_moves(
+    make_settings, monkeypatch
+):
+    import components.shell as shell
+
+    settings = make_settings("demo")
+    btc = settings.datasets["crypto"].instruments[0]
+    marked = {name: [] for name, dataset in settings.datasets.items() if dataset.ticker}
+    board = board_of(settings, {**marked, "crypto": [quote(btc.id, 97_000.0)]})
+    worked = []
+    real = shell._ticker_items
+    monkeypatch.setattr(shell, "_ticker_items", lambda *a: worked.append(a) or real(*a))
+    first = ticker_items(board)
+    assert ticker_items(board) is first and len(worked) == 1  # the next screens' ticks
+    board.store.write(
+        Snapshot(
+            dataset="crypto",
+            records=(quote(btc.id, 98_000.0),),
+            as_of=NOW,
+            fetched_at=NOW,
+            source="demo",
+            status=Status.OK,
+        ),
+        persist=False,
+    )
+    moved = ticker_items(board)
+    assert len(worked) == 2 and "98,000" in " ".join(item.text for item in moved)
