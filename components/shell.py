@@ -296,6 +296,19 @@ def ticker(items: list[TapeItem], *, links: bool = False) -> list:
     ]
 
 
+# The tape as last sent, as JSON, per kind of screen (with links or not): (items, JSON).
+_TAPE_SENT: dict[bool, tuple[list[TapeItem], list]] = {}
+
+
+def tape_sent(items: list[TapeItem], *, links: bool) -> list:
+    """The tape's content (`ticker`) as the JSON Dash sends, made once per items for every
+    screen of a kind: ticker_items keeps the items while their data stays the same."""
+    known = _TAPE_SENT.get(links)
+    if known is None or known[0] is not items:
+        known = _TAPE_SENT[links] = (items, plain(ticker(items, links=links)))
+    return known[1]
+
+
 def tape_links(search: object) -> bool:
     """Whether the tape links its quotes, from the URL's query string as the browser gives it
     ('?kiosk=1': a kiosk, no links); anything but a string (a hand-made request) is refused."""
@@ -449,7 +462,7 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
         text = tape_text(items)
         if text == shown and links is (linked is True):
             raise PreventUpdate  # 204: nothing sent
-        return ticker(items, links=links), text, links
+        return tape_sent(items, links=links), text, links
 
     # A click on a linked graph's cell (a treemap box, a heatmap cell) opens its instrument in
     # the page; the browser does it all (37l_links.js), nothing reaches the server.

@@ -293,3 +293,18 @@ def test_the_tape_is_worked_out_once_for_every_screen_until_its_data_moves(
     )
     moved = ticker_items(board)
     assert len(worked) == 2 and "98,000" in " ".join(item.text for item in moved)
+
+
+def test_the_tape_is_sent_as_the_json_made_once_per_items_and_kind_of_screen(make_settings):
+    import components.shell as shell
+    from components.patch import plain
+
+    settings = make_settings("demo")
+    btc = settings.datasets["crypto"].instruments[0]
+    marked = {name: [] for name, dataset in settings.datasets.items() if dataset.ticker}
+    items = ticker_items(board_of(settings, {**marked, "crypto": [quote(btc.id, 97_000.0)]}))
+    wall = shell.tape_sent(items, links=False)
+    assert shell.tape_sent(items, links=False) is wall  # every kiosk after the first
+    desk = shell.tape_sent(items, links=True)
+    assert shell.tape_sent(items, links=False) is wall and desk is not wall
+    assert wall == plain(shell.ticker(items)) and desk == plain(shell.ticker(items, links=True))
