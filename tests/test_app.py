@@ -195,7 +195,11 @@ def scene_refresh(client, scene: str, shown_version):
     return response.get_json()["response"]
 
 
-def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app):
+def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app, monkeypatch):
+    # A Saturday: no FX market trades, so no stream speeds the poll up (from Sunday evening UTC
+    # it would be stream.screen_poll_ms, whatever day the suite runs on).
+    board = offline_app.server.extensions["wallboard"]
+    monkeypatch.setattr(board, "clock", lambda: datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
     client = offline_app.server.test_client()
     client.get("/fx")  # the first request sets up Dash's routes and callbacks
     first = scene_refresh(client, "fx", None)
