@@ -340,10 +340,9 @@ def scene_layout(
     # the JSON of the body rendered first.
     key = ShownBodies.key(board, scene, view.query, shown)
     turn = f"{key}:turn:{int(view.now.timestamp() // cycle_s)}" if cycle_s else key
-    rendered = SHOWN.get(board, turn)
-    if not isinstance(rendered, dict):
-        rendered = {"badges": plain(badges(view)), "body": plain(body_of(render, view))}
-        SHOWN.put(board, turn, rendered)
+    rendered = SHOWN.once(
+        board, turn, lambda: {"badges": plain(badges(view)), "body": plain(body_of(render, view))}
+    )
     # What this screen starts from, so its first changed tick can be a Patch.
     SHOWN.put(board, key, rendered)
     head, body = rendered["badges"], rendered["body"]
@@ -372,11 +371,7 @@ def drawn_once(view: SceneView, part: str, draw: Callable[[], Any]) -> Any:
     data and kept as the bodies are: for a page's own callback that redraws a part (the
     technicals chart for the kiosk's next symbol, every screen at the same moment)."""
     key = f"{ShownBodies.key(view.board, view.scene, view.query, version(view))}:{part}"
-    known = SHOWN.get(view.board, key)
-    if not isinstance(known, dict):
-        known = {"part": plain(draw())}
-        SHOWN.put(view.board, key, known)
-    return known["part"]
+    return SHOWN.once(view.board, key, lambda: {"part": plain(draw())})["part"]
 
 
 _DIGESTS: dict[int, tuple[Settings, str]] = {}
@@ -424,6 +419,15 @@ class ShownBodies:
             return board.store.cache.get(key)
         except Exception:  # a cache outage only costs the patch
             return None
+
+    def once(self, board: Board, key: str, render: Callable[[], dict]) -> dict:
+        """The body remembered at `key`, else `render()`ed now and remembered: one render per
+        key for every screen, in this process or any other."""
+        body = self.get(board, key)
+        if not isinstance(body, dict):
+            body = render()
+        self.put(board, key, body)
+        return body
 
     def put(self, board: Board, key: str, body: Any) -> None:
         """Remember a body this process rendered."""
@@ -477,10 +481,11 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         # One render per version: the screens that reach it next (200 kiosks at once after a
         # change, or a restart) share it, from this process or from the shared cache.
         current_key = ShownBodies.key(board, scene, query, current)
-        now_shown = bodies.get(board, current_key)
-        if not isinstance(now_shown, dict):
-            now_shown = {"badges": plain(badges(view)), "body": plain(body_of(page.render, view))}
-        bodies.put(board, current_key, now_shown)
+        now_shown = bodies.once(
+            board,
+            current_key,
+            lambda: {"badges": plain(badges(view)), "body": plain(body_of(page.render, view))},
+        )
         interval = poll_ms(board, scene, view)
         # One diff per pair of versions too: every screen one version behind asks for the same
         # step, so it is worked out once (in this process or another) and kept beside the body.

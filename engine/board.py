@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from analytics.alert_keeper import AlertKeeper
-from config.schema import Settings
+from config.schema import Dataset, Settings
 from engine.control import ControlDesk
 from engine.freshness import assess
 from engine.leadership import process_only
@@ -40,7 +40,7 @@ class Board:
     control_lock: Callable[[], AbstractContextManager[bool]] = process_only
 
     # dataset -> the last assessment: (stored snapshot, its dataset's config, second, result)
-    _assessed: dict[str, tuple[Snapshot, Any, int, Snapshot]] = field(
+    _assessed: dict[str, tuple[Snapshot, Dataset, int, Snapshot]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
