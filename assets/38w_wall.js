@@ -10,8 +10,8 @@
  *   into pages that each fit the screen, and the pages turn on the scene's dwell (each shows
  *   dwell / pages), counted by the carousel, so a paused wall holds its page.
  *
- * Both run again whenever Dash redraws the scene (a MutationObserver) or the window changes
- * size. Which items fit and how the sections are paged are pure functions of the boxes' sizes,
+ * Both run again whenever Dash changes the scene (a MutationObserver: a part drawn anew, or a
+ * text or attribute set in place on a changed tick) or the window changes size. Which items fit and how the sections are paged are pure functions of the boxes' sizes,
  * so node loads this file as a module and tests them (tests/assets/wallboard_wall.test.cjs).
  * Nothing runs before the page is parsed (DOMContentLoaded), and nothing at all off a kiosk.
  */
@@ -193,13 +193,29 @@
     window.requestAnimationFrame(fit);
   }
 
+  // Attributes this file and the price flash set: a change of theirs is not Dash's.
+  const OWN_ATTRIBUTES = ["hidden", "data-last", "data-page", "data-flash"];
+
+  // Whether a mutation is Dash's: a part drawn anywhere (a new scene too), or a text or
+  // attribute set in place in the scene's body; not our own hiding, paging and counting, nor
+  // an age counting on.
+  function dashChanged(record) {
+    if (record.type === "attributes" && OWN_ATTRIBUTES.indexOf(record.attributeName) >= 0) {
+      return false;
+    }
+    const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+    if (!node || node.closest(".wb-headlines__count, .wb-age")) { return false; }
+    return record.type === "childList" || !!node.closest(".wb-scene__body");
+  }
+
   function start() {
     if (!wb.mode.kiosk()) { return; }
     document.body.classList.toggle("wb-kiosk", true);
     new MutationObserver(function (records) {
-      // Our own hiding and counting change attributes and text only: not observed.
-      if (records.some(function (r) { return r.type === "childList"; })) { schedule(); }
-    }).observe(document.body, { childList: true, subtree: true });
+      if (records.some(dashChanged)) { schedule(); }
+    }).observe(document.body, {
+      childList: true, subtree: true, characterData: true, attributes: true,
+    });
     window.addEventListener("resize", schedule);
     schedule();
   }

@@ -15,7 +15,7 @@ import requests
 
 from bench.common import ADMIN_TOKEN, start_board
 from bench.report import Section, Target, run_alone, table
-from tests.support.dashreq import CALLBACK, scene_refresh_body, version_of
+from tests.support.dashreq import CALLBACK, body_sent, scene_refresh_body, version_of
 from tests.support.demo import demo_config, enabled_scenes
 
 # Scenes made of quote tiles (the target applies to these).
@@ -87,14 +87,7 @@ def run(workdir: Path, quick: bool = False) -> Section:
             sent = request_bytes(changed_body)
             got = len(changed.content)
             zipped = len(gzip.compress(changed.content, 5)) if got >= 1024 else got
-            answer = changed.json().get("response", {}) if changed.content else {}
-            sent_body = next((v for k, v in answer.items() if "scene-body" in k), None)
-            if sent_body is None:
-                body_as = "unchanged"
-            elif "__dash_patch_update" in json.dumps(sent_body):
-                body_as = "patch"
-            else:
-                body_as = "whole"
+            body_as = body_sent(changed.json() if changed.content else None)
             ratio = (sent + got) / data if data else float("nan")
             tiles = all(kinds[d] in TILE_KINDS for d in datasets)
             if tiles and data:
@@ -234,8 +227,7 @@ def moved_ticks(workdir: Path) -> tuple[list[tuple], list[tuple[str, float]]]:
             answer = client.post(CALLBACK, json=body)
             data = sum(changed_bytes(before[d], after[d]) for d in datasets)
             sent, got = request_bytes(body), len(answer.data)
-            text = answer.get_data(as_text=True)
-            body_as = "patch" if "__dash_patch_update" in text else "whole"
+            body_as = body_sent(answer.get_json() if answer.data else None)
             ratio = (sent + got) / data if data else float("nan")
             rows.append((scene, screen, data, sent, got, body_as, f"{ratio:.2f}"))
             if screen == "kiosk":

@@ -8,10 +8,10 @@ floors:
 - for the scene refresh, also the in-app floor (bench/floorapp.py): a route in the board's own
   app that reads the same cache, then returns the same bytes.
 
-Idle ticks (the screen shows the current version: 204) and changed ones (one version behind:
-the Patch path, 200) are both replayed; every answer's status is counted by wrk and checked
-against the recorded one. The demo edition is frozen (no refresh while measuring), so an idle
-body stays idle and a changed one stays changed. The section ends with where a changed tick's
+Idle ticks (the screen shows the current version: 204) and changed ones (one version behind: the
+changed props set in place, 200) are both replayed; every answer's status is counted by wrk and
+checked against the recorded one. The demo edition is frozen (no refresh while measuring), so an
+idle body stays idle and a changed one stays changed. The section ends with where a changed tick's
 time goes (bench/tickprofile.py).
 """
 
@@ -34,11 +34,12 @@ from bench.barefloor import BareFloor, Recorded, write_recordings
 from bench.common import start_board
 from bench.replay import Call, record, symbols_of
 from bench.report import Section, Target, run_alone, table
-from tests.support.dashreq import CALLBACK
+from tests.support.dashreq import CALLBACK, body_sent
 from tests.support.demo import WORKERS, demo_config
 
 CLIENTS = (1, 10, 50)
 GOAL = 2.0  # callback p50 and p99 at most this many times the floor's
+IN_PLACE = "set in place"  # a changed scene refresh: each changed prop on its own component
 SLOT_S = 10  # the technicals kiosk's symbol slot (pages.technicals.KIOSK_CYCLE_S)
 
 # One POST body per request: always the first (`slot` nil), or the one of the technicals cycle's
@@ -140,10 +141,12 @@ def post(url: str, body: bytes) -> requests.Response:
 
 
 def answer_kind(status: int, content: bytes) -> str:
-    """What an answer does: nothing (204, or an empty response), a Patch, or whole values."""
-    if status == 204 or not json.loads(content or b"{}").get("response"):
+    """What an answer does: nothing (204, or an empty response), sets the changed props in
+    place (a scene refresh's changed tick), or sends whole values."""
+    answer = json.loads(content or b"{}") if status != 204 else {}
+    if not answer.get("response") and not answer.get("sideUpdate"):
         return "nothing"
-    return "Patch" if b"__dash_patch_update" in content else "whole values"
+    return IN_PLACE if body_sent(answer) == "in place" else "whole values"
 
 
 def updates(answer: requests.Response) -> bool:
@@ -261,7 +264,7 @@ def run(workdir: Path, quick: bool = False) -> Section:
             answers[call.name] = f"{found[0].status}, {kind}, {len(found[0].answer)} B"
             if (call.case == "changed") == (kind == "nothing"):
                 raise RuntimeError(f"{call.name}: the board's answer updates {kind}")
-            if call.group == "scene refresh" and call.case == "changed" and kind != "Patch":
+            if call.group == "scene refresh" and call.case == "changed" and kind != IN_PLACE:
                 not_patched.append(f"{call.name} ({kind})")
             if call.scene is not None:  # the in-app floor's bytes for this scene and case
                 answer = post(app.url, call.body)
@@ -374,7 +377,8 @@ def section(
         "(bench/barefloor.py: a Flask app returning the recorded bytes, same gunicorn settings "
         "and workers) and, for scene refreshes, the in-app floor (`POST /bench/floor/<scene>`: "
         "the same cache reads in the board's app, then the same bytes). *changed*: the screen "
-        "one version behind (the Patch path, 200); *idle*: it shows the current version (204). "
+        "one version behind (the changed props set in place, 200); *idle*: it shows the "
+        "current version (204). "
         "The technicals cycle's tick is sent, per request, with the symbol of the current "
         "10 s slot (idle) or the one before (changed). The clocks and the date are clientside "
         "(no request); the screen's beat (`/api/screens/beat`) is not a callback and is not "
@@ -382,9 +386,9 @@ def section(
         f"{loads} ({os.cpu_count()} cores; wrk runs on the same machine).\n\n"
         + recorded
         + (
-            "\n\nChanged scene refreshes answered without a Patch: " + ", ".join(not_patched)
+            "\n\nChanged scene refreshes answered with whole values: " + ", ".join(not_patched)
             if not_patched
-            else "\n\nEvery changed scene refresh was answered with a Patch."
+            else "\n\nEvery changed scene refresh set the changed props in place."
         )
         + (
             "\n\nRenewed before their runs (what the screen showed moved on with the clock "

@@ -9,13 +9,13 @@ them (`set_props` on `wb-nav.href`), and an interval's tick is made as dcc.Inter
 (`set_props` on its `n_intervals`), so the renderer builds every body itself, without waiting the
 30 s a frozen board's scenes poll at.
 
-Per scene (overview, technicals, crypto): its page (the scene change), then a refresh tick
-after its datasets were refreshed with new demo data, one instrument moved 0.5 % by the demo's
-spike so that even a closed market's scene changes (the screen one version behind: the
-Patch path, 200) and the next tick (the screen current: idle, 204). On technicals also the
-kiosk's symbol cycle: its 2 s tick (while the slot's symbol shows, a 200 with an empty answer:
-Dash sends `{"multi":true,"response":{}}` for a callback returning no_update, not a 204; when
-the slot has moved on, a 200 naming the next symbol) and the chart redraw that follows. The
+Per scene (overview, technicals, crypto): its page (the scene change), then a refresh tick after its
+datasets were refreshed with new demo data, one instrument moved 0.5 % by the demo's spike so that
+even a closed market's scene changes (the screen one version behind: the changed props set in place,
+200) and the next tick (the screen current: idle, 204). On technicals also the kiosk's symbol cycle:
+its 2 s tick (while the slot's symbol shows, a 200 with an empty answer: Dash sends
+`{"multi":true,"response":{}}` for a callback returning no_update, not a 204; when the slot has
+moved on, a 200 naming the next symbol) and the chart redraw that follows. The
 shell: the tape (a tick after a crypto quote moved, 200, then idle, 204) and the health tick
 (scene health and alerts, 204 each).
 The clocks and the date are clientside: they send nothing.

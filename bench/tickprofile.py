@@ -3,7 +3,8 @@ client, no gunicorn, no network), profiled with cProfile, for the overview and c
 
 A kiosk one version behind posts its tick; the callback reads the snapshots and works out the
 version, gets the new body (rendered once per version, then kept in the process and the shared
-cache) and the one the screen shows, diffs them into a Patch, and Dash serialises the answer.
+cache) and the one the screen shows, diffs them into the changed props of each component, and
+Dash serialises the answer.
 Cases of the changed tick, each repeated: *memo*, everything kept in this process (the worker
 that rendered both bodies); *from cache*, the shown body (and the step from it, where the
 callback keeps one) read from the shared cache, as any other worker does; *first diff*, the
@@ -24,21 +25,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.report import Section, run_alone, table
-from tests.support.dashreq import CALLBACK, scene_refresh_body, version_of
+from tests.support.dashreq import CALLBACK, body_sent, scene_refresh_body, version_of
 from tests.support.demo import refreshed_demo_app
 
 SCENES = ("overview", "crypto")
 QUERY = {"kiosk": "1"}
 DEMO_MOVE_S = 5.2
 # (label, [(file suffix, function name)]): disjoint parts of the refresh callback, by the names
-# they have had (`_update` diffed and built the Patch; then `_step` diffs, `_sent` builds it).
+# they have had (`_update` diffed and built the Patch; then `_step` diffs, `_sent` sets them).
 PARTS = (
     ("read + version", [("components/scene.py", "view_of"), ("components/scene.py", "version")]),
     ("bodies: cache get / put", [("components/scene.py", "get"), ("components/scene.py", "put")]),
     ("render", [("components/scene.py", "body_of"), ("components/scene.py", "badges")]),
     ("JSON form of the render", [("components/patch.py", "plain")]),
     ("diff", [("components/scene.py", "_update"), ("components/scene.py", "_step")]),
-    ("Patch object", [("components/scene.py", "_sent")]),
+    ("set_props", [("components/scene.py", "_sent")]),
     ("serialisation (to_json)", [("dash/_utils.py", "to_json")]),
     (
         "Flask request hooks",
@@ -99,7 +100,7 @@ def run(workdir: Path, quick: bool = False) -> str:
         changed = scene_refresh_body(deps, scene, tick=2, shown_version=shown[scene], query=QUERY)
         answer = post(changed)
         assert answer.status_code == 200, answer.status_code
-        assert b"__dash_patch_update" in answer.data, "the changed tick is not a Patch"
+        assert body_sent(answer.get_json()) == "in place", "the changed tick is sent whole"
         current = version_of(answer.get_json())
         idle = scene_refresh_body(deps, scene, tick=3, shown_version=current, query=QUERY)
         assert post(idle).status_code == 204

@@ -1,11 +1,19 @@
-"""Send a screen only what changed in a scene's body: a Dash `Patch` from the tree it shows to
-the new one.
+"""Send a screen only what changed in a scene's body: each changed prop set on its own
+component, from the tree the screen shows to the new one.
 
 Both trees are the JSON form of the components (what Dash sends). The diff walks them together:
 equal parts cost nothing, a changed text or number becomes one assignment at its path, and a
 part whose shape changed (another component type, a list of another length, most of a list
-changed) is sent whole. When the patch would not be clearly smaller than the body, the body is
-sent instead.
+changed) is sent whole. When the update would not be clearly smaller than the body, the body
+is sent instead.
+
+Why each change goes to its own component (`updates`, sent with Dash's `set_props`) and not as
+one Patch of the body's `children`: Dash's renderer mounts anew every component under a
+`children` a callback updates, Patch or not. A tick that moved one price rebuilt the whole
+scene in the browser, its charts redrawn by plotly.js. Set on the component it belongs to, a
+new price re-renders that one element. So every component of a rendered body has an id
+(`addressed`): its own, or one made from its place in the tree, the same for every version
+that keeps that place.
 """
 
 from __future__ import annotations
@@ -14,9 +22,10 @@ import json
 from typing import Any
 
 import plotly.io.json as plotly_json
-from dash import Patch
+from dash._utils import stringify_id
 
 Path = list[str | int]
+Updates = dict[str, dict[str, Any]]  # component id (as Dash writes it) -> its props to set
 
 # Past this share of the body's size a patch saves too little to be worth it.
 WORTH_IT = 0.7
@@ -25,6 +34,43 @@ WORTH_IT = 0.7
 def plain(children: Any) -> Any:
     """The JSON form of components (what Dash would send), as plain lists and dicts."""
     return json.loads(plotly_json.to_json_plotly(children))
+
+
+def is_component(node: Any) -> bool:
+    """Whether a JSON node is a component (as Dash writes one: type, namespace and props)."""
+    return isinstance(node, dict) and "props" in node and "type" in node and "namespace" in node
+
+
+def addressed(tree: Any, prefix: str) -> Any:
+    """`tree` (fresh from `plain`, changed in place) with an id on every component that has
+    none: `prefix` and its place in the tree (child indices, and a prop's name for a component
+    held by another prop than `children`), so a change can be set on the component it
+    belongs to."""
+    _address(tree, prefix, "")
+    return tree
+
+
+def _address(node: Any, prefix: str, place: str) -> None:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            if isinstance(item, dict | list):
+                _address(item, prefix, f"{place}_{index}" if place else str(index))
+        return
+    if not isinstance(node, dict):
+        return
+    if not is_component(node):
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                _address(value, prefix, f"{place}_{key}")
+        return
+    props = node["props"]
+    if props.get("id") is None:
+        props["id"] = f"{prefix}{place or '0'}"
+    for key, value in props.items():
+        if key == "children" and isinstance(value, list):
+            _address(value, prefix, place or "0")  # each child: its index after its parent's
+        elif isinstance(value, dict | list):
+            _address(value, prefix, f"{place or '0'}_{0 if key == 'children' else key}")
 
 
 def changes(old: Any, new: Any, path: Path | None = None) -> list[tuple[Path, Any]]:
@@ -64,24 +110,61 @@ def _all_scalars(items: list) -> bool:
     return not any(isinstance(item, dict | list) for item in items)
 
 
-def worth_patching(old: Any, new: Any) -> list[tuple[Path, Any]] | None:
-    """The assignments turning the shown body `old` into `new`, or None when sending `new`
-    whole is as good (nothing in common, or the patch would be nearly as big)."""
+def updates(tree: Any, found: list[tuple[Path, Any]]) -> Updates | None:
+    """The `changes` found, each set on the component it belongs to in `tree` (the new,
+    `addressed` tree): a prop's new value, or a Patch of it (its JSON form) when only a part
+    of the prop changed (a point of a figure, one field of a grid row). None when a change is
+    not inside a component with an id (a top-level part of the tree replaced)."""
+    found_updates: Updates = {}
+    operations: dict[tuple[str, str], list[dict]] = {}
+    for path, value in found:
+        owner = _owner(tree, path)
+        if owner is None:
+            return None
+        component_id, prop, rest = owner
+        props = found_updates.setdefault(component_id, {})
+        if not rest:
+            props[prop] = value
+            continue
+        ops = operations.get((component_id, prop))
+        if ops is None:
+            ops = operations[(component_id, prop)] = []
+            props[prop] = {"__dash_patch_update": "__dash_patch_update", "operations": ops}
+        ops.append({"operation": "Assign", "location": rest, "params": {"value": value}})
+    return found_updates
+
+
+def _owner(tree: Any, path: Path) -> tuple[str, str, Path] | None:
+    """The innermost component on `path` holding the changed value: its id, the prop, and
+    where in the prop the change is."""
+    owner = None
+    node = tree
+    for index, key in enumerate(path):
+        if key == "props" and is_component(node) and index + 1 < len(path):
+            owner = (node, index + 1)
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break  # a prop no longer set: its owner is already known
+    if owner is None:
+        return None
+    component, at = owner
+    component_id = component["props"].get("id")
+    if component_id is None:
+        return None
+    return stringify_id(component_id), path[at], list(path[at + 1 :])
+
+
+def worth_updating(old: Any, new: Any) -> Updates | None:
+    """Each component's changed props turning the shown tree `old` into `new` (`addressed`), or
+    None when sending `new` whole is as good (nothing in common, or nearly as big)."""
     found = changes(old, new)
     if not found or any(not path for path, _ in found):
         return None
-    size = len(json.dumps([[p, v] for p, v in found], separators=(",", ":")))
+    set_each = updates(new, found)
+    if set_each is None:
+        return None
+    size = len(json.dumps(set_each, separators=(",", ":")))
     if size > WORTH_IT * len(json.dumps(new, separators=(",", ":"))):
         return None
-    return found
-
-
-def patch_of(found: list) -> Patch:
-    """A Patch making each (path, value) assignment `changes` found."""
-    patch = Patch()
-    for path, value in found:
-        target = patch
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-    return patch
+    return set_each

@@ -43,7 +43,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from components.badges import stale_badge
@@ -54,7 +54,7 @@ from components.data_view import (
     view_toggle,
     wants_data,
 )
-from components.patch import changes, patch_of, plain, worth_patching
+from components.patch import Updates, addressed, changes, plain, updates, worth_updating
 from config import ConfigError
 from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
@@ -309,6 +309,15 @@ def body_of(render: Renderer, view: SceneView) -> Any:
     return render(view)
 
 
+def rendered(view: SceneView, render: Renderer) -> dict[str, Any]:
+    """The scene's badges and body as JSON, every component addressed (components/patch.py): a
+    later change is set on the component it belongs to."""
+    return {
+        "badges": addressed(plain(badges(view)), f"{view.scene}~h"),
+        "body": addressed(plain(body_of(render, view)), f"{view.scene}~b"),
+    }
+
+
 def head_of(view: SceneView, head: list) -> list:
     """The frame's header: title, badges, and on an interactive screen the scene / Data view
     toggle (a note when the URL names a view the board does not know)."""
@@ -340,12 +349,10 @@ def scene_layout(
     # the JSON of the body rendered first.
     key = ShownBodies.key(board, scene, view.query, shown)
     turn = f"{key}:turn:{int(view.now.timestamp() // cycle_s)}" if cycle_s else key
-    rendered = SHOWN.once(
-        board, turn, lambda: {"badges": plain(badges(view)), "body": plain(body_of(render, view))}
-    )
-    # What this screen starts from, so its first changed tick can be a Patch.
-    SHOWN.put(board, key, rendered)
-    head, body = rendered["badges"], rendered["body"]
+    shown_now = SHOWN.once(board, turn, lambda: rendered(view, render))
+    # What this screen starts from, so its first changed tick sends only what changed.
+    SHOWN.put(board, key, shown_now)
+    head, body = shown_now["badges"], shown_now["body"]
     return html.Div(
         [
             html.Header(head_of(view, head), className="wb-scene__head"),
@@ -390,7 +397,7 @@ def settings_digest(settings: Settings) -> str:
 
 class ShownBodies:
     """What screens may be showing (badges and body, as JSON), by scene, query and version, so
-    a changed scene is sent as a Patch from what the screen shows. Kept in this process (the
+    a changed scene is sent as what changed from what the screen shows. Kept in this process (the
     last few) and in the shared cache (any worker or host can diff against what another one
     rendered)."""
 
@@ -417,7 +424,7 @@ class ShownBodies:
                 return self._recent[key]
         try:
             return board.store.cache.get(key)
-        except Exception:  # a cache outage only costs the patch
+        except Exception:  # a cache outage only costs the diff
             return None
 
     def once(self, board: Board, key: str, render: Callable[[], dict]) -> dict:
@@ -481,11 +488,7 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         # One render per version: the screens that reach it next (200 kiosks at once after a
         # change, or a restart) share it, from this process or from the shared cache.
         current_key = ShownBodies.key(board, scene, query, current)
-        now_shown = bodies.once(
-            board,
-            current_key,
-            lambda: {"badges": plain(badges(view)), "body": plain(body_of(page.render, view))},
-        )
+        now_shown = bodies.once(board, current_key, lambda: rendered(view, page.render))
         interval = poll_ms(board, scene, view)
         # One diff per pair of versions too: every screen one version behind asks for the same
         # step, so it is worked out once (in this process or another) and kept beside the body.
@@ -515,25 +518,30 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
 SAME, WHOLE = "same", "whole"
 
 
-def _step(before: Any, after: Any, *, in_place: bool = False) -> str | list:
-    """What to send for one output the screen shows as `before`: SAME (nothing), the
-    assignments of a Patch, or WHOLE. `in_place`: always a Patch when the tree kept its shape,
-    however much of it changed (the Data view's grid: sent whole, it would be drawn anew and
-    lose its sort and filters)."""
+def _step(before: Any, after: Any, *, in_place: bool = False) -> str | Updates:
+    """What to send for one output the screen shows as `before`: SAME (nothing), each changed
+    component's props (components/patch.py), or WHOLE. `in_place`: always the changed props
+    when the tree kept its shape, however much of it changed (the Data view's grid: sent whole,
+    it would be drawn anew and lose its sort and filters)."""
     if before == after:
         return SAME
     if in_place:
         found = changes(before, after)
         if found and all(path for path, _ in found):
-            return found
-    found = worth_patching(before, after)
-    return WHOLE if found is None else found
+            set_each = updates(after, found)
+            if set_each is not None:
+                return set_each
+    set_each = worth_updating(before, after)
+    return WHOLE if set_each is None else set_each
 
 
-def _sent(step: str | list, after: Any) -> Any:
-    """The answer for one output from its step (_step)."""
+def _sent(step: Any, after: Any) -> Any:
+    """The answer for one output from its step (_step): nothing, the whole tree, or nothing
+    for the output itself and each changed component's props set on it."""
     if step == SAME:
         return no_update
-    if step == WHOLE:
+    if not isinstance(step, dict):  # WHOLE (or a step of another form, kept by an older build)
         return after
-    return patch_of(step)
+    for component_id, props in step.items():
+        set_props(component_id, props)
+    return no_update

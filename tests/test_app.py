@@ -155,7 +155,8 @@ def test_latest_endpoint(offline_app):
 
 
 def scene_refresh(client, scene: str, shown_version):
-    """POST the scene refresh callback as the browser does; the JSON answer."""
+    """POST the scene refresh callback as the browser does; the JSON answer (None: 204), its
+    outputs under "response" and each component set on its own under "sideUpdate"."""
 
     def pid(part):
         return {"scene": scene, "type": f"scene-{part}"}
@@ -192,7 +193,7 @@ def scene_refresh(client, scene: str, shown_version):
         assert response.get_data() == b""
         return None
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return response.get_json()["response"]
+    return response.get_json()
 
 
 def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app, monkeypatch):
@@ -202,7 +203,7 @@ def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app, mo
     monkeypatch.setattr(board, "clock", lambda: datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
     client = offline_app.server.test_client()
     client.get("/fx")  # the first request sets up Dash's routes and callbacks
-    first = scene_refresh(client, "fx", None)
+    first = scene_refresh(client, "fx", None)["response"]
     assert set(first) == {
         '{"scene":"fx","type":"scene-badges"}',
         '{"scene":"fx","type":"scene-body"}',
@@ -218,8 +219,9 @@ def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app, mo
     # A refresh published in between: the body comes back with its new state.
     offline_app.server.extensions["wallboard"].refresher.refresh("fx")
     changed = scene_refresh(client, "fx", shown)
-    assert '{"scene":"fx","type":"scene-body"}' in changed
-    assert changed['{"scene":"fx","type":"scene-tick"}']["interval"] == 15_000  # its cadence
+    # The body whole, or what changed in it set on its components.
+    assert '{"scene":"fx","type":"scene-body"}' in changed["response"] or changed["sideUpdate"]
+    assert changed["response"]['{"scene":"fx","type":"scene-tick"}']["interval"] == 15_000
     assert "could not resolve host (offline)" in json.dumps(changed)
 
 
@@ -288,36 +290,39 @@ def crypto_moved_after_first_tick(make_settings):
     return board, client, first
 
 
-def test_a_changed_tile_scene_gets_a_patch_of_what_changed(make_settings):
+def test_a_changed_tile_scene_gets_what_changed_set_on_its_components(make_settings):
     board, client, first = crypto_moved_after_first_tick(make_settings)
-    shown = first['{"scene":"crypto","type":"scene-version"}']["data"]
-    whole = json.dumps(first['{"scene":"crypto","type":"scene-body"}']["children"])
+    body_id = '{"scene":"crypto","type":"scene-body"}'
+    shown = first["response"]['{"scene":"crypto","type":"scene-version"}']["data"]
+    whole = json.dumps(first["response"][body_id]["children"])
     changed = scene_refresh(client, "crypto", shown)
-    patch = changed['{"scene":"crypto","type":"scene-body"}']["children"]
-    assert patch["__dash_patch_update"] == "__dash_patch_update"
-    assigned = [op["params"]["value"] for op in patch["operations"]]
-    assert all(op["operation"] == "Assign" for op in patch["operations"])
+    # Not the body's children (the browser would mount the whole scene anew), but each changed
+    # prop on the component it belongs to, by the id that component has on the screen.
+    assert body_id not in changed["response"]
+    updates = changed["sideUpdate"]
+    on_screen = json.dumps(first["response"])  # the badges and the body the screen shows
+    assert updates and all(f'"id": "{component_id}"' in on_screen for component_id in updates)
+    assigned = [value for props in updates.values() for value in props.values()]
     btc = board.snapshot("crypto").records[0]
     assert any(isinstance(v, str) and f"{btc.price:,.0f}"[:4] in v for v in assigned), assigned
-    assert len(json.dumps(patch)) < len(whole) / 2
+    assert len(json.dumps(updates)) < len(whole) / 2
     # Against a version this process never rendered, the body comes whole.
     unknown = scene_refresh(client, "crypto", "0123456789abcdef")
-    assert "__dash_patch_update" not in json.dumps(unknown)
+    assert body_id in unknown["response"] and "sideUpdate" not in unknown
 
 
 def test_screens_one_version_behind_share_one_diff(make_settings, monkeypatch):
     import components.scene as scene_module
 
     _board, client, first = crypto_moved_after_first_tick(make_settings)
-    shown = first['{"scene":"crypto","type":"scene-version"}']
+    shown = first["response"]['{"scene":"crypto","type":"scene-version"}']
 
     diffs = []
-    worked_out = scene_module.worth_patching
+    worked_out = scene_module.worth_updating
     monkeypatch.setattr(
-        scene_module, "worth_patching", lambda *a: diffs.append(1) or worked_out(*a)
+        scene_module, "worth_updating", lambda *a: diffs.append(1) or worked_out(*a)
     )
     answers = [scene_refresh(client, "crypto", shown["data"]) for _ in range(5)]
     assert len(diffs) == 2  # badges and body, once for five screens
-    body = '{"scene":"crypto","type":"scene-body"}'
-    assert all(a[body] == answers[0][body] for a in answers)
-    assert answers[0][body]["children"]["__dash_patch_update"] == "__dash_patch_update"
+    assert all(a == answers[0] for a in answers)
+    assert answers[0]["sideUpdate"]

@@ -180,11 +180,13 @@ def test_a_data_view_refresh_patches_the_grid_rows_in_place(demo_app):
         CALLBACK, json=scene_refresh_body(deps, "crypto", shown_version=version, query=query)
     )
     assert answer.status_code == 200
-    body = answer.get_json()["response"]['{"scene":"crypto","type":"scene-body"}']["children"]
-    # A Patch, not a new tree: the grid stays, with its sort, filters and chosen columns.
-    assert body["__dash_patch_update"] == "__dash_patch_update"
-    paths = [op["location"] for op in body["operations"]]
-    assert paths and all("rowData" in path for path in paths), paths
+    reply = answer.get_json()
+    # Not a new tree: the grid stays, with its sort, filters and chosen columns, and a Patch of
+    # its rows is set on it.
+    assert '{"scene":"crypto","type":"scene-body"}' not in reply["response"]
+    (rows,) = [props["rowData"] for props in reply["sideUpdate"].values() if "rowData" in props]
+    assert rows["__dash_patch_update"] == "__dash_patch_update"
+    assert rows["operations"] and all(op["operation"] == "Assign" for op in rows["operations"])
 
 
 def xlsx_body(deps: list[dict], scene: str, rows, state, chosen) -> dict:

@@ -1,6 +1,7 @@
-"""A scene on screen in headless Chromium: new data arrives as a Patch (tests/test_app.py checks
-what is sent) that the browser applies (the tile shows the new price and redraws its sparkline
-canvas), and badge ages count on in the browser between refreshes without anything from the
+"""A scene on screen in headless Chromium: new data arrives as each changed prop set on its own
+component (tests/test_app.py checks what is sent), which the browser applies in place (the tile
+shows the new price and redraws its sparkline canvas, and no element of the scene is mounted
+anew), and badge ages count on in the browser between refreshes without anything from the
 server. No sparkline is an image: a data: URI per value filled the kiosk's image cache."""
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def spark_of(dash_duo, instrument: str) -> list:
     return next(row[1:] for row in drawn(dash_duo) if row[0] == instrument)
 
 
-def test_new_prices_arrive_as_a_patch_and_ages_count_on(dash_duo, make_settings):
+def test_new_prices_are_set_in_place_and_ages_count_on(dash_duo, make_settings):
     settings = make_settings("demo")
     crypto = settings.datasets["crypto"].model_copy(update={"refresh_s": 5})  # 5 s screen tick
     settings = settings.model_copy(update={"datasets": {**settings.datasets, "crypto": crypto}})
@@ -70,12 +71,21 @@ def test_new_prices_arrive_as_a_patch_and_ages_count_on(dash_duo, make_settings)
     time.sleep(3.5)
     assert age.text != first_age and age.text.endswith(" s"), (first_age, age.text)
 
+    # Every element of the scene as it is now: a changed tick must keep them all.
+    dash_duo.driver.execute_script(
+        "window.wbKept = Array.from(document.querySelectorAll('.wb-scene *'))"
+    )
     board.refresher.providers["demo"].spike("btc", 12)
     board.refresher.refresh("crypto")
     btc = next(r for r in board.snapshot("crypto").records if r.symbol == "btc")
     expected = format_price(btc.price, next(i for i in crypto.instruments if i.id == "btc"))
     dash_duo.wait_for_text_to_equal('[data-instrument="btc"] .wb-tile__price', expected, 15)
-    # The patch reached every part of the tile: its sparkline has new points and is redrawn.
+    # Set in place: not one element was mounted anew (Dash mounts again whatever is under a
+    # `children` a callback updates, which a Patch of the body did on every tick).
+    kept = "return [wbKept.length, wbKept.filter(function (e) { return !e.isConnected; }).length]"
+    total, replaced = dash_duo.driver.execute_script(kept)
+    assert total > 50 and replaced == 0, (total, replaced)
+    # The update reached every part of the tile: its sparkline has new points and is redrawn.
     redrawn = wait_until(lambda: spark_of(dash_duo, "btc")[2] != btc_drawn, 5)
     assert redrawn, (btc_drawn, spark_of(dash_duo, "btc"))
     points, pixels, *_ = spark_of(dash_duo, "btc")

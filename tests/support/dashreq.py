@@ -103,6 +103,17 @@ def version_of(answer: dict) -> str | None:
     return None
 
 
+def body_sent(answer: dict | None) -> str:
+    """How a scene refresh's answer (its JSON; None for a 204) sends the scene: "unchanged",
+    "whole" (the body among the outputs), or "in place" (each changed prop set on its own
+    component: Dash's `sideUpdate`)."""
+    if not answer:
+        return "unchanged"
+    if any("scene-body" in component for component in answer.get("response", {})):
+        return "whole"
+    return "in place" if answer.get("sideUpdate") else "unchanged"
+
+
 def _outputs(dependency: dict) -> list[tuple[str, str]]:
     """(component id, property) of each output of a callback (a multi-output joins them)."""
     parts = dependency["output"].removeprefix("..").removesuffix("..").split("...")
