@@ -22,7 +22,7 @@ from plotly.subplots import make_subplots
 
 from analytics import indicators
 from analytics.instrument_stats import performance, since
-from components.figures import DARK, ChartTheme
+from components.figures import BARS_WITHOUT_TEXT, DARK, ChartTheme
 from providers.models import Bar
 
 SIGMA = "\N{GREEK SMALL LETTER SIGMA}"
@@ -191,6 +191,7 @@ def make_instrument_figure(
             marker={"color": [theme.up if u else theme.down for u in up]},
             showlegend=False,
             hovertemplate="Volume %{y:,.0f}<extra></extra>",
+            **BARS_WITHOUT_TEXT,
         ),
         row=row["volume"],
         col=1,
@@ -217,6 +218,7 @@ def make_instrument_figure(
                 marker={"color": [theme.up if v >= 0 else theme.down for v in hist.fillna(0)]},
                 showlegend=False,
                 hoverinfo="skip",
+                **BARS_WITHOUT_TEXT,
             ),
             row=row["macd"],
             col=1,

@@ -45,7 +45,7 @@ from dash.exceptions import PreventUpdate
 
 from analytics import indicators
 from components import technicals_range, technicals_view
-from components.figures import DARK, ChartTheme, chart_theme
+from components.figures import BARS_WITHOUT_TEXT, DARK, ChartTheme, chart_theme
 from components.format import age_words, direction, format_change, format_number, format_price
 from components.mode import kiosk
 from components.scene import SceneView, drawn_once, ids, query_state, view_of
@@ -265,6 +265,7 @@ def make_technicals_figure(
             marker={"color": [up if v >= 0 else down for v in histogram.fillna(0)]},
             showlegend=False,
             hoverinfo="skip",
+            **BARS_WITHOUT_TEXT,
         ),
         "y3",
     )

@@ -193,6 +193,9 @@ def test_the_chart_follows_style_overlays_and_compare(board, gspc):
         "Volume",
     ):
         assert name in names
+    # Volume and MACD bars carry no text and say so (plotly.js would lay out a label per bar).
+    bars = [t for t in line.figure.data if t.type == "bar"]
+    assert len(bars) == 2 and {t.textposition for t in bars} == {"none"}
     compared = graphs(page_of(board, "spx", compare="ndx", overlays="sma20"))[0]
     mine, theirs = [t for t in compared.figure.data if (t.meta or {}).get("normalised")]
     assert (mine.name, theirs.name) == ("S&P 500", "Nasdaq 100")

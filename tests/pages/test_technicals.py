@@ -96,6 +96,8 @@ def test_figure_has_candles_overlays_and_two_panels(demo_bars):
         "Signal 9",
     ]
     assert "VWAP" not in names  # daily bars: no session to anchor a VWAP to
+    # The histogram's bars carry no text and say so (plotly.js would lay out a label per bar).
+    assert [t.textposition for t in fig.data if t.type == "bar"] == ["none"]
     candle = fig.data[0]
     assert (candle.increasing.line.color, candle.decreasing.line.color) == (UP, DOWN)
     assert len(candle.x) == technicals.DEFAULT_SHOWN == SHOWN
