@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import json
 
-import plotly.io.json as plotly_json
 from dash.development.base_component import Component
+
+from components.patch import plain
 
 
 def walk(node):
@@ -54,7 +54,7 @@ def served(tree):
     """A tree as the browser gets it (its JSON: the frame serves a scene's body rendered once,
     as JSON), read back into Dash components, so the helpers above walk one kind of tree
     whether the frame rendered the page now or served what it rendered before."""
-    return _revived(json.loads(plotly_json.to_json_plotly(tree)))
+    return _revived(plain(tree))
 
 
 def _revived(node):
