@@ -134,9 +134,14 @@
     return out;
   }
 
-  function pageStatus() {
+  // The status body as last measured (its parts cut into pages), kept until Dash changes the
+  // scene or the window its size: turning a page then only hides and shows, without laying the
+  // whole scene out again four times a second.
+  let measured = null;
+
+  function measureStatus() {
     const found = statusSections();
-    if (!found) { return 0; }
+    if (!found) { measured = null; return null; }
     const parts = found.parts;
     // Measured as they are: all shown, none stretched to the page's end (data-last).
     parts.forEach(function (part) {
@@ -152,20 +157,33 @@
       found.body.clientHeight + gap - 2 * SLACK,
       cut.map(function (u) { return u.head; })
     );
+    measured = { body: found.body, parts: parts, cut: cut, pages: pages, shown: -1 };
+    return measured;
+  }
+
+  // The page due on the dwell shown (nothing written while it is the one showing); how many.
+  function showStatusPage(m) {
     const at = wb.carousel.indexOfPath(wb.state.scenes, window.location.pathname);
     const dwell = at >= 0 ? wb.state.scenes[at].dwell_ms : 0;
-    const due = pageAt(wb.state.shownMs, dwell, pages.length);
-    const shown = (pages[due] || []).map(function (i) { return cut[i]; });
-    cut.forEach(function (u) {
+    const due = pageAt(wb.state.shownMs, dwell, m.pages.length);
+    if (due === m.shown) { return m.pages.length; }
+    const shown = (m.pages[due] || []).map(function (i) { return m.cut[i]; });
+    m.cut.forEach(function (u) {
       if (u.row) { u.row.hidden = shown.indexOf(u) < 0; }
     });
     const last = shown.length ? shown[shown.length - 1].part : null;
-    parts.forEach(function (part) {
+    m.parts.forEach(function (part) {
       part.hidden = !shown.some(function (u) { return u.part === part; });
       part.toggleAttribute("data-last", part === last);
     });
-    found.body.setAttribute("data-page", (due + 1) + " of " + pages.length);
-    return pages.length;
+    m.body.setAttribute("data-page", (due + 1) + " of " + m.pages.length);
+    m.shown = due;
+    return m.pages.length;
+  }
+
+  function pageStatus() {
+    const m = measureStatus();
+    return m ? showStatusPage(m) : 0;
   }
 
   // While the status scene has pages, look at the dwell a few times a second to turn them.
@@ -173,7 +191,8 @@
     if (paging) { return; }
     paging = true;
     window.setTimeout(function turn() {
-      if (pageStatus() < 2) { paging = false; return; }
+      const m = measured && measured.body.isConnected ? measured : measureStatus();
+      if (!m || showStatusPage(m) < 2) { paging = false; return; }
       window.setTimeout(turn, PAGE_MS);
     }, PAGE_MS);
   }
