@@ -112,47 +112,38 @@ def _all_scalars(items: list) -> bool:
 
 def updates(tree: Any, found: list[tuple[Path, Any]]) -> Updates | None:
     """The `changes` found, each set on the component it belongs to in `tree` (the new,
-    `addressed` tree): a prop's new value, or a Patch of it (its JSON form) when only a part
-    of the prop changed (a point of a figure, one field of a grid row). None when a change is
+    `addressed` tree): the changed prop's new value, whole even when only a part of it changed
+    (a point of a figure, one field of a grid row). Not a Patch of the prop: an answer can
+    reach a kiosk that has moved on to its next scene, and Dash's renderer throws on a Patch
+    for a component it no longer has (a plain value there is dropped). None when a change is
     not inside a component with an id (a top-level part of the tree replaced)."""
     found_updates: Updates = {}
-    operations: dict[tuple[str, str], list[dict]] = {}
-    for path, value in found:
+    for path, _value in found:
         owner = _owner(tree, path)
         if owner is None:
             return None
-        component_id, prop, rest = owner
-        props = found_updates.setdefault(component_id, {})
-        if not rest:
-            props[prop] = value
-            continue
-        ops = operations.get((component_id, prop))
-        if ops is None:
-            ops = operations[(component_id, prop)] = []
-            props[prop] = {"__dash_patch_update": "__dash_patch_update", "operations": ops}
-        ops.append({"operation": "Assign", "location": rest, "params": {"value": value}})
+        component, prop = owner
+        found_updates.setdefault(stringify_id(component["props"]["id"]), {})[prop] = component[
+            "props"
+        ].get(prop)
     return found_updates
 
 
-def _owner(tree: Any, path: Path) -> tuple[str, str, Path] | None:
-    """The innermost component on `path` holding the changed value: its id, the prop, and
-    where in the prop the change is."""
+def _owner(tree: Any, path: Path) -> tuple[dict, str] | None:
+    """The innermost component on `path` holding the changed value, and the prop (None when it
+    is not in a component with an id)."""
     owner = None
     node = tree
     for index, key in enumerate(path):
         if key == "props" and is_component(node) and index + 1 < len(path):
-            owner = (node, index + 1)
+            owner = (node, path[index + 1])
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
             break  # a prop no longer set: its owner is already known
-    if owner is None:
+    if owner is None or owner[0]["props"].get("id") is None:
         return None
-    component, at = owner
-    component_id = component["props"].get("id")
-    if component_id is None:
-        return None
-    return stringify_id(component_id), path[at], list(path[at + 1 :])
+    return owner
 
 
 def worth_updating(old: Any, new: Any) -> Updates | None:
