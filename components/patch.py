@@ -41,6 +41,14 @@ def is_component(node: Any) -> bool:
     return isinstance(node, dict) and "props" in node and "type" in node and "namespace" in node
 
 
+ADDRESS_MARK = "~"  # in every id `addressed` makes (scene.py: "<scene>~b<place>"), in no other
+
+
+def is_address(component_id: Any) -> bool:
+    """Whether an id is one `addressed` made from a place in the tree, not the page's own."""
+    return isinstance(component_id, str) and ADDRESS_MARK in component_id
+
+
 def addressed(tree: Any, prefix: str) -> Any:
     """`tree` (fresh from `plain`, changed in place) with an id on every component that has
     none: `prefix` and its place in the tree (child indices, and a prop's name for a component

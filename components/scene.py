@@ -54,7 +54,15 @@ from components.data_view import (
     view_toggle,
     wants_data,
 )
-from components.patch import Updates, addressed, changes, plain, updates, worth_updating
+from components.patch import (
+    ADDRESS_MARK,
+    Updates,
+    addressed,
+    changes,
+    plain,
+    updates,
+    worth_updating,
+)
 from config import ConfigError
 from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
@@ -313,8 +321,8 @@ def rendered(view: SceneView, render: Renderer) -> dict[str, Any]:
     """The scene's badges and body as JSON, every component addressed (components/patch.py): a
     later change is set on the component it belongs to."""
     return {
-        "badges": addressed(plain(badges(view)), f"{view.scene}~h"),
-        "body": addressed(plain(body_of(render, view)), f"{view.scene}~b"),
+        "badges": addressed(plain(badges(view)), f"{view.scene}{ADDRESS_MARK}h"),
+        "body": addressed(plain(body_of(render, view)), f"{view.scene}{ADDRESS_MARK}b"),
     }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 import yaml
 
+from components.patch import is_address
 from config import DEFAULT_CONFIG
 from tests.support.configs import shipped_config
 
@@ -164,16 +165,20 @@ def own_strings(value: Any) -> Iterator[str]:
 
 
 def where_echoed(answer: dict, text: str) -> set[tuple[str, str, str]]:
-    """(component type, its id or class, prop) of every prop in which `text` appears."""
+    """(component type, its own id or its class, prop) of every prop in which `text` appears
+    (an id the frame made from the component's place in the tree names no component)."""
     return {
         (
             component["type"],
-            json.dumps(
-                component["props"].get("id") or component["props"].get("className"), sort_keys=True
-            ),
+            json.dumps(_own_id(component) or component["props"].get("className"), sort_keys=True),
             prop,
         )
         for component in components(answer)
         for prop, value in component["props"].items()
         if any(text in s for s in own_strings(value))
     }
+
+
+def _own_id(component: dict):
+    component_id = component["props"].get("id")
+    return None if is_address(component_id) else component_id
