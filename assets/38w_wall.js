@@ -11,8 +11,9 @@
  *   dwell / pages), counted by the carousel, so a paused wall holds its page.
  *
  * Both run again whenever Dash changes the scene (a MutationObserver: a part drawn anew, or a
- * text or attribute set in place on a changed tick) or the window changes size. Which items fit and how the sections are paged are pure functions of the boxes' sizes,
- * so node loads this file as a module and tests them (tests/assets/wallboard_wall.test.cjs).
+ * text or attribute set in place on a changed tick) or the window changes size. Which items
+ * fit and how the sections are paged are pure functions of the boxes' sizes, so node loads
+ * this file as a module and tests them (tests/assets/wallboard_wall.test.cjs).
  * Nothing runs before the page is parsed (DOMContentLoaded), and nothing at all off a kiosk.
  */
 (function (wb) {

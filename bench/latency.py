@@ -255,7 +255,7 @@ def run(workdir: Path, quick: bool = False) -> Section:
         symbols = symbols_of(raw)
         calls = record(app.url, raw)
         recorded: list[Recorded] = []
-        paths, answers, not_patched, renewals = {}, {}, [], []
+        paths, answers, not_in_place, renewals = {}, {}, [], []
         for index, call in enumerate(calls):
             paths[call.name] = f"/r{index:02d}{CALLBACK}"
             found = floor_answers(app.url, call, paths[call.name], symbols)
@@ -265,7 +265,7 @@ def run(workdir: Path, quick: bool = False) -> Section:
             if (call.case == "changed") == (kind == "nothing"):
                 raise RuntimeError(f"{call.name}: the board's answer updates {kind}")
             if call.group == "scene refresh" and call.case == "changed" and kind != IN_PLACE:
-                not_patched.append(f"{call.name} ({kind})")
+                not_in_place.append(f"{call.name} ({kind})")
             if call.scene is not None:  # the in-app floor's bytes for this scene and case
                 answer = post(app.url, call.body)
                 requests.post(
@@ -307,7 +307,7 @@ def run(workdir: Path, quick: bool = False) -> Section:
             bare.stop()
         app.stop()
     profile = tickprofile.run(workdir / "profile", quick=quick)
-    notes = not_patched, renewals
+    notes = not_in_place, renewals
     loads = f"{load[0]:.1f}, {os.getloadavg()[0]:.1f}"
     return section(calls, answers, notes, results, seconds, profile, loads)
 
@@ -322,7 +322,7 @@ def section(
     loads: str,
 ) -> Section:
     """The tables and the targets."""
-    not_patched, renewals = notes
+    not_in_place, renewals = notes
     rows = []
     unexpected: list[str] = []
     worst: dict[str, dict[str, list[float]]] = {}
@@ -386,8 +386,8 @@ def section(
         f"{loads} ({os.cpu_count()} cores; wrk runs on the same machine).\n\n"
         + recorded
         + (
-            "\n\nChanged scene refreshes answered with whole values: " + ", ".join(not_patched)
-            if not_patched
+            "\n\nChanged scene refreshes answered with whole values: " + ", ".join(not_in_place)
+            if not_in_place
             else "\n\nEvery changed scene refresh set the changed props in place."
         )
         + (

@@ -130,10 +130,8 @@ def updates(tree: Any, found: list[tuple[Path, Any]]) -> Updates | None:
         owner = _owner(tree, path)
         if owner is None:
             return None
-        component, prop = owner
-        found_updates.setdefault(stringify_id(component["props"]["id"]), {})[prop] = component[
-            "props"
-        ].get(prop)
+        props = owner[0]["props"]
+        found_updates.setdefault(stringify_id(props["id"]), {})[owner[1]] = props.get(owner[1])
     return found_updates
 
 
@@ -154,15 +152,16 @@ def _owner(tree: Any, path: Path) -> tuple[dict, str] | None:
     return owner
 
 
-def worth_updating(old: Any, new: Any) -> Updates | None:
+def worth_updating(old: Any, new: Any, *, any_size: bool = False) -> Updates | None:
     """Each component's changed props turning the shown tree `old` into `new` (`addressed`), or
-    None when sending `new` whole is as good (nothing in common, or nearly as big)."""
+    None when sending `new` whole is as good (nothing in common, or, unless `any_size`, the
+    update nearly as big)."""
     found = changes(old, new)
     if not found or any(not path for path, _ in found):
         return None
     set_each = updates(new, found)
-    if set_each is None:
-        return None
+    if set_each is None or any_size:
+        return set_each
     size = len(json.dumps(set_each, separators=(",", ":")))
     if size > WORTH_IT * len(json.dumps(new, separators=(",", ":"))):
         return None

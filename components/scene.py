@@ -54,15 +54,7 @@ from components.data_view import (
     view_toggle,
     wants_data,
 )
-from components.patch import (
-    ADDRESS_MARK,
-    Updates,
-    addressed,
-    changes,
-    plain,
-    updates,
-    worth_updating,
-)
+from components.patch import ADDRESS_MARK, Updates, addressed, plain, worth_updating
 from config import ConfigError
 from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
@@ -533,13 +525,7 @@ def _step(before: Any, after: Any, *, in_place: bool = False) -> str | Updates:
     it would be drawn anew and lose its sort and filters)."""
     if before == after:
         return SAME
-    if in_place:
-        found = changes(before, after)
-        if found and all(path for path, _ in found):
-            set_each = updates(after, found)
-            if set_each is not None:
-                return set_each
-    set_each = worth_updating(before, after)
+    set_each = worth_updating(before, after, any_size=in_place)
     return WHOLE if set_each is None else set_each
 
 

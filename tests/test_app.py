@@ -320,7 +320,7 @@ def test_screens_one_version_behind_share_one_diff(make_settings, monkeypatch):
     diffs = []
     worked_out = scene_module.worth_updating
     monkeypatch.setattr(
-        scene_module, "worth_updating", lambda *a: diffs.append(1) or worked_out(*a)
+        scene_module, "worth_updating", lambda *a, **kw: diffs.append(1) or worked_out(*a, **kw)
     )
     answers = [scene_refresh(client, "crypto", shown["data"]) for _ in range(5)]
     assert len(diffs) == 2  # badges and body, once for five screens
