@@ -7,8 +7,14 @@
  * (preserveAspectRatio none), with a 2 px stroke that does not scale. Reading the points into
  * canvas coordinates is pure, so node loads this file as a module and tests it
  * (tests/assets/wallboard_sparklines.test.cjs). In the browser a canvas is drawn when it
- * appears, when its points or colour change (a Patch sets the attributes), and when its size
- * changes, at the screen's devicePixelRatio so the line is sharp on a 4K wall.
+ * appears, when its points or colour change (a tick sets the attributes), and when its size
+ * changes, in device pixels so the line is sharp on a 4K wall.
+ *
+ * Drawing never reads the layout: each canvas's size comes from its ResizeObserver entry,
+ * which is reported after layout, and is kept for the next change of its points. Reading
+ * clientWidth right after a tick set the attributes forced a layout for every canvas, and
+ * setting a canvas's bitmap size dirtied it again for the next one (Lighthouse's forced
+ * reflows on fx and rates).
  */
 (function (wb) {
   "use strict";
@@ -40,7 +46,19 @@
     });
   }
 
-  const pure = { parsePoints: parsePoints, polyline: polyline };
+  // The bitmap size, in device pixels, of the canvas a ResizeObserver `entry` reports: its
+  // device-pixel content box where the browser gives one (exact, so the line is not blurred by
+  // rounding), else its content box at the screen's pixel `ratio`.
+  function bitmapSize(entry, ratio) {
+    const device = entry.devicePixelContentBoxSize && entry.devicePixelContentBoxSize[0];
+    if (device) { return { width: device.inlineSize, height: device.blockSize }; }
+    return {
+      width: Math.round(entry.contentRect.width * ratio),
+      height: Math.round(entry.contentRect.height * ratio),
+    };
+  }
+
+  const pure = { bitmapSize: bitmapSize, parsePoints: parsePoints, polyline: polyline };
   if (typeof module === "object" && module && module.exports) { module.exports = pure; }
   // Drawing needs both observers; a page without them (node's fake page) gets the pure part.
   if (!wb || typeof MutationObserver !== "function" || typeof ResizeObserver !== "function") {
@@ -49,13 +67,14 @@
 
   const SELECTOR = "canvas[data-spark]";
 
-  // Size the canvas's bitmap to its box at the screen's pixel ratio and draw its line. A canvas
-  // not laid out (no size) is left: the resize observer draws it once it has one.
+  const sizeOf = new WeakMap(); // canvas → its last reported bitmap size
+
+  // Size the canvas's bitmap and draw its line. A canvas with no size yet (not reported, or
+  // not laid out) is left: the resize observer draws it once it has one.
   function draw(canvas) {
-    const ratio = window.devicePixelRatio || 1;
-    const width = Math.round(canvas.clientWidth * ratio);
-    const height = Math.round(canvas.clientHeight * ratio);
-    if (!width || !height) { return; }
+    const size = sizeOf.get(canvas);
+    if (!size || !size.width || !size.height) { return; }
+    const width = size.width, height = size.height;
     if (canvas.width !== width) { canvas.width = width; } // setting either clears the bitmap
     if (canvas.height !== height) { canvas.height = height; }
     const context = canvas.getContext("2d");
@@ -63,7 +82,7 @@
     const line = polyline(canvas.getAttribute("data-spark"), width, height);
     if (!line.length) { return; }
     context.strokeStyle = canvas.getAttribute("data-colour") || "currentColor";
-    context.lineWidth = STROKE_PX * ratio;
+    context.lineWidth = STROKE_PX * (window.devicePixelRatio || 1);
     context.beginPath();
     line.forEach(function (p, i) {
       if (i === 0) { context.moveTo(p[0], p[1]); } else { context.lineTo(p[0], p[1]); }
@@ -81,8 +100,19 @@
 
   // ResizeObserver reports each canvas once when observed, so that is its first drawing too.
   const sizes = new ResizeObserver(function (entries) {
-    entries.forEach(function (entry) { draw(entry.target); });
+    const ratio = window.devicePixelRatio || 1;
+    entries.forEach(function (entry) {
+      sizeOf.set(entry.target, bitmapSize(entry, ratio));
+      draw(entry.target);
+    });
   });
+  function observe(canvas) {
+    try {
+      sizes.observe(canvas, { box: "device-pixel-content-box" });
+    } catch {
+      sizes.observe(canvas); // a browser without device-pixel boxes: the content box × ratio
+    }
+  }
 
   function changed(mutations) {
     mutations.forEach(function (mutation) {
@@ -96,13 +126,13 @@
         canvasesIn(node).forEach(function (canvas) { sizes.unobserve(canvas); });
       });
       mutation.addedNodes.forEach(function (node) {
-        canvasesIn(node).forEach(function (canvas) { sizes.observe(canvas); });
+        canvasesIn(node).forEach(observe);
       });
     });
   }
 
   function start() {
-    document.querySelectorAll(SELECTOR).forEach(function (canvas) { sizes.observe(canvas); });
+    document.querySelectorAll(SELECTOR).forEach(observe);
     new MutationObserver(changed).observe(document.body, {
       childList: true,
       subtree: true,

@@ -10,13 +10,13 @@ const path = require("node:path");
 const test = require("node:test");
 
 const sparklines = require(path.join(__dirname, "..", "..", "assets", "37s_sparklines.js"));
-const { parsePoints, polyline } = sparklines;
+const { bitmapSize, parsePoints, polyline } = sparklines;
 
 // figures.sparkline_points([10.0, 12.0, 11.0]): the low at the bottom pad, the high at the top.
 const THREE = "0,95 1,5 2,50";
 
 test("under node only the pure functions are offered", () => {
-  assert.deepEqual(Object.keys(sparklines).sort(), ["parsePoints", "polyline"]);
+  assert.deepEqual(Object.keys(sparklines).sort(), ["bitmapSize", "parsePoints", "polyline"]);
 });
 
 test("the points text is read as pairs of numbers, in order", () => {
@@ -45,4 +45,19 @@ test("fewer than two points draw nothing", () => {
   assert.deepEqual(polyline("0,50", 100, 100), []);
   assert.deepEqual(polyline("", 100, 100), []);
   assert.deepEqual(polyline("garbage", 100, 100), []);
+});
+
+test("the bitmap is the device-pixel box the resize observer reports, exactly", () => {
+  const entry = {
+    devicePixelContentBoxSize: [{ inlineSize: 301, blockSize: 75 }],
+    contentRect: { width: 150.4, height: 37.6 },
+  };
+  assert.deepEqual(bitmapSize(entry, 2), { width: 301, height: 75 });
+});
+
+test("without a device-pixel box, the content box at the screen's pixel ratio, rounded", () => {
+  assert.deepEqual(bitmapSize({ contentRect: { width: 150.4, height: 37.6 } }, 2),
+    { width: 301, height: 75 });
+  assert.deepEqual(bitmapSize({ devicePixelContentBoxSize: [], contentRect: { width: 0, height: 10 } }, 1),
+    { width: 0, height: 10 });
 });
