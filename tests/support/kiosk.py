@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.support import heapsnapshot
 from tests.support.browser import chrome_options
 from tests.support.services import AppInstance
 
@@ -69,13 +70,14 @@ def where(driver) -> tuple[str, str, str | None]:
     return path, query, scene
 
 
-def sample(driver, changes: int, elapsed_s: float, scene: str) -> dict:
-    """Heap and DOM after a forced garbage collection."""
+def sample(driver, changes: int, elapsed_s: float, scene: str, compose: bool = False) -> dict:
+    """Heap and DOM after a forced garbage collection; with `compose`, also what the heap is
+    made of (tests/support/heapsnapshot: a snapshot, which holds the page for a few seconds)."""
     for _ in range(2):  # a second pass frees what the first only finalised
         driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
     metrics = driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]
     values = {m["name"]: m["value"] for m in metrics}
-    return {
+    taken = {
         "changes": changes,
         "elapsed_s": elapsed_s,
         "scene": scene,
@@ -87,6 +89,9 @@ def sample(driver, changes: int, elapsed_s: float, scene: str) -> dict:
         "documents": int(values.get("Documents", -1)),
         "undo_history": int(page_value(driver, HISTORY_JS)),
     }
+    # Last: once the page is let go, its carousel, late, moves straight on to the next scene.
+    taken["composition"] = heapsnapshot.composition(heapsnapshot.take(driver)) if compose else None
+    return taken
 
 
 def wait_for_snapshots(instance: AppInstance, workdir: Path, timeout_s: float = 60) -> bool:
@@ -192,10 +197,12 @@ def follow(
     seconds: float,
     due: Callable[[Watch], bool] = lambda watch: True,
     done: Callable[[Watch], bool] = lambda watch: False,
+    compose: Callable[[Watch], bool] = lambda watch: False,
 ) -> float:
     """Follow the carousel for up to `seconds` (the elapsed time returned), noting each scene
     change in `watch` and sampling heap and DOM once per visit of the first scene when
-    `due(watch)`; end after a sample that makes `done(watch)`.
+    `due(watch)`, with what the heap is made of when `compose(watch)`; end after a sample that
+    makes `done(watch)`.
 
     The run is aborted (`watch.aborted` says why) when the server exits or no scene changes for
     ABORT_S. The console is drained every DRAIN_EVERY_S and before the first sample, so
@@ -226,7 +233,10 @@ def follow(
             if not watch.samples:
                 watch.drain(driver)
                 watch.errors_before_start = len(watch.errors)
-            watch.samples.append(sample(driver, watch.changes, now - started, scene))
+            wanted = compose(watch)
+            watch.samples.append(sample(driver, watch.changes, now - started, scene, wanted))
+            if wanted:  # the page was held while its heap was read: not a stuck carousel
+                watch.last_change += time.monotonic() - now
             if done(watch):
                 break
         if now - last_drain > DRAIN_EVERY_S:
