@@ -131,7 +131,12 @@ def composition_table(start: dict, end: dict) -> str:
         for kind in heapsnapshot.KINDS
     ]
     return table(
-        ["heap snapshot, by kind", f"at {start['changes']} MB", f"at {end['changes']} MB"], rows
+        [
+            "heap snapshot, by kind",
+            f"MB after {start['changes']} changes",
+            f"MB after {end['changes']} changes",
+        ],
+        rows,
     )
 
 
