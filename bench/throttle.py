@@ -15,8 +15,8 @@ that time is taken off (*net*); the *gross* growth is shown too.
 - Tick: the scene's refresh tick made as dcc.Interval makes it (`set_props` on its
   `n_intervals`, its own poll paused): an idle one (the screen current: 204), then one after
   the scene's datasets were refreshed with new demo prices (200, the changed props set in
-  place). The technicals
-  kiosk's symbol cycle (a chart redraw every 10 s) is measured as a tick of its own.
+  place). The technicals kiosk's symbol cycle (a chart redraw every 10 s) is measured as a
+  tick of its own.
 """
 
 from __future__ import annotations

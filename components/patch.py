@@ -130,8 +130,9 @@ def updates(tree: Any, found: list[tuple[Path, Any]]) -> Updates | None:
         owner = _owner(tree, path)
         if owner is None:
             return None
-        props = owner[0]["props"]
-        found_updates.setdefault(stringify_id(props["id"]), {})[owner[1]] = props.get(owner[1])
+        component, prop = owner
+        props = component["props"]
+        found_updates.setdefault(stringify_id(props["id"]), {})[prop] = props.get(prop)
     return found_updates
 
 

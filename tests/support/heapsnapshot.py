@@ -65,19 +65,19 @@ def take(driver) -> dict:
 
     chunks: list[str] = []
     with connect(page_socket(driver), max_size=None, open_timeout=TIMEOUT_S) as socket:
-        requests_ = [
+        methods = [
             "HeapProfiler.enable",
             "HeapProfiler.collectGarbage",
             "HeapProfiler.collectGarbage",
             "HeapProfiler.takeHeapSnapshot",
         ]
-        for number, method in enumerate(requests_, 1):
+        for number, method in enumerate(methods, 1):
             socket.send(json.dumps({"id": number, "method": method}))
         while True:
             message = json.loads(socket.recv(timeout=TIMEOUT_S))
             if message.get("method") == "HeapProfiler.addHeapSnapshotChunk":
                 chunks.append(message["params"]["chunk"])
-            elif message.get("id") == len(requests_):
+            elif message.get("id") == len(methods):
                 if "error" in message:
                     raise RuntimeError(f"heap snapshot failed: {message['error']}")
                 break
