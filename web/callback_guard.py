@@ -12,6 +12,10 @@ callback then does with the values is the callback's business: it refuses one it
 `/_dash-component-suites/` path that is no registered resource (`..` in it) is a 404 rather than
 Dash's DependencyException, a 500.
 
+A body's shape (its ids, properties and changed ids, not its values) is checked once: a shape
+the checks admitted is admitted again without them (AdmittedShapes), and only the values the
+guard reads, the page router's, are checked on every request.
+
 What a request may look like is derived from the callback itself, never listed by hand. Dash runs
 `app.callback_map[body["output"]]` (dash.dash `_prepare_callback`; `dash.callback`s of the
 global list are moved into that map by Dash's own first before-request hook, which runs before
@@ -116,9 +120,15 @@ def callback_checker(app: Dash) -> Callable[[], tuple[flask.Response, int] | Non
         except HTTPException as exc:
             code = exc.code or 400
             return _error(code, UNREADABLE.get(code, "unreadable body"))
-        problem = callback_problem(app.callback_map, raw)
+        if admitted.holds(app.callback_map, raw):
+            problem = router_problem(raw["inputs"])
+        else:
+            problem = callback_problem(app.callback_map, raw)
+            if problem is None:
+                admitted.add(app.callback_map, raw)
         return _error(400, problem) if problem else None
 
+    admitted = AdmittedShapes()
     return check_callback_request
 
 
@@ -165,11 +175,97 @@ def callback_problem(callback_map: dict[str, dict], raw: Any) -> str | None:
         for changed in body.changedPropIds
     ):
         return "changedPropIds names a component that is not an input"
-    for item in _items(body.inputs):
-        kind = ROUTER_TEXT.get((item.id, item.property)) if isinstance(item.id, str) else None
-        if kind is not None and not isinstance(getattr(item, "value", None), kind):
-            return f"{item.id}.{item.property} must be a string"
+    return router_problem(raw["inputs"])
+
+
+def router_problem(inputs: list) -> str | None:
+    """Why the values of an admitted body's inputs cannot be the page router's, or None: the
+    one check of a body that reads values, not ids (so it is never taken from the memo)."""
+    for item in (item for slot in inputs for item in (slot if isinstance(slot, list) else [slot])):
+        component, prop = item["id"], item["property"]
+        kind = ROUTER_TEXT.get((component, prop)) if isinstance(component, str) else None
+        if kind is not None and not isinstance(item.get("value"), kind):
+            return f"{component}.{prop} must be a string"
     return None
+
+
+_ABSENT = object()  # a key the body leaves out (not the same shape as a null)
+
+
+class AdmittedShapes:
+    """The shapes of callback bodies the checks admitted, so the same shape is admitted again
+    without them: every screen posts the same few shapes (ids, properties, changed ids) every
+    tick, with only the values changing, and the checks were a third of an idle tick's time.
+
+    A shape is everything `callback_problem` reads but the router's values: the body's keys, the
+    output, each slot's items by id (with each value's type: True is not 1) and property, the
+    changed ids. A body with anything the checks might refuse for its types (a key that is no
+    string, an id value that is no scalar) has no shape and is always checked in full. Each
+    shape is kept with the callback_map entry it was admitted for, so an app that registers a
+    callback anew never reuses it.
+    """
+
+    LIMIT = 4096  # shapes kept: pattern ids make one per scene and symbol, far fewer than this
+
+    def __init__(self) -> None:
+        self._shapes: dict[tuple, dict] = {}
+
+    def holds(self, callback_map: dict[str, dict], raw: Any) -> bool:
+        """Whether a body of this shape was admitted for the callback it names now."""
+        shape = body_shape(raw)
+        return shape is not None and self._shapes.get(shape, _ABSENT) is callback_map.get(shape[0])
+
+    def add(self, callback_map: dict[str, dict], raw: Any) -> None:
+        """Keep the shape of a body the checks admitted."""
+        shape = body_shape(raw)
+        if shape is None:
+            return
+        if len(self._shapes) >= self.LIMIT:
+            self._shapes.clear()
+        self._shapes[shape] = callback_map[shape[0]]
+
+
+def body_shape(raw: Any) -> tuple | None:
+    """The hashable shape of a callback body (see AdmittedShapes), or None when it has none."""
+    if type(raw) is not dict or type(raw.get("output")) is not str:
+        return None
+    keys = ("outputs", "inputs", "state")
+    slots = tuple(_slots_shape(raw.get(key, _ABSENT)) for key in keys)
+    changed = raw.get("changedPropIds", _ABSENT)
+    if changed is not _ABSENT:
+        if type(changed) is not list or any(type(c) is not str for c in changed):
+            return None
+        changed = tuple(changed)
+    if any(slot is None for slot in slots):
+        return None
+    return (raw["output"], *slots, changed)
+
+
+def _slots_shape(given: Any) -> Any:
+    if given is _ABSENT or given is None:
+        return given
+    if type(given) is dict:
+        return _item_shape(given)
+    if type(given) is not list:
+        return None
+    shapes = tuple(_slots_shape(slot) for slot in given)
+    return None if any(shape is None for shape in shapes) else ("list", shapes)
+
+
+def _item_shape(item: dict) -> tuple | None:
+    component, prop = item.get("id"), item.get("property")
+    if type(prop) is not str:
+        return None
+    if type(component) is str:
+        return (component, prop)
+    if type(component) is not dict:
+        return None
+    values = []
+    for key, value in component.items():
+        if type(key) is not str or type(value) not in (str, int, float, bool):
+            return None
+        values.append((key, type(value).__name__, value))
+    return (tuple(values), prop)
 
 
 @dataclass(frozen=True)
@@ -309,10 +405,6 @@ def _one_match_value(body: CallbackBody, shape: Shape) -> bool:
                     value = item.id[key]
                     seen.setdefault(key, set()).add((type(value), value))
     return all(len(values) == 1 for values in seen.values())
-
-
-def _items(slots: list[Slot]) -> list[Item]:
-    return [item for slot in slots for item in (slot if isinstance(slot, list) else [slot])]
 
 
 def _changed(prop_id: str) -> tuple[Any, str]:

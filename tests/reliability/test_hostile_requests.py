@@ -597,3 +597,79 @@ def test_the_body_cap_admits_a_refresh_with_the_longest_url(demo_client):
     body = scene_refresh_body(dependencies, "technicals", query={"symbol": "x" * 4096})
     answer = demo_client.post(UPDATE, json=body)
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+
+
+def test_a_shape_once_admitted_is_admitted_without_the_checks(demo_client, monkeypatch):
+    """Every screen posts the same few shapes, only their values change: the guard checks a
+    shape once. Another tick of it (other values) is let through without the checks."""
+    dependencies = demo_client.get("/_dash-dependencies").get_json()
+    checks = []
+    full_check = dashguard.callback_problem
+
+    def counted(callback_map, raw):
+        checks.append(raw["output"])
+        return full_check(callback_map, raw)
+
+    monkeypatch.setattr(dashguard, "callback_problem", counted)
+    for tick in range(3):
+        body = scene_refresh_body(dependencies, "technicals", tick=tick, shown_version=f"v{tick}")
+        assert demo_client.post(UPDATE, json=body).status_code == 200
+    assert len(checks) == 1, checks
+
+
+def test_a_shape_admitted_before_never_lets_a_bad_body_through(demo_client):
+    """After the good shapes are admitted, bodies that differ from them in an id, a property,
+    a changed id, an id value's type or a left-out key are still refused, and the router's
+    values are still checked on every request."""
+    dependencies = demo_client.get("/_dash-dependencies").get_json()
+    good = scene_refresh_body(dependencies, "technicals")
+    router = page_body(dependencies, "/technicals")
+    for body in (good, router):
+        assert demo_client.post(UPDATE, json=body).status_code == 200
+    tick = good["inputs"][0]
+    numbered = {**tick["id"], "scene": 5}
+    bad = {
+        "an unknown input id": {**good, "inputs": [{**tick, "id": {**tick["id"], "x": 1}}]},
+        "an unknown property": {**good, "inputs": [{**tick, "property": "x"}]},
+        "a scene id that is a number": {**good, "inputs": [{**tick, "id": numbered}]},
+        "a changed id that is no input": {**good, "changedPropIds": ["technicals-chart.figure"]},
+        "no state": {k: v for k, v in good.items() if k != "state"},
+        "a router path that is a number": callback_body_values(router, [5, ""]),
+        "a router search that is a list": callback_body_values(router, ["/technicals", ["?"]]),
+    }
+    for case, body in bad.items():
+        answer = demo_client.post(UPDATE, json=body)
+        assert answer.status_code == 400, (case, answer.get_data(as_text=True)[:200])
+
+
+def test_the_shape_of_a_body():
+    """What tells two bodies' shapes apart: ids (with their values' types), properties, changed
+    ids, left-out keys; not the values. Anything the checks might refuse for its types has none."""
+    item = {"id": {"scene": "fx", "type": "tick"}, "property": "n_intervals", "value": 1}
+    body = {
+        "output": "x.children",
+        "outputs": {"id": "x", "property": "children"},
+        "inputs": [item],
+        "changedPropIds": ["a.b"],
+    }
+    shape = dashguard.body_shape(body)
+    assert shape is not None
+    assert dashguard.body_shape({**body, "inputs": [{**item, "value": 2}]}) == shape
+    for other in (
+        {**body, "inputs": [{**item, "id": {"scene": True, "type": "tick"}}]},
+        {**body, "inputs": [{**item, "id": {"scene": 1, "type": "tick"}}]},
+        {**body, "inputs": [[item]]},
+        {**body, "changedPropIds": []},
+        {**body, "outputs": [body["outputs"]]},
+        {k: v for k, v in body.items() if k != "changedPropIds"},
+    ):
+        assert dashguard.body_shape(other) not in (None, shape), other
+    for shapeless in (
+        [body],
+        {**body, "output": 5},
+        {**body, "inputs": [{**item, "id": {"scene": ["fx"], "type": "tick"}}]},
+        {**body, "inputs": [{**item, "property": None}]},
+        {**body, "inputs": {"0": item}},
+        {**body, "changedPropIds": [5]},
+    ):
+        assert dashguard.body_shape(shapeless) is None, shapeless
