@@ -1,7 +1,9 @@
 """HTTP security for the board's Flask server: headers, CSP, CORS.
 
 Every response carries the security headers, so the board is protected without nginx too
-(deploy/nginx adds the same headers only to answers that lack them: its own error pages).
+(deploy/nginx adds the same headers only to answers that lack them: its own error pages). Pages
+get the policy below; every other answer (callbacks, API, assets) one that allows nothing but
+its frame ancestors, as it loads nothing.
 
 The Content-Security-Policy allows no inline script except Dash's own, by hash: the renderer
 bootstrap and the clientside callbacks Dash inlines (`Dash.csp_hashes`). The board's own
@@ -66,6 +68,17 @@ def content_security_policy(
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
+@lru_cache(maxsize=16)
+def resource_policy(frame_ancestors: tuple[str, ...]) -> str:
+    """The policy for an answer that is no HTML page (JSON, scripts, styles, images, text)."""
+    # A policy only governs a document (or a worker, which the board has none of): on anything
+    # else it matters only if that answer is opened as a document itself, and then it may load
+    # and run nothing. nginx's own error pages get the same (deploy/nginx/maps.conf). Every
+    # screen's tick is such an answer, and the page's policy (its script hashes) was 300 of
+    # the ~600 bytes of headers a 204 tick is made of.
+    return f"default-src 'none'; frame-ancestors {' '.join(_source(a) for a in frame_ancestors)}"
+
+
 def frame_options(frame_ancestors: Sequence[str]) -> str | None:
     """X-Frame-Options for browsers without frame-ancestors; None when it cannot say it."""
     # The header knows only "same origin" and "nowhere"; for a list of origins, CSP's
@@ -125,7 +138,11 @@ def security_headers(
     def secure_response(response: flask.Response) -> flask.Response:
         config = settings().security
         ancestors = tuple(config.frame_ancestors)
-        policy = content_security_policy(hashes(), ancestors)
+        # A 204 (every idle tick) is text/html by Flask's default, but it is no page.
+        if response.mimetype == "text/html" and response.status_code != 204:
+            policy = content_security_policy(hashes(), ancestors)
+        else:
+            policy = resource_policy(ancestors)
         response.headers["Content-Security-Policy"] = policy
         if (frame := frame_options(ancestors)) is not None:
             response.headers["X-Frame-Options"] = frame

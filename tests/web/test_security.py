@@ -10,7 +10,8 @@ import re
 import pytest
 
 from app import create_app
-from web.security import content_security_policy, cors_headers, frame_options
+from tests.support.dashreq import CALLBACK, scene_refresh_body, version_of
+from web.security import content_security_policy, cors_headers, frame_options, resource_policy
 
 TOKEN = "admin-token-for-security-tests-0123"
 SITE = "https://ops.example.com"
@@ -208,3 +209,24 @@ def test_the_admin_token_counts_only_in_the_authorization_header(client, monkeyp
     response = client.post(path, **how)
     assert response.status_code == 401
     assert TOKEN not in response.get_data(as_text=True)
+
+
+def test_only_pages_get_the_page_policy(client):
+    """Callbacks, the API, assets and errors load nothing: a policy that allows nothing, with
+    the configured frame ancestors (the page's script hashes were half a tick's headers)."""
+    answers = every_kind_of_answer(client)
+    dependencies = client.get("/_dash-dependencies").get_json()
+    changed = client.post(CALLBACK, json=scene_refresh_body(dependencies, "overview"))
+    shown = version_of(changed.get_json())
+    idle = scene_refresh_body(dependencies, "overview", tick=2, shown_version=shown)
+    answers.update({"changed tick": changed, "idle tick": client.post(CALLBACK, json=idle)})
+    assert answers["idle tick"].status_code == 204
+    pages = {"page", "redirect"}  # HTML: werkzeug's redirect has a body
+    for kind, answer in answers.items():
+        found = directives(answer)
+        if kind in pages:
+            assert answer.mimetype == "text/html", kind
+            assert found["script-src"][0] == "'self'", kind
+        else:
+            assert found == {"default-src": ["'none'"], "frame-ancestors": ["'self'"]}, kind
+    assert resource_policy(("self", SITE)) == f"default-src 'none'; frame-ancestors 'self' {SITE}"
