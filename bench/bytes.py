@@ -15,7 +15,7 @@ import requests
 
 from bench.common import ADMIN_TOKEN, start_board
 from bench.report import Section, Target, run_alone, table
-from tests.support.dashreq import CALLBACK, body_sent, scene_refresh_body, version_of
+from tests.support.dashreq import CALLBACK, body_sent, poll_of, scene_refresh_body, version_of
 from tests.support.demo import demo_config, enabled_scenes
 
 # Scenes made of quote tiles (the target applies to these).
@@ -69,8 +69,10 @@ def run(workdir: Path, quick: bool = False) -> Section:
         for scene, spec in scenes:
             datasets = spec["datasets"]
             first = post(app.url, scene_refresh_body(deps, scene))
-            shown = version_of(first.json())
-            idle_body = scene_refresh_body(deps, scene, tick=2, shown_version=shown)
+            shown, polling = version_of(first.json()), poll_of(first.json())
+            idle_body = scene_refresh_body(
+                deps, scene, tick=2, shown_version=shown, polling_ms=polling
+            )
             idle = post(app.url, idle_body)
             before = {d: records(app.url, d) for d in datasets}
             time.sleep(5.2)  # the demo's prices move every 5 s
@@ -81,7 +83,9 @@ def run(workdir: Path, quick: bool = False) -> Section:
                     timeout=30,
                 ).raise_for_status()
             after = {d: records(app.url, d) for d in datasets}
-            changed_body = scene_refresh_body(deps, scene, tick=3, shown_version=shown)
+            changed_body = scene_refresh_body(
+                deps, scene, tick=3, shown_version=shown, polling_ms=polling
+            )
             changed = post(app.url, changed_body)
             data = sum(changed_bytes(before[d], after[d]) for d in datasets)
             sent = request_bytes(changed_body)
@@ -218,12 +222,14 @@ def moved_ticks(workdir: Path) -> tuple[list[tuple], list[tuple[str, float]]]:
             continue
         for screen, query in (("kiosk", {"kiosk": "1"}), ("analyst", {})):
             first = client.post(CALLBACK, json=scene_refresh_body(deps, scene, query=query))
-            shown = version_of(first.get_json())
+            shown, polling = version_of(first.get_json()), poll_of(first.get_json())
             before = {d: latest(d) for d in datasets}
             for dataset in datasets:
                 board.store.write(move(board.store.read(dataset)), persist=False)
             after = {d: latest(d) for d in datasets}
-            body = scene_refresh_body(deps, scene, tick=2, shown_version=shown, query=query)
+            body = scene_refresh_body(
+                deps, scene, tick=2, shown_version=shown, query=query, polling_ms=polling
+            )
             answer = client.post(CALLBACK, json=body)
             data = sum(changed_bytes(before[d], after[d]) for d in datasets)
             sent, got = request_bytes(body), len(answer.data)

@@ -467,9 +467,10 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         Input(frame["tick"], "n_intervals"),
         State(frame["version"], "data"),
         State(frame["query"], "data"),
+        State(frame["tick"], "interval"),
         prevent_initial_call=True,
     )
-    def refresh_scene(_tick: int, shown: str | None, query: dict | None):
+    def refresh_scene(_tick: int, shown: str | None, query: dict | None, polling: Any):
         trigger = ctx.triggered_id
         scene = trigger.get("scene") if isinstance(trigger, dict) else None
         if scene not in pages:
@@ -489,7 +490,10 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         # change, or a restart) share it, from this process or from the shared cache.
         current_key = ShownBodies.key(board, scene, query, current)
         now_shown = bodies.once(board, current_key, lambda: rendered(view, page.render))
+        # Sent only when it changes: every prop a screen is sent is a store update in the
+        # browser, which every component of the page is notified of.
         interval = poll_ms(board, scene, view)
+        interval = no_update if interval == polling else interval
         # One diff per pair of versions too: every screen one version behind asks for the same
         # step, so it is worked out once (in this process or another) and kept beside the body.
         step_key = f"{current_key}:from:{shown}"

@@ -154,9 +154,10 @@ def test_latest_endpoint(offline_app):
     assert missing.get_json()["error"] == "unknown dataset"
 
 
-def scene_refresh(client, scene: str, shown_version):
-    """POST the scene refresh callback as the browser does; the JSON answer (None: 204), its
-    outputs under "response" and each component set on its own under "sideUpdate"."""
+def scene_refresh(client, scene: str, shown_version, polling_ms: int | None = None):
+    """POST the scene refresh callback as the browser does (`polling_ms`: the screen's poll);
+    the JSON answer (None: 204), its outputs under "response" and each component set on its
+    own under "sideUpdate"."""
 
     def pid(part):
         return {"scene": scene, "type": f"scene-{part}"}
@@ -186,6 +187,7 @@ def scene_refresh(client, scene: str, shown_version):
         "state": [
             {"id": pid("version"), "property": "data", "value": shown_version},
             {"id": pid("query"), "property": "data", "value": {}},
+            {"id": pid("tick"), "property": "interval", "value": polling_ms},
         ],
     }
     response = client.post("/_dash-update-component", json=payload)
@@ -223,6 +225,13 @@ def test_scene_refresh_sends_the_body_only_when_the_data_changed(offline_app, mo
     assert '{"scene":"fx","type":"scene-body"}' in changed["response"] or changed["sideUpdate"]
     assert changed["response"]['{"scene":"fx","type":"scene-tick"}']["interval"] == 15_000
     assert "could not resolve host (offline)" in json.dumps(changed)
+    # The poll is sent only when it changes: a screen behind that already polls so is sent the
+    # change and the version, not the poll again.
+    behind = scene_refresh(client, "fx", shown, polling_ms=15_000)
+    assert '{"scene":"fx","type":"scene-tick"}' not in behind["response"]
+    assert behind["response"]['{"scene":"fx","type":"scene-version"}'] == {
+        "data": changed["response"]['{"scene":"fx","type":"scene-version"}']["data"]
+    }
 
 
 def test_screens_reaching_the_same_version_share_one_render(offline_app, monkeypatch):

@@ -16,9 +16,11 @@ def scene_refresh_body(
     tick: int = 1,
     shown_version: str | None = None,
     query: dict | None = None,
+    polling_ms: int | None = None,
 ) -> dict:
     """Built from /_dash-dependencies as the renderer builds it: the MATCH ids bound to the
-    scene, the tick as input, the version the screen shows and its URL query as state."""
+    scene, the tick as input, the version the screen shows, its URL query and how often it
+    polls (None: not known, as before the first answer) as state."""
     (dependency,) = [d for d in dependencies if "scene-badges" in d["output"]]
 
     def bind(component_id: str) -> str | dict:
@@ -32,7 +34,7 @@ def scene_refresh_body(
         {"id": bind(i["id"]), "property": i["property"], "value": tick}
         for i in dependency["inputs"]
     ]
-    values = {"version": shown_version, "query": query or {}}
+    values = {"version": shown_version, "query": query or {}, "tick": polling_ms}
     state = [
         {
             "id": bind(s["id"]),
@@ -100,6 +102,14 @@ def version_of(answer: dict) -> str | None:
     for component, props in answer.get("response", {}).items():
         if "scene-version" in component:
             return props.get("data")
+    return None
+
+
+def poll_of(answer: dict) -> int | None:
+    """How often a refresh callback's answer asks the screen to poll (None when not sent)."""
+    for component, props in answer.get("response", {}).items():
+        if "scene-tick" in component:
+            return props.get("interval")
     return None
 
 
