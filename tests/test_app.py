@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import struct
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -335,3 +337,22 @@ def test_screens_one_version_behind_share_one_diff(make_settings, monkeypatch):
     assert len(diffs) == 2  # badges and body, once for five screens
     assert all(a == answers[0] for a in answers)
     assert answers[0]["sideUpdate"]
+
+
+def test_the_board_has_its_own_small_icon(offline_app):
+    """Its own icon, from assets/ (so fingerprinted and cached for a year behind nginx), not
+    Dash's 15 KiB default, which every first load of every screen fetched."""
+    client = offline_app.server.test_client()
+    page = client.get("/overview").get_data(as_text=True)
+    (href,) = re.findall(r'rel="icon"[^>]*href="([^"]+)"', page)
+    assert href.startswith("/assets/favicon.ico?m="), href
+    icon = client.get(href)
+    assert icon.status_code == 200
+    data = icon.get_data()
+    assert len(data) < 1024
+    reserved, kind, count = struct.unpack("<HHH", data[:6])
+    assert (reserved, kind, count) == (0, 1, 1)  # an icon file with one image
+    width, height, *_, size, offset = struct.unpack("<BBBBHHII", data[6:22])
+    image = data[offset : offset + size]
+    assert image.startswith(b"\x89PNG") and struct.unpack(">II", image[16:24]) == (32, 32)
+    assert (width, height) == (32, 32)
