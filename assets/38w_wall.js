@@ -9,6 +9,9 @@
  * - Status: its sections (a table or list longer than a screen between its rows) are cut
  *   into pages that each fit the screen, and the pages turn on the scene's dwell (each shows
  *   dwell / pages), counted by the carousel, so a paused wall holds its page.
+ * - Alerts: their band is one line over the scene's title (28_wall.css), so when several are
+ *   up they take turns in it, each for ALERT_TURN_MS, marked "1/3"; every screen of a wall
+ *   shows the same one at the same moment (the turn is the clock's, not the screen's).
  *
  * Both run again whenever Dash changes the scene (a MutationObserver: a part drawn anew, or a
  * text or attribute set in place on a changed tick) or the window changes size. Which items
@@ -69,12 +72,23 @@
     return shown < total ? shown + " newest of " + total + ". " : "";
   }
 
-  const pure = { fitCount: fitCount, paginate: paginate, pageAt: pageAt, countText: countText };
+  // Which of `count` alerts has the band at `nowMs` (epoch ms) when each has it for `turnMs`.
+  function alertTurn(nowMs, turnMs, count) {
+    if (count <= 1 || !(turnMs > 0)) { return 0; }
+    return Math.floor(nowMs / turnMs) % count;
+  }
+
+  const pure = {
+    fitCount: fitCount, paginate: paginate, pageAt: pageAt, countText: countText,
+    alertTurn: alertTurn,
+  };
   if (typeof module === "object" && module && module.exports) { module.exports = pure; }
   if (!wb) { return; } // under node: the pure parts only
 
   // -- In the browser -------------------------------------------------------------------------
   const PAGE_MS = 250; // how often the status pager looks at the dwell
+  const ALERT_TURN_MS = 6000; // how long each of several alerts has the band
+  const ALERT_LOOK_MS = 500; // how often the band looks whose turn it is
   let queued = false;
   let paging = false;
 
@@ -198,11 +212,29 @@
     }, PAGE_MS);
   }
 
+  // Alerts: the one whose turn it is shown, the others hidden, each marked "2/3" (CSS shows
+  // the mark); nothing written while the shown one stays.
+  function turnAlerts() {
+    const band = document.getElementById("wb-alerts");
+    if (!band) { return; }
+    const alerts = Array.prototype.slice.call(band.querySelectorAll(":scope > .wb-alert"));
+    const due = alertTurn(Date.now(), ALERT_TURN_MS, alerts.length);
+    alerts.forEach(function (alert, i) {
+      if (alert.hidden !== (i !== due)) { alert.hidden = i !== due; }
+      const mark = alerts.length > 1 ? (i + 1) + "/" + alerts.length : null;
+      if (alert.getAttribute("data-turn") !== mark) {
+        if (mark === null) { alert.removeAttribute("data-turn"); }
+        else { alert.setAttribute("data-turn", mark); }
+      }
+    });
+  }
+
   // Before the next paint after Dash draws (or the window changes size): a redrawn status
-  // part is put on its page before it can show on another.
+  // part is put on its page before it can show on another, and a new alert waits its turn.
   function fit() {
     queued = false;
     fitHeadlines();
+    turnAlerts();
     if (pageStatus() > 1) { turnPages(); }
   }
 
@@ -214,7 +246,7 @@
   }
 
   // Attributes this file and the price flash set: a change of theirs is not Dash's.
-  const OWN_ATTRIBUTES = ["hidden", "data-last", "data-page", "data-flash"];
+  const OWN_ATTRIBUTES = ["hidden", "data-last", "data-page", "data-flash", "data-turn"];
 
   // Whether a mutation is Dash's: a part drawn anywhere (a new scene too), or a text or
   // attribute set in place in the scene's body; not our own hiding, paging and counting, nor
@@ -237,6 +269,7 @@
       childList: true, subtree: true, characterData: true, attributes: true,
     });
     window.addEventListener("resize", schedule);
+    window.setInterval(turnAlerts, ALERT_LOOK_MS);
     schedule();
   }
 

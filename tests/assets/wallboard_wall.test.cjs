@@ -1,6 +1,7 @@
 // The wall's pure choices (assets/38w_wall.js, loaded as a node module): which headlines fit
 // whole in the news list's box, how the status scene's sections are cut into pages that fit
-// the screen, which page shows at a moment of the scene's dwell, and the news footer's count.
+// the screen, which page shows at a moment of the scene's dwell, the news footer's count, and
+// whose turn it is in the alert band.
 // Run by node's own test runner (tests/assets/test_wallboard_js.py runs it under pytest).
 "use strict";
 
@@ -9,7 +10,7 @@ const path = require("node:path");
 const test = require("node:test");
 
 const wall = require(path.join(__dirname, "..", "..", "assets", "38w_wall.js"));
-const { fitCount, paginate, pageAt, countText } = wall;
+const { fitCount, paginate, pageAt, countText, alertTurn } = wall;
 
 const BOX = { top: 100, left: 0, bottom: 500, right: 800 };
 
@@ -21,7 +22,7 @@ function item(column, row, height = 90) {
 }
 
 test("under node only the pure choices are offered", () => {
-  assert.deepEqual(Object.keys(wall).sort(), ["countText", "fitCount", "pageAt", "paginate"]);
+  assert.deepEqual(Object.keys(wall).sort(), ["alertTurn", "countText", "fitCount", "pageAt", "paginate"]);
 });
 
 test("every headline inside the box is kept", () => {
@@ -82,4 +83,18 @@ test("the footer counts the headlines shown only when some are left out", () => 
   assert.equal(countText(9, 23), "9 newest of 23. ");
   assert.equal(countText(12, 12), "");
   assert.equal(countText(0, 4), "0 newest of 4. ");
+});
+
+test("several alerts take turns in the band, each for its turn, then the first again", () => {
+  const at = (ms) => alertTurn(ms, 6000, 3);
+  assert.deepEqual([0, 5999, 6000, 11999, 12000, 17999, 18000].map(at), [0, 0, 1, 1, 2, 2, 0]);
+  // By the clock's epoch time, not by when the screen loaded: every screen shows the same one.
+  assert.equal(alertTurn(1796635392000, 6000, 2), 0);
+  assert.equal(alertTurn(1796635398000, 6000, 2), 1);
+});
+
+test("one alert, or none, always has the band", () => {
+  assert.equal(alertTurn(123456789, 6000, 1), 0);
+  assert.equal(alertTurn(123456789, 6000, 0), 0);
+  assert.equal(alertTurn(123456789, 0, 4), 0); // no turn length: the newest
 });

@@ -224,26 +224,37 @@ def test_a_scene_change_never_shows_the_old_scene_beside_the_new(dash_duo, make_
 def test_alerts_overlay_the_title_band_and_never_move_the_scene(dash_duo, make_settings):
     app = wall_app(make_settings)
     board = app.server.extensions["wallboard"]
-    # Natural gas moved past the commodities' 5 % alert whatever the demo's day (its own move
-    # is over the limit on some days only).
-    board.refresher.providers["demo"].spike("natgas", 12)
+    # Natural gas and gold moved past the commodities' 5 % alert whatever the demo's day (their
+    # own moves are over the limit on some days only), and other alerts may be up too.
+    for instrument in ("natgas", "gold"):
+        board.refresher.providers["demo"].spike(instrument, 12)
     board.refresher.refresh("commodities")
     dash_duo.start_server(app)
     driver = dash_duo.driver
     show(dash_duo, "overview")
-    board_alerts = driver.execute_script(
-        "return document.querySelectorAll('#wb-alerts .wb-alert').length"
-    )
-    assert board_alerts >= 1
     where = """
       const body = document.querySelector('.wb-scene__body').getBoundingClientRect();
       const head = document.querySelector('.wb-scene__head').getBoundingClientRect();
-      const alert = document.querySelector('#wb-alerts').getBoundingClientRect();
-      return [body.top, body.height, head.top, alert.top, alert.bottom];
+      const band = document.querySelector('#wb-alerts').getBoundingClientRect();
+      const shown = [...document.querySelectorAll('#wb-alerts .wb-alert')]
+        .filter(alert => alert.getBoundingClientRect().height > 0);
+      const turns = [...document.querySelectorAll('#wb-alerts .wb-alert')]
+        .map(alert => alert.getAttribute('data-turn'));
+      return [body.top, body.height, head.top, band.top, band.bottom,
+              shown.map(alert => alert.getAttribute('data-alert')), turns];
     """
-    body_top, body_height, head_top, alert_top, alert_bottom = driver.execute_script(where)
-    # The band: from the scene's title row down, never lower than the scene's body.
-    assert abs(alert_top - head_top) <= 1 and alert_bottom <= body_top + 1
+    places = driver.execute_script(where)
+    body_top, body_height, head_top, band_top, band_bottom, shown, turns = places
+    # The band: from the scene's title row down, never lower than the scene's body, holding
+    # one alert at a time, each marked with its place among them.
+    assert abs(band_top - head_top) <= 1 and band_bottom <= body_top + 1
+    count = len(turns)
+    assert count >= 2 and len(shown) == 1
+    assert turns == [f"{i}/{count}" for i in range(1, count + 1)]
+    # Its turn over, another alert has the band, and the band and the scene stay where they are.
+    WebDriverWait(driver, 8, 0.2).until(lambda d: d.execute_script(where)[5] not in ([], shown))
+    again = driver.execute_script(where)
+    assert len(again[5]) == 1 and again[:5] == places[:5]
     driver.execute_script("document.getElementById('wb-alerts').style.display = 'none'")
     assert driver.execute_script(where)[:2] == [body_top, body_height]
     assert dash_duo.get_logs() == []
