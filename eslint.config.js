@@ -43,7 +43,9 @@ module.exports = [
     rules: { ...rules, "no-implicit-globals": "error", strict: ["error", "function"] },
   },
   {
-    files: ["tests/assets/**/*.cjs", "eslint.config.js", "deploy/plotly/*.js"],
+    files: [
+      "tests/assets/**/*.cjs", "eslint.config.js", "deploy/plotly/*.js", "deploy/bootstrap/*.js",
+    ],
     languageOptions: { sourceType: "commonjs", globals: { ...globals.node } },
     rules: { ...rules, strict: ["error", "global"] },
   },
