@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from tests.support.browser import wait_scene_shown
+from tests.support.browser import sign_in_to_console, wait_scene_shown
 from tests.test_app import SCENES
 
 pytestmark = pytest.mark.browser
@@ -77,9 +77,6 @@ def test_the_operators_console_has_no_serious_or_critical_violation(
     driver.set_script_timeout(60)
     driver.get(f"{dash_duo.server_url}/admin")
     assert axe_violations(driver, axe_source) == [], "sign-in page"
-    token = dash_duo.wait_for_element('input[name="token"]')
-    token.send_keys("console-axe-admin-token-01")
-    token.submit()
-    dash_duo.wait_for_element('form[action$="/admin/action"]', timeout=10)
+    sign_in_to_console(dash_duo, "console-axe-admin-token-01")
     assert axe_violations(driver, axe_source) == [], "signed in"
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -18,7 +18,7 @@ import pytest
 
 from app import create_app
 from engine.lookup_worker import LookupWorker
-from tests.support.browser import wait_scene_shown
+from tests.support.browser import sign_in_to_console, wait_scene_shown
 from tests.test_app import SCENES
 
 pytestmark = pytest.mark.browser
@@ -138,9 +138,6 @@ def test_the_operators_console_keeps_every_bootstrap_rule_it_uses(
     driver = dash_duo.driver
     driver.get(f"{dash_duo.server_url}/admin")
     assert missing_rules(driver, sheets) == [], "sign-in page"
-    token = dash_duo.wait_for_element('input[name="token"]')
-    token.send_keys("console-css-admin-token-01")
-    token.submit()
-    dash_duo.wait_for_element('form[action$="/admin/action"]', timeout=10)
+    sign_in_to_console(dash_duo, "console-css-admin-token-01")
     assert missing_rules(driver, sheets) == [], "signed in"
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -1,5 +1,5 @@
-"""Headless Chromium's flags, shared by dash_duo (tests/conftest.py) and the kiosk runs; and
-the wait for a kiosk's scene to have faded in."""
+"""Headless Chromium's flags, shared by dash_duo (tests/conftest.py) and the kiosk runs; the
+wait for a kiosk's scene to have faded in; signing in to the operators' console."""
 
 from __future__ import annotations
 
@@ -37,3 +37,12 @@ def wait_scene_shown(driver) -> None:
     """Until the scene showing has faded in: before that its text is not visible to WebDriver
     (opacity 0 reads as hidden) and its colours are not yet its own."""
     driver.execute_async_script(SCENE_SHOWN_JS)
+
+
+def sign_in_to_console(dash_duo, token: str) -> None:
+    """On the console's sign-in page the driver shows, sign in with `token` and wait for the
+    console itself (its actions form)."""
+    field = dash_duo.wait_for_element('input[name="token"]')
+    field.send_keys(token)
+    field.submit()
+    dash_duo.wait_for_element('form[action$="/admin/action"]', timeout=10)
