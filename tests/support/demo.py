@@ -59,3 +59,19 @@ def refreshed_demo_app(workdir: Path):
     for name in board.settings.datasets:
         assert board.refresher.refresh(name).records, name
     return app
+
+
+def quiet_scenes(config: Path, duration_s: float) -> list[str]:
+    """The enabled scenes whose data holds still for `duration_s` in the demo edition: each
+    shows datasets that do not stream there and are refreshed at most once in that time."""
+    datasets = yaml.safe_load(config.read_text())["datasets"]
+
+    def still(name: str) -> bool:
+        dataset = datasets[name]
+        return "demo" not in dataset.get("streams", {}) and dataset["refresh_s"] > duration_s
+
+    return [
+        name
+        for name, scene in enabled_scenes(config)
+        if scene.get("datasets") and all(still(d) for d in scene["datasets"])
+    ]

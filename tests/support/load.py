@@ -33,7 +33,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.dashreq import CALLBACK, page_body, scene_refresh_body, version_of
+from tests.support.dashreq import CALLBACK, page_body, poll_of, scene_refresh_body, version_of
 from tests.support.demo import WORKERS, all_fetched, demo_config, enabled_scenes
 from tests.support.figures import percentile
 from tests.support.serverlog import access_statuses, server_errors, server_failures, tracebacks
@@ -62,6 +62,8 @@ class LoadResult:
     slow: list[tuple[float, str, float]] = field(default_factory=list)  # (at s, what, took s)
     origin: float = 0.0  # the event loop's clock at the start
     answers: Counter = field(default_factory=Counter)  # (kind, status)
+    tick_answers: Counter = field(default_factory=Counter)  # (scene, status) of the ticks
+    repeated_ticks: int = 0  # 200 ticks that brought nothing new: the version and poll held
     errors: Counter = field(default_factory=Counter)  # "kind: what"
     per_client: list[int] = field(default_factory=list)  # requests each screen made
     late_ticks: int = 0  # ticks sent more than a period behind their schedule
@@ -113,6 +115,10 @@ class LoadResult:
             },
             "slow_answers": len(self.slow),
             "requests_per_client_min": min(self.per_client, default=0),
+            "tick_answers_by_scene": {
+                f"{scene} {status}": n for (scene, status), n in sorted(self.tick_answers.items())
+            },
+            "repeated_ticks": self.repeated_ticks,
             "late_ticks": self.late_ticks,
             "cancelled": self.cancelled,
         }
@@ -125,12 +131,14 @@ class Screen:
         self.index = index
         self.scene = scene
         self.result = result
-        self.shown: str | None = None
+        self.shown: str | None = None  # the scene's version it shows
+        self.polling: int | None = None  # ms, as the last answer that sent it said
         self.tick = 0
         self.made = 0
 
     async def _request(self, session, kind: str, method: str, path: str, **kwargs):
-        """One request, timed and tallied; the parsed JSON answer of a 200 (else None)."""
+        """One request, timed and tallied; its status and the parsed JSON answer of a 200
+        (else None); the status is None when no answer came."""
         import aiohttp
 
         loop = asyncio.get_running_loop()
@@ -144,14 +152,14 @@ class Screen:
                 is_json = response.content_type == "application/json"
         except TimeoutError:
             self.result.errors[f"{kind}: timeout after {TIMEOUT_S:.0f} s"] += 1
-            return None
+            return None, None
         except asyncio.CancelledError:
             self.result.cancelled += 1
             self.result.errors[f"{kind}: cancelled at the deadline"] += 1
             raise
         except (aiohttp.ClientError, OSError) as exc:
             self.result.errors[f"{kind}: {exc.__class__.__name__}"] += 1
-            return None
+            return None, None
         took = loop.time() - started
         self.result.latencies.setdefault(kind, []).append(took)
         self.result.by_answer.setdefault(f"{kind} {status}", []).append(took)
@@ -163,13 +171,13 @@ class Screen:
         self.result.answers[(kind, status)] += 1
         if status not in FINE:
             self.result.errors[f"{kind}: HTTP {status}"] += 1
-            return None
+            return status, None
         if status == 200 and is_json:
             try:
-                return json.loads(body)
+                return status, json.loads(body)
             except ValueError:
                 self.result.errors[f"{kind}: unreadable JSON"] += 1
-        return None
+        return status, None
 
     async def load_page(self, session, dependencies: list[dict]) -> None:
         """What a browser asks for on a page load: the page, the layout, the scene."""
@@ -179,14 +187,26 @@ class Screen:
         await self._request(session, "page", "POST", CALLBACK, json=body)
 
     async def refresh(self, session, dependencies: list[dict]) -> None:
-        """One refresh tick, carrying the version shown; a changed scene's version is kept."""
+        """One refresh tick, carrying the version shown and the poll it was last sent, as a
+        browser's screen does; a changed scene's version and poll are kept."""
         self.tick += 1
         body = scene_refresh_body(
-            dependencies, self.scene, tick=self.tick, shown_version=self.shown, query={"kiosk": "1"}
+            dependencies,
+            self.scene,
+            tick=self.tick,
+            shown_version=self.shown,
+            query={"kiosk": "1"},
+            polling_ms=self.polling,
         )
-        answer = await self._request(session, "tick", "POST", CALLBACK, json=body)
+        status, answer = await self._request(session, "tick", "POST", CALLBACK, json=body)
+        if status is not None:
+            self.result.tick_answers[(self.scene, status)] += 1
         if answer is not None:
-            self.shown = version_of(answer) or self.shown
+            version, poll = version_of(answer), poll_of(answer)
+            if version in (None, self.shown) and poll in (None, self.polling):
+                self.result.repeated_ticks += 1
+            self.shown = version or self.shown
+            self.polling = poll or self.polling
 
     async def run(self, url: str, dependencies: list[dict], start: float, stop: float) -> None:
         """Tick every POLL_S from `start` (and load the page every PAGE_EVERY_S, first at a
@@ -253,6 +273,7 @@ class LoadRun:
     """A load run and what the server's logs said about it."""
 
     result: LoadResult
+    config: Path  # the demo board's configuration
     workers: int
     scenes: list[str]
     access: Counter  # the access log's statuses
@@ -279,6 +300,7 @@ def run_load(
         app.stop()
     return LoadRun(
         result=result,
+        config=config,
         workers=workers,
         scenes=scenes,
         access=access_statuses(app),
