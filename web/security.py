@@ -1,9 +1,11 @@
 """HTTP security for the board's Flask server: headers, CSP, CORS.
 
-Every response carries the security headers, so the board is protected without nginx too
-(deploy/nginx adds the same headers only to answers that lack them: its own error pages). Pages
-get the policy below; every other answer (callbacks, API, assets) one that allows nothing but
-its frame ancestors, as it loads nothing.
+Every response carries the security headers that mean something on it, so the board is
+protected without nginx too (deploy/nginx adds the same headers only to answers the app did not
+make: its own error pages). Pages get the policy below, the referrer and permissions policies;
+every other answer (callbacks, API, assets) a policy that allows nothing but its frame
+ancestors, as it loads nothing, and stylesheets the referrer policy their fetches follow. Every
+answer gets nosniff and, where it can say what frame-ancestors says, X-Frame-Options.
 
 The Content-Security-Policy allows no inline script except Dash's own, by hash: the renderer
 bootstrap and the clientside callbacks Dash inlines (`Dash.csp_hashes`). The board's own
@@ -30,10 +32,14 @@ API_PREFIX = "/api/"
 CORS_METHODS = "GET, HEAD"
 CORS_MAX_AGE_S = 600
 
-# Headers that do not depend on the configuration.
-STATIC_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
+# Headers that do not depend on the configuration, by the answers they mean something on.
+# Every answer: a browser must not guess a type (a JSON answer sniffed as a script or a page).
+EVERY_ANSWER_HEADERS = {"X-Content-Type-Options": "nosniff"}
+# A page, and a stylesheet, whose url() fetches follow its own policy; the requests a script
+# or a JSON answer leads to follow the page's. Permissions-Policy governs documents only.
+REFERRER_HEADERS = {"Referrer-Policy": "same-origin"}
+PAGE_HEADERS = {
+    **REFERRER_HEADERS,
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
 
@@ -138,15 +144,23 @@ def security_headers(
     def secure_response(response: flask.Response) -> flask.Response:
         config = settings().security
         ancestors = tuple(config.frame_ancestors)
-        # A 204 (every idle tick) is text/html by Flask's default, but it is no page.
-        if response.mimetype == "text/html" and response.status_code != 204:
-            policy = content_security_policy(hashes(), ancestors)
+        headers = response.headers
+        if response.status_code == 204:
+            # Every idle tick: no content, so no type (Flask's default, text/html, is no page).
+            headers.pop("Content-Type", None)
+        is_page = response.mimetype == "text/html"
+        # Every screen ticks once or twice a second, and a tick's headers are most of its
+        # bytes: an answer carries only the headers that mean something on it.
+        if is_page:
+            headers["Content-Security-Policy"] = content_security_policy(hashes(), ancestors)
+            headers.update(PAGE_HEADERS)
         else:
-            policy = resource_policy(ancestors)
-        response.headers["Content-Security-Policy"] = policy
+            headers["Content-Security-Policy"] = resource_policy(ancestors)
+            if response.mimetype == "text/css":
+                headers.update(REFERRER_HEADERS)
         if (frame := frame_options(ancestors)) is not None:
-            response.headers["X-Frame-Options"] = frame
-        response.headers.update(STATIC_HEADERS)
+            headers["X-Frame-Options"] = frame
+        headers.update(EVERY_ANSWER_HEADERS)
         request = flask.request
         if request.path.startswith(API_PREFIX):
             # The answer depends on Origin whenever CORS may apply: caches must keep them apart.

@@ -20,7 +20,7 @@ import requests
 import yaml
 
 from tests.support.configs import shipped_config
-from tests.support.dashreq import scene_refresh_body
+from tests.support.dashreq import scene_refresh_body, version_of
 from tests.support.nginx_server import NginxServer, free_port, nginx_binary
 from tests.support.services import AppInstance
 
@@ -32,6 +32,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
+# The app sends these two only where they mean something (web/security.py): the permissions
+# policy on pages, the referrer policy on pages and stylesheets.
+PAGE_ONLY = {"Referrer-Policy": ("text/html", "text/css"), "Permissions-Policy": ("text/html",)}
 # What nginx itself sends on answers that came without one: its own error pages.
 NGINX_CSP = "default-src 'none'; frame-ancestors 'self'"
 YEAR_S = 31_536_000
@@ -74,11 +77,15 @@ def scene_html(proxy) -> str:
 
 
 def assert_security_headers(response: requests.Response, csp: str | None = None) -> None:
-    """Each security header present exactly once with its configured value; the
-    Content-Security-Policy is the app's unless given: on a page, Dash's script hashes and the
-    frame ancestors; on anything else, nothing allowed but the frame ancestors."""
+    """Each security header present exactly once with its configured value where it means
+    something (every one on nginx's own pages: `csp` given); the Content-Security-Policy is the
+    app's unless given: on a page, Dash's script hashes and the frame ancestors; on anything
+    else, nothing allowed but the frame ancestors."""
+    kind = response.headers.get("Content-Type", "").split(";")[0]
     for name, value in SECURITY_HEADERS.items():
-        assert response.raw.headers.getlist(name) == [value], (response.url, name)
+        meant = csp is not None or kind in PAGE_ONLY.get(name, (kind,))
+        expected = [value] if meant else []
+        assert response.raw.headers.getlist(name) == expected, (response.url, name)
     policies = response.raw.headers.getlist("Content-Security-Policy")
     assert len(policies) == 1, (response.url, policies)
     if csp is not None:
@@ -122,13 +129,35 @@ def test_healthz_is_proxied(proxy):
     assert_security_headers(response)
 
 
-def test_the_apps_security_headers_pass_through_unchanged(proxy, board):
+def test_the_apps_security_headers_pass_through_unchanged(proxy, board, scene_html):
     names = [*SECURITY_HEADERS, "Content-Security-Policy"]
-    for path in ("/overview", "/api/status"):
+    stylesheet = re.search(r'href="(/assets/[^"]+\.css[^"]*)"', scene_html).group(1)
+    for path in ("/overview", "/api/status", stylesheet):
         direct = requests.get(board + path, timeout=10)
         proxied = requests.get(proxy + path, timeout=10)
-        assert {n: direct.headers[n] for n in names} == {n: proxied.headers[n] for n in names}
+        assert {n: direct.headers.get(n) for n in names} == {
+            n: proxied.headers.get(n) for n in names
+        }
         assert_security_headers(proxied)
+
+
+def test_an_idle_tick_is_headers_only_and_carries_no_page_headers(proxy):
+    """Every screen ticks once or twice a second, and an idle tick (204) is only headers:
+    nothing that means nothing on it, and nginx adds none."""
+    dependencies = requests.get(f"{proxy}/_dash-dependencies", timeout=10).json()
+    with requests.Session() as session:
+        changed = session.post(proxy + CALLBACK, json=scene_refresh_body(dependencies, "news"))
+        assert changed.status_code == 200
+        body = scene_refresh_body(
+            dependencies, "news", tick=2, shown_version=version_of(changed.json())
+        )
+        idle = session.post(proxy + CALLBACK, json=body)
+    assert idle.status_code == 204 and idle.content == b""
+    assert "Content-Type" not in idle.headers
+    assert_security_headers(idle)
+    connection = {"Server", "Date", "Connection"}
+    security = {"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"}
+    assert set(idle.headers) == connection | security
 
 
 def test_nginx_error_pages_carry_the_security_headers_too(tmp_path):

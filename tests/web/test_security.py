@@ -16,7 +16,8 @@ from web.security import content_security_policy, cors_headers, frame_options, r
 TOKEN = "admin-token-for-security-tests-0123"
 SITE = "https://ops.example.com"
 OTHER = "https://evil.example.net"
-SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 # An inline <script> the browser runs: no src, and no data type such as application/json.
 INLINE_SCRIPT = re.compile(
     r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>(.*?)</script>", re.S
@@ -46,7 +47,9 @@ def directives(response) -> dict[str, list[str]]:
 def every_kind_of_answer(client) -> dict[str, object]:
     """One answer of each kind the server gives: page, redirect, API, error, asset, callback."""
     page = client.get("/overview")
-    asset = re.search(r'src="(/assets/[^"]+)"', page.get_data(as_text=True)).group(1)
+    html = page.get_data(as_text=True)
+    asset = re.search(r'src="(/assets/[^"]+)"', html).group(1)
+    stylesheet = re.search(r'href="(/assets/[^"]+\.css[^"]*)"', html).group(1)
     return {
         "page": page,
         "redirect": client.get("/"),
@@ -58,23 +61,41 @@ def every_kind_of_answer(client) -> dict[str, object]:
         "healthz": client.get("/healthz"),
         "metrics": client.get("/metrics"),
         "asset": client.get(asset),
+        "stylesheet": client.get(stylesheet),
         "layout": client.get("/_dash-layout"),
         "malformed callback": client.post("/_dash-update-component", data="{", headers={}),
         "admin refused": client.post("/admin/reload"),
     }
 
 
-def test_every_answer_carries_the_security_headers(client):
-    for kind, response in every_kind_of_answer(client).items():
+def test_every_answer_carries_the_security_headers_that_mean_something_on_it(client):
+    answers = every_kind_of_answer(client)
+    answers.update(ticks(client))
+    assert answers["stylesheet"].mimetype == "text/css"
+    for kind, response in answers.items():
+        headers = response.headers
         for name in SECURITY_HEADERS:
-            assert response.headers.getlist(name) and len(response.headers.getlist(name)) == 1, (
-                kind,
-                name,
-            )
-        assert response.headers["X-Content-Type-Options"] == "nosniff", kind
-        assert response.headers["Referrer-Policy"] == "same-origin", kind
-        assert response.headers["X-Frame-Options"] == "SAMEORIGIN", kind
-        assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"], kind
+            assert len(headers.getlist(name)) == 1, (kind, name)
+        assert headers["X-Content-Type-Options"] == "nosniff", kind
+        assert headers["X-Frame-Options"] == "SAMEORIGIN", kind
+        assert "frame-ancestors 'self'" in headers["Content-Security-Policy"], kind
+        # Documents only: a page (a redirect has an HTML body) and, for the referrer policy
+        # its url() fetches follow, a stylesheet. Nothing of it on a tick, the API or scripts.
+        page = kind in ("page", "redirect")
+        referrer = ["same-origin"] if page or kind == "stylesheet" else []
+        assert headers.getlist("Referrer-Policy") == referrer, kind
+        assert headers.getlist("Permissions-Policy") == ([PERMISSIONS] if page else []), kind
+    assert "Content-Type" not in answers["idle tick"].headers  # a 204: no content, no type
+    assert answers["changed tick"].mimetype == "application/json"
+
+
+def ticks(client) -> dict[str, object]:
+    """A scene refresh that finds a new version (200) and one that finds the same (204)."""
+    dependencies = client.get("/_dash-dependencies").get_json()
+    changed = client.post(CALLBACK, json=scene_refresh_body(dependencies, "overview"))
+    shown = version_of(changed.get_json())
+    idle = scene_refresh_body(dependencies, "overview", tick=2, shown_version=shown)
+    return {"changed tick": changed, "idle tick": client.post(CALLBACK, json=idle)}
 
 
 def test_the_policy_allows_every_inline_script_of_the_page_by_hash_and_nothing_else(client):
@@ -215,11 +236,7 @@ def test_only_pages_get_the_page_policy(client):
     """Callbacks, the API, assets and errors load nothing: a policy that allows nothing, with
     the configured frame ancestors (the page's script hashes were half a tick's headers)."""
     answers = every_kind_of_answer(client)
-    dependencies = client.get("/_dash-dependencies").get_json()
-    changed = client.post(CALLBACK, json=scene_refresh_body(dependencies, "overview"))
-    shown = version_of(changed.get_json())
-    idle = scene_refresh_body(dependencies, "overview", tick=2, shown_version=shown)
-    answers.update({"changed tick": changed, "idle tick": client.post(CALLBACK, json=idle)})
+    answers.update(ticks(client))
     assert answers["idle tick"].status_code == 204
     pages = {"page", "redirect"}  # HTML: werkzeug's redirect has a body
     for kind, answer in answers.items():
