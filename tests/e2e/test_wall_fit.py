@@ -260,6 +260,46 @@ def test_alerts_overlay_the_title_band_and_never_move_the_scene(dash_duo, make_s
     assert dash_duo.get_logs() == []
 
 
+# Each alert in turn alone in the band, measured in one synchronous pass (no frame between, so
+# the screen never shows it), then the band as the turns left it.
+EVERY_ALERT_JS = """
+const alerts = [...document.querySelectorAll('#wb-alerts .wb-alert')];
+const was = alerts.map(alert => alert.hidden);
+const body = document.querySelector('.wb-scene__body').getBoundingClientRect();
+const head = document.querySelector('.wb-scene__head').getBoundingClientRect();
+const out = alerts.map((alert, i) => {
+  alerts.forEach((other, j) => { other.hidden = j !== i; });
+  const band = document.querySelector('#wb-alerts').getBoundingClientRect();
+  const text = alert.getBoundingClientRect();
+  return [alert.textContent, band.top, band.bottom, text.right, alert.scrollWidth,
+          alert.clientWidth];
+});
+alerts.forEach((alert, i) => { alert.hidden = was[i]; });
+return [head.top, body.top, innerWidth, out];
+"""
+
+
+def test_every_alert_holds_to_the_band_on_every_wall(dash_duo, make_settings):
+    app = wall_app(make_settings)
+    board = app.server.extensions["wallboard"]
+    for instrument in ("natgas", "gold", "silver", "copper"):
+        board.refresher.providers["demo"].spike(instrument, 12)
+    board.refresher.refresh("commodities")
+    dash_duo.start_server(app)
+    driver = dash_duo.driver
+    show(dash_duo, "overview")
+    for viewport, (width, height) in VIEWPORTS.items():
+        assert set_viewport(driver, width, height) == (width, height), viewport
+        show(dash_duo, "overview")
+        head_top, body_top, inner_width, alerts = driver.execute_script(EVERY_ALERT_JS)
+        assert len(alerts) >= 4, viewport
+        for text, top, bottom, right, scroll_width, client_width in alerts:
+            where = (viewport, text)
+            assert abs(top - head_top) <= 1 and bottom <= body_top + 1, (where, bottom, body_top)
+            assert right <= inner_width and scroll_width <= client_width, where
+    assert dash_duo.get_logs() == []
+
+
 def test_the_analysts_header_keeps_to_one_line_at_1920(dash_duo, make_settings):
     dash_duo.start_server(wall_app(make_settings))
     driver = dash_duo.driver
