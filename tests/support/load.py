@@ -10,8 +10,9 @@ tick gets its whole scene rendered; 200 of those in one second queue every other
 seconds). Each screen, like a browser:
 
 - posts its scene's refresh tick (tests/support/dashreq.scene_refresh_body, from the app's own
-  /_dash-dependencies) every second, carrying the version it shows: an idle tick answers 204,
-  a tick after new data 200 with a Patch or the whole scene, whose version it then shows;
+  /_dash-dependencies) every second, carrying the version it shows and the poll it was last
+  sent: an idle tick answers 204, a tick after new data 200 with the changes or the whole
+  scene, whose version (and poll, when it changed) it then keeps;
 - loads its page every PAGE_EVERY_S (first at a point staggered over that period): the HTML,
   /_dash-layout and Dash pages' content callback, which renders the scene.
 
