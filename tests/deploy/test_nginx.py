@@ -317,6 +317,20 @@ def echo_servers(*statuses: int) -> Iterator[list[EchoServer]]:
             server.server_close()
 
 
+def test_a_tick_sized_json_answer_is_gzipped(tmp_path):
+    """A changed tick's few hundred bytes of JSON come compressed (about half)."""
+    with echo_servers(200) as (echo,), NginxServer([echo.hostport], tmp_path) as nginx:
+        headers = {"Accept-Encoding": "gzip", "X-Pad": "x" * 200}
+        response = requests.post(
+            nginx.url + CALLBACK, json={}, headers=headers, stream=True, timeout=10
+        )
+        sent = response.raw.read()  # the bytes on the wire, still compressed
+    assert response.headers.get("Content-Encoding") == "gzip", len(sent)
+    body = gzip.decompress(sent)
+    assert 256 < len(body) < 1024, len(body)
+    assert len(sent) < len(body)
+
+
 def test_forwarded_headers_and_no_upgrade_reach_the_app(tmp_path):
     with echo_servers(200) as (echo,), NginxServer([echo.hostport], tmp_path) as nginx:
         response = requests.get(
