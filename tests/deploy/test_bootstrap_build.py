@@ -14,18 +14,19 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import NODE_MODULES, ROOT
+
 KIT = ROOT / "deploy" / "bootstrap"
 CSS = ROOT / "assets" / "00_bootstrap.min.css"
-NODE_MODULES = Path(os.environ.get("BOOTSTRAP_NODE_MODULES", ROOT / ".venv/node/node_modules"))
+KIT_MODULES = Path(os.environ.get("BOOTSTRAP_NODE_MODULES", NODE_MODULES))
 
 
 def purge(*args: str) -> subprocess.CompletedProcess:
-    if not (NODE_MODULES / "purgecss").is_dir():
-        pytest.fail(f"{NODE_MODULES} has no purgecss: the README's test command installs it")
+    if not (KIT_MODULES / "purgecss").is_dir():
+        pytest.fail(f"{KIT_MODULES} has no purgecss: the README's test command installs it")
     return subprocess.run(
         [shutil.which("node") or "node", str(KIT / "purge.js"), *args],
-        env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
+        env={**os.environ, "NODE_PATH": str(KIT_MODULES)},
         capture_output=True,
         text=True,
         timeout=120,

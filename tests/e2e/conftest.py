@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
+from engine.lookup_worker import LookupWorker
 
 
 @pytest.fixture
@@ -15,3 +16,13 @@ def demo_app(make_settings):
     for name in board.settings.datasets:
         assert board.refresher.refresh(name).records, name
     return app
+
+
+@pytest.fixture
+def board_app(demo_app):
+    """The demo app with the lookup worker running, as the leading refresher runs it (an
+    instrument page's history comes from it)."""
+    worker = LookupWorker(demo_app.server.extensions["wallboard"].refresher)
+    worker.start()
+    yield demo_app
+    worker.stop()

@@ -10,11 +10,11 @@ import pytest
 
 from app import create_app
 from tests.support.browser import sign_in_to_console, wait_scene_shown
+from tests.support.paths import NODE_MODULES
 from tests.test_app import SCENES
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / ".venv/node/node_modules/axe-core/axe.min.js"))
+AXE = Path(os.environ.get("AXE_CORE_JS", NODE_MODULES / "axe-core/axe.min.js"))
 RUN_AXE = """
 const done = arguments[arguments.length - 1];
 axe.run(document, {resultTypes: ["violations"]})

@@ -17,17 +17,12 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from engine.lookup_worker import LookupWorker
 from tests.support.browser import sign_in_to_console, wait_scene_shown
+from tests.support.paths import NODE_MODULES, ROOT
 from tests.test_app import SCENES
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-FULL = Path(
-    os.environ.get(
-        "BOOTSTRAP_CSS", ROOT / ".venv/node/node_modules/bootstrap/dist/css/bootstrap.min.css"
-    )
-)
+FULL = Path(os.environ.get("BOOTSTRAP_CSS", NODE_MODULES / "bootstrap/dist/css/bootstrap.min.css"))
 TRIMMED = ROOT / "assets" / "00_bootstrap.min.css"
 
 # Both sheets parsed by the page's own CSS engine (so selectors compare as it writes them), and
@@ -105,11 +100,8 @@ def missing_rules(driver, sheets: tuple[str, str]) -> list[str]:
     return found["missing"]
 
 
-def test_every_page_keeps_every_bootstrap_rule_it_uses(dash_duo, demo_app, sheets):
-    # The instrument page's history comes from the lookup worker, as the leading refresher's.
-    worker = LookupWorker(demo_app.server.extensions["wallboard"].refresher)
-    worker.start()
-    dash_duo.start_server(demo_app)
+def test_every_page_keeps_every_bootstrap_rule_it_uses(dash_duo, board_app, sheets):
+    dash_duo.start_server(board_app)
     driver = dash_duo.driver
     found = {}
     for scene in SCENES:
@@ -124,7 +116,6 @@ def test_every_page_keeps_every_bootstrap_rule_it_uses(dash_duo, demo_app, sheet
     driver.get(f"{dash_duo.server_url}/instrument/spx?overlays=sma50,rsi,macd")
     dash_duo.wait_for_element("#instrument-chart .js-plotly-plot", timeout=15)
     found["instrument"] = missing_rules(driver, sheets)
-    worker.stop()
     assert {page: rules for page, rules in found.items() if rules} == {}
     assert dash_duo.get_logs() == []
 

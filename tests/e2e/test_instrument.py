@@ -13,7 +13,6 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from engine.lookup_worker import LookupWorker
 from tests.e2e.test_accessibility import RUN_AXE, axe_source  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -24,15 +23,6 @@ TRACES = (
     ".map(t => [t.name, !!(t.meta && t.meta.normalised)]);"
 )
 X_RANGE = f"return document.querySelector('{PLOT}')._fullLayout.xaxis.range;"
-
-
-@pytest.fixture
-def board_app(demo_app):
-    """The demo app with the lookup worker running, as the leading refresher runs it."""
-    worker = LookupWorker(demo_app.server.extensions["wallboard"].refresher)
-    worker.start()
-    yield demo_app
-    worker.stop()
 
 
 def wait_for(check, timeout: float = 15, what: str = "condition"):
