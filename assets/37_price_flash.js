@@ -2,9 +2,10 @@
  *
  * Streamed prices change a few times a second; the flash says which way the last one went, so
  * a glance from across the room catches a move. The direction is in the shape (▲/▼) as well as
- * the colour, for readers who cannot tell the colours apart, and a screen that asks for reduced
- * motion gets the marks without the fade (assets/21_quotes.css). Prices are compared per
- * instrument (data-instrument), so a tile re-rendered whole flashes as one patched in place.
+ * the colour, for readers who cannot tell the colours apart. It is on for FLASH_MS and then
+ * off, with no fade (assets/21_quotes.css says why), so it is no motion either. Prices are
+ * compared per instrument (data-instrument), so a tile re-rendered whole flashes as one patched
+ * in place.
  */
 (function (wb) {
   "use strict";

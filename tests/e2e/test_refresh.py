@@ -31,6 +31,17 @@ return Array.from(document.querySelectorAll("canvas.wb-tile__spark")).map(functi
 """
 
 
+# The running animations and transitions on the scene's elements, as "<class>: <property>".
+ANIMATED = """
+return document.getAnimations().filter(function (a) {
+  return a.effect && a.effect.target && a.effect.target.closest
+    && a.effect.target.closest(".wb-scene");
+}).map(function (a) {
+  return a.effect.target.className + ": " + (a.transitionProperty || a.animationName);
+});
+"""
+
+
 def drawn(dash_duo) -> list[list]:
     """What each sparkline canvas carries and shows (DRAWN)."""
     return dash_duo.driver.execute_script(DRAWN)
@@ -80,6 +91,12 @@ def test_new_prices_are_set_in_place_and_ages_count_on(dash_duo, make_settings):
     btc = next(r for r in board.snapshot("crypto").records if r.symbol == "btc")
     expected = format_price(btc.price, next(i for i in crypto.instruments if i.id == "btc"))
     dash_duo.wait_for_text_to_equal('[data-instrument="btc"] .wb-tile__price', expected, 15)
+    # The price flashes up, as a step: no animation runs for it (a fade is a style pass and a
+    # repaint on the main thread every frame), and it goes off again.
+    flashing = '[data-instrument="btc"] .wb-tile__price[data-flash="up"]'
+    assert wait_until(lambda: dash_duo.find_elements(flashing), 5)
+    assert dash_duo.driver.execute_script(ANIMATED) == []
+    assert wait_until(lambda: not dash_duo.find_elements(flashing), 5)
     # Set in place: not one element was mounted anew (Dash mounts again whatever is under a
     # `children` a callback updates, which a Patch of the body did on every tick).
     kept = "return [wbKept.length, wbKept.filter(function (e) { return !e.isConnected; }).length]"
