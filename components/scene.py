@@ -13,6 +13,9 @@ declares what only it knows, and the frame does the rest:
   for the page it serves and for every refresh.
 - `CYCLE_S` (optional, seconds > 0): for a scene whose body turns with the clock by itself
   (the technicals kiosk cycles its symbols): a page the frame rendered once is kept per turn.
+- `HOLD_S` (optional, seconds > 0): for a scene that charts prices a stream moves. The chart
+  (with its caption, which dates it) is marked `**{HELD: "<name>"}`, and while a stream moves
+  the prices the frame redraws it at most once in HOLD_S (`hold_charts`).
 - `register(app)` (optional): the page's own callbacks, beyond the frame's refresh.
 - `SCENE` (optional): the scene's name for the page's own ids; it must be the module's name.
 
@@ -30,6 +33,7 @@ a page that breaks it stops the app with a ConfigError naming the page and what 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import json
@@ -54,7 +58,7 @@ from components.data_view import (
     view_toggle,
     wants_data,
 )
-from components.patch import ADDRESS_MARK, Updates, addressed, plain, worth_updating
+from components.patch import ADDRESS_MARK, Updates, addressed, is_component, plain, worth_updating
 from config import ConfigError
 from config.schema import Instrument, RecordKind, Settings
 from engine.board import Board
@@ -70,6 +74,10 @@ SHOWN_KEEP_S = 900  # how long a rendered body is remembered for diffing against
 # The REDRAW_S of scenes showing ages ("12 min ago") and day groups: they move with the clock,
 # not only with data.
 CLOCK_REDRAW_S = 60
+# The HOLD_S of scenes that chart streamed prices: their tiles move with every tick (twice a
+# second), their charts at most this often (see `hold_charts`).
+CHART_HOLD_S = 5
+HELD = "data-held"  # a page marks a chart it holds with this attribute: its name in the scene
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +141,17 @@ class ScenePage:
     redraw_s: float | None = None
     register: Callable[[Dash], None] | None = None
     cycle_s: float | None = None
+    hold_s: float | None = None
 
     def layout(self, **query: str) -> html.Div:
         """The scene as of now: what Dash serves at `/<scene>`."""
         return scene_layout(
-            self.scene, self.render, query, redraw_s=self.redraw_s, cycle_s=self.cycle_s
+            self.scene,
+            self.render,
+            query,
+            redraw_s=self.redraw_s,
+            cycle_s=self.cycle_s,
+            hold_s=self.hold_s,
         )
 
 
@@ -160,7 +174,7 @@ def contract_problems(scene: str, module: ModuleType) -> list[str]:
         problems.append("defines no render(view)")
     elif not _takes_one_argument(render):
         problems.append("render must take one argument, the view")
-    for name in ("REDRAW_S", "CYCLE_S"):
+    for name in ("REDRAW_S", "CYCLE_S", "HOLD_S"):
         seconds = getattr(module, name, None)
         if seconds is not None and (
             isinstance(seconds, bool)
@@ -198,6 +212,7 @@ def scene_pages(modules: Mapping[str, ModuleType]) -> dict[str, ScenePage]:
             getattr(module, "REDRAW_S", None),
             getattr(module, "register", None),
             getattr(module, "CYCLE_S", None),
+            getattr(module, "HOLD_S", None),
         )
         module.layout = page.layout  # `pages.<scene>.layout`, as Dash's pages have it
     return pages
@@ -240,18 +255,70 @@ def _streamed_at(snapshot: Snapshot) -> datetime | None:
     return max((q.as_of for q in snapshot.quotes_by_id().values()), default=None)
 
 
-def version(view: SceneView, redraw_s: float | None = None) -> str:
-    """Changes whenever what the body shows would change (new data, status or error), and
-    every `redraw_s` seconds for scenes that show relative times ("12 min ago", "Today")."""
-    parts = [
+def _dataset_parts(view: SceneView, ticks: bool) -> list[str]:
+    """Each dataset's data, status, source, error and stream, with its newest streamed tick
+    (`ticks`) or without it."""
+    return [
         f"{name}:{snap.fetched_at}:{snap.status.value}:{snap.source}:{snap.error}"
-        f":{snap.stream}:{snap.stream_note}:{_streamed_at(snap)}"
+        f":{snap.stream}:{snap.stream_note}:{_streamed_at(snap) if ticks else ''}"
         for name, snap in view.snapshots.items()
     ]
-    if redraw_s:
-        parts.append(f"t{int(view.now.timestamp() // redraw_s)}")
+
+
+def _digest(parts: list[str]) -> str:
     # Sent with every tick, both ways: a short digest, not the long text.
     return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def _hold_turn(view: SceneView, hold_s: float) -> int | None:
+    """The turn of `hold_s` seconds `view.now` falls in while a stream moves the scene's
+    prices (None while none does: a poll is drawn when it comes)."""
+    if not any(snap.stream for snap in view.snapshots.values()):
+        return None
+    return int(view.now.timestamp() // hold_s)
+
+
+def version(view: SceneView, redraw_s: float | None = None, hold_s: float | None = None) -> str:
+    """Changes whenever what the body shows would change (new data, status or error), every
+    `redraw_s` seconds for scenes that show relative times ("12 min ago", "Today"), and every
+    `hold_s` seconds while a stream moves a scene that holds its charts (`hold_charts`)."""
+    parts = _dataset_parts(view, ticks=True)
+    if redraw_s:
+        parts.append(f"t{int(view.now.timestamp() // redraw_s)}")
+    if hold_s and (turn := _hold_turn(view, hold_s)) is not None:
+        parts.append(f"h{turn}")
+    return _digest(parts)
+
+
+def hold_charts(view: SceneView, body: Any, hold_s: float) -> Any:
+    """`body` (JSON, fresh from `plain`) with each chart its page marked HELD as the first
+    render of this turn of `hold_s` seconds drew it, while a stream moves the scene's prices:
+    the screens' diff then leaves the chart alone, and only the tiles move with each tick.
+    Anything else that changes (a poll, a status, a source, an error, the stream starting or
+    stopping) redraws it at once, and so does the next turn (the version steps with the turns:
+    `version`). A held chart carries its own time (its caption, held with it), so it never
+    looks fresher than it is.
+
+    Why: a streamed scene is sent a change twice a second, and a chart's redraw is most of a
+    tick's work in the browser (the heatmap, the treemap): a cheap screen falls behind."""
+    turn = _hold_turn(view, hold_s)
+    if turn is None:
+        return body
+    when = _digest([*_dataset_parts(view, ticks=False), f"h{turn}"])
+    prefix = f"{ShownBodies.key(view.board, view.scene, view.query, when)}:held:"
+
+    def hold(node: Any) -> Any:
+        if isinstance(node, list):
+            return [hold(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        part = node.get("props", {}).get(HELD) if is_component(node) else None
+        if isinstance(part, str):
+            first = SHOWN.once(view.board, prefix + part, lambda: {"part": node})["part"]
+            return copy.deepcopy(first)  # a body is addressed in place: never the one kept
+        return {key: hold(value) for key, value in node.items()}
+
+    return hold(body)
 
 
 def has_data(view: SceneView) -> bool:
@@ -309,12 +376,16 @@ def body_of(render: Renderer, view: SceneView) -> Any:
     return render(view)
 
 
-def rendered(view: SceneView, render: Renderer) -> dict[str, Any]:
+def rendered(view: SceneView, render: Renderer, hold_s: float | None = None) -> dict[str, Any]:
     """The scene's badges and body as JSON, every component addressed (components/patch.py): a
-    later change is set on the component it belongs to."""
+    later change is set on the component it belongs to. With `hold_s` (the page's HOLD_S), a
+    chart of streamed prices is held for its turn (`hold_charts`)."""
+    body = plain(body_of(render, view))
+    if hold_s:
+        body = hold_charts(view, body, hold_s)
     return {
         "badges": addressed(plain(badges(view)), f"{view.scene}{ADDRESS_MARK}h"),
-        "body": addressed(plain(body_of(render, view)), f"{view.scene}{ADDRESS_MARK}b"),
+        "body": addressed(body, f"{view.scene}{ADDRESS_MARK}b"),
     }
 
 
@@ -338,18 +409,19 @@ def scene_layout(
     *,
     redraw_s: float | None = None,
     cycle_s: float | None = None,
+    hold_s: float | None = None,
 ) -> html.Div:
     """A scene page as of now: frame, badges, body, and the interval that keeps it current."""
     board = current_board()
     view = view_of(board, scene, query)
     frame = ids(scene)
-    shown = version(view, redraw_s)
+    shown = version(view, redraw_s, hold_s)
     # One render per version (and per turn of a body that turns by itself), as for the refresh:
     # the screens that change to this scene next (a wall of kiosks on one carousel) are served
     # the JSON of the body rendered first.
     key = ShownBodies.key(board, scene, view.query, shown)
     turn = f"{key}:turn:{int(view.now.timestamp() // cycle_s)}" if cycle_s else key
-    shown_now = SHOWN.once(board, turn, lambda: rendered(view, render))
+    shown_now = SHOWN.once(board, turn, lambda: rendered(view, render, hold_s))
     # What this screen starts from, so its first changed tick sends only what changed.
     SHOWN.put(board, key, shown_now)
     head, body = shown_now["badges"], shown_now["body"]
@@ -481,7 +553,7 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         page = pages[scene]
         board = current_board()
         view = view_of(board, scene, query)
-        current = version(view, page.redraw_s)
+        current = version(view, page.redraw_s, page.hold_s)
         if current == shown:
             # Nothing the screen shows has changed (ages count on in the browser): send
             # nothing; Dash answers 204 with no body.
@@ -489,7 +561,9 @@ def register_scene_callbacks(app: Dash, pages: dict[str, ScenePage]) -> None:
         # One render per version: the screens that reach it next (200 kiosks at once after a
         # change, or a restart) share it, from this process or from the shared cache.
         current_key = ShownBodies.key(board, scene, query, current)
-        now_shown = bodies.once(board, current_key, lambda: rendered(view, page.render))
+        now_shown = bodies.once(
+            board, current_key, lambda: rendered(view, page.render, page.hold_s)
+        )
         # Sent only when it changes: every prop a screen is sent is a store update in the
         # browser, which every component of the page is notified of.
         interval = poll_ms(board, scene, view)

@@ -23,7 +23,7 @@ from dash import dcc, html
 from analytics.derived import CrossMatrix, fx_cross_matrix, fx_legs
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import arrow, format_age, format_pct, format_significant, rounded
-from components.scene import SceneView
+from components.scene import CHART_HOLD_S, HELD, SceneView
 from components.sections import reason
 from components.tiles import (
     cell_custom,
@@ -37,6 +37,7 @@ from engine.freshness import Shown, state_shown
 from providers.models import Quote, Snapshot, Status
 
 SCENE = "fx"
+HOLD_S = CHART_HOLD_S  # the heatmap is redrawn at most this often while prices stream
 PCT_DECIMALS = 2  # a cell's % change, as labelled and coloured
 # How far from live a leg is, for a cell's worse leg: a missing leg worst, then stale.
 SEVERITY = {
@@ -272,6 +273,7 @@ def cross_heatmap(
         **{
             "aria-label": "Heatmap of cross-rate % changes between the quoted currencies",
             "data-status": status.value,
+            HELD: f"heatmap-{name}",
         },
     )
 

@@ -27,7 +27,7 @@ from plotly.colors import sample_colorscale
 from components.badges import LOOK, as_of_text
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import arrow, direction, format_age, format_pct, format_price, rounded
-from components.scene import SceneView
+from components.scene import CHART_HOLD_S, HELD, SceneView
 from components.sections import reason
 from components.tiles import (
     cell_custom,
@@ -43,6 +43,7 @@ from providers import markets
 from providers.models import Quote, Snapshot, Status
 
 SCENE = "sectors"
+HOLD_S = CHART_HOLD_S  # the treemap is redrawn at most this often while prices stream
 IDS = {"treemap": linked_graph_id(f"{SCENE}-treemap"), "ranking": f"{SCENE}-ranking"}
 SCALE_PCT = 3.0  # colours saturate at ±3 %: a fixed range, so a colour means the same move daily
 PCT_DECIMALS = 2  # a % change as labelled, ranked and coloured
@@ -361,7 +362,10 @@ def render(view: SceneView) -> list:
                 ),
             ],
             className=f"sectors-figure sectors-figure--{snapshot.status.value}",
-            **{"aria-label": f"{dataset.title}: treemap sized by weight, coloured by % change"},
+            **{
+                "aria-label": f"{dataset.title}: treemap sized by weight, coloured by % change",
+                HELD: f"treemap-{name}",
+            },
         )
     else:
         chart = html.Div(

@@ -17,7 +17,7 @@ from dash import dcc, html
 from components.badges import chart_caption
 from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import format_age, format_number, rounded
-from components.scene import SceneView
+from components.scene import CHART_HOLD_S, HELD, SceneView
 from components.sections import reason
 from components.tiles import links_shown, quote_tile, status_words
 from config.schema import RecordKind
@@ -25,6 +25,7 @@ from engine.freshness import Shown, state_shown
 from providers.models import Quote, Snapshot, Status
 
 SCENE = "volatility"
+HOLD_S = CHART_HOLD_S  # the curve is redrawn at most this often while prices stream
 IDS = {"term": f"{SCENE}-term", "shape": f"{SCENE}-shape", "tiles": f"{SCENE}-tiles"}
 
 CONTANGO, BACKWARDATION, FLAT_SHAPE, UNKNOWN = "Contango", "Backwardation", "Flat", "Unknown"
@@ -222,7 +223,10 @@ def term_figure(
     return html.Figure(
         [graph, caption("VIX term structure, index points", snapshot)],
         className=f"vol-figure vol-figure--{snapshot.status.value}",
-        **{"aria-label": "VIX term structure: index level by term, 9 days to 6 months"},
+        **{
+            "aria-label": "VIX term structure: index level by term, 9 days to 6 months",
+            HELD: "term",
+        },
     )
 
 
