@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import request
 from selenium.webdriver.common.action_chains import ActionChains
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -92,6 +93,30 @@ def test_ranges_and_symbols_are_urls_and_back_returns(dash_duo, demo_app):
     open_chart(dash_duo, "/technicals?symbol=ndx&range=6M")
     dash_duo.wait_for_contains_text(".wb-technicals__readout", "Nasdaq 100", timeout=10)
     assert 150 < span_days(dash_duo) < 190
+    assert dash_duo.get_logs() == []
+
+
+def test_back_while_the_chosen_symbols_page_is_on_its_way_stays_back(dash_duo, demo_app):
+    # The page drawn from ?symbol=ndx is held up on the server, so Back is pressed before it
+    # arrives: the page shown and the URL are the ones Back returned to, and stay so (a late
+    # page must neither replace it nor push its own URL again).
+    @demo_app.server.before_request
+    def hold_up_the_ndx_page():
+        if request.path.endswith("_dash-update-component"):
+            body = request.get_data(as_text=True)
+            if "_pages_content" in body and "symbol=ndx" in body:
+                time.sleep(2)
+
+    dash_duo.start_server(demo_app)
+    open_chart(dash_duo, "/technicals?symbol=spx&range=1M")
+    dash_duo.find_element('button[aria-pressed="false"]').click()  # Nasdaq 100
+    wait_for(lambda: query(dash_duo).get("symbol") == ["ndx"], what="symbol=ndx in the URL")
+    dash_duo.driver.back()
+    wait_for(lambda: query(dash_duo).get("symbol") == ["spx"], what="Back to symbol=spx")
+    time.sleep(3)  # the held-up page has arrived and been drawn by now
+    assert query(dash_duo).get("symbol") == ["spx"]
+    dash_duo.wait_for_contains_text(".wb-technicals__readout", "S&P 500", timeout=10)
+    assert dash_duo.find_element('button[aria-pressed="true"]').text == "S&P 500"
     assert dash_duo.get_logs() == []
 
 
