@@ -109,6 +109,18 @@ SHOWN_JS = """return Array.from(document.querySelectorAll('#wb-broadcast .wb-bro
   });"""
 
 
+# Notes in the page the time (its clock, ms) a broadcast with the text `arguments[0]` shows.
+SHOWN_AT_JS = """const text = arguments[0];
+window.__broadcastShownAt = undefined;
+const banner = document.getElementById('wb-broadcast');
+new MutationObserver(function () {
+  if (window.__broadcastShownAt === undefined && !banner.hidden
+      && banner.textContent.indexOf(text) >= 0) {
+    window.__broadcastShownAt = Date.now();
+  }
+}).observe(banner, {childList: true, subtree: true, characterData: true, attributes: true});"""
+
+
 def broadcasts_shown(driver) -> list[list[str]]:
     """The broadcasts the kiosk shows: [text, severity, severity word] each."""
     return driver.execute_script(SHOWN_JS)
@@ -157,18 +169,26 @@ def test_two_kiosks_steered_by_the_operators(kiosks, dash_duo):
         row = operator.screens()[name]
         assert row["state"] == "live" and row["release_current"] and row["errors"] == 0, row
 
-    # A broadcast shows on both within 2 s, and goes at its time to live (6 s).
+    # A broadcast shows on both within 2 s, and goes at its time to live (6 s). When it shows
+    # is read from each page's own clock (this machine's, as the test's): a WebDriver call
+    # waits for the page's main thread, so polling would add a busy kiosk's chart drawing.
     text = "Fire drill at 11:00: please leave by the east stairs"
+    for driver in drivers.values():
+        driver.execute_script(SHOWN_AT_JS, text)
+    posted_ms = time.time() * 1000
     operator.call("POST", "/api/broadcast", {"text": text, "ttl_s": 6, "severity": "warning"})
     sent = time.monotonic()
     for name, driver in drivers.items():
         wait_until(
             lambda d=driver: text in broadcast_texts(d),
-            2 - (time.monotonic() - sent),
-            lambda n=name: f"{n}: no broadcast within 2 s",
+            5 - (time.monotonic() - sent),
+            lambda n=name: f"{n}: no broadcast within 5 s",
         )
-    shown_s = time.monotonic() - sent
-    assert shown_s < 2, shown_s
+    shown_s = {
+        name: (driver.execute_script("return window.__broadcastShownAt") - posted_ms) / 1000
+        for name, driver in drivers.items()
+    }
+    assert all(0 < s < 2 for s in shown_s.values()), shown_s
     # The severity by word too, not only by colour.
     assert broadcasts_shown(a) == [[text, "warning", "Warning"]]
     time.sleep(max(0.0, 4.5 - (time.monotonic() - sent)))
