@@ -14,6 +14,7 @@ import pages.sectors as sectors
 import pages.technicals as technicals
 import pages.volatility as volatility
 from providers.models import Quote, Snapshot, Status
+from tests.support.charts import graphs
 from tests.support.dashreq import CALLBACK
 from tests.support.demo import refreshed_demo_app
 from tests.support.hostile_requests import picker_body
@@ -109,20 +110,15 @@ def streamed(snapshot: Snapshot, step: int, at: datetime) -> Snapshot:
 
 def figures(body) -> list:
     """Every graph's figure in a rendered body (JSON)."""
-    found = []
+    return [graph.figure for graph in graphs(served(body))]
 
-    def visit(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("props"), dict) and "figure" in node["props"]:
-                found.append(node["props"]["figure"])
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
 
-    visit(body)
-    return found
+def held_scene(board, scene: str):
+    """A scene that holds its charts: its page, HOLD_S, first dataset and that dataset's
+    polled snapshot."""
+    page = HOLDING[scene]
+    name = board.settings.scenes[scene].datasets[0]
+    return page, page.HOLD_S, name, board.snapshot(name)
 
 
 def view_at(board, scene: str, snapshots: dict, now: datetime) -> scene_module.SceneView:
@@ -138,9 +134,7 @@ def turn_start(board, hold_s: float) -> datetime:
 @pytest.mark.parametrize("scene", HOLDING)
 def test_a_streamed_chart_is_held_for_its_turn_while_the_tiles_move(demo, scene):
     _, board = demo
-    page, hold_s = HOLDING[scene], HOLDING[scene].HOLD_S
-    name = board.settings.scenes[scene].datasets[0]
-    polled = board.snapshot(name)
+    page, hold_s, name, polled = held_scene(board, scene)
     start = turn_start(board, hold_s)
 
     def body(step: int, offset_s: float) -> dict:
@@ -166,9 +160,7 @@ def test_a_streamed_chart_is_held_for_its_turn_while_the_tiles_move(demo, scene)
 @pytest.mark.parametrize("scene", HOLDING)
 def test_a_chart_is_redrawn_at_once_for_a_poll_a_status_or_without_a_stream(demo, scene):
     _, board = demo
-    page, hold_s = HOLDING[scene], HOLDING[scene].HOLD_S
-    name = board.settings.scenes[scene].datasets[0]
-    polled = board.snapshot(name)
+    page, hold_s, name, polled = held_scene(board, scene)
     now = turn_start(board, hold_s) + timedelta(seconds=0.2)
 
     def chart(snapshot: Snapshot) -> list:
