@@ -91,7 +91,7 @@ def kind_of(body: dict) -> str:
         ("_pages_content", "page"),
         ("wb-health.data", "health"),
         ("wb-alerts.children", "alerts"),
-        ("wb-ticker.children", "tape"),
+        ("wb-tape.items", "tape"),
         ("technicals-chart.children", "chart"),
         ("technicals-symbol.data", "cycle"),
     ):

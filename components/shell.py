@@ -29,6 +29,7 @@ from components.scene import SceneView, has_data
 from components.search import search_box
 from components.share import copy_link, register_share_callbacks
 from components.status import NO_SOURCE_REACHED, no_source_reached
+from components.tape import Tape, TapeEntry
 from components.tiles import cell_title, instrument_href, linked_graph_id, links_shown
 from config.schema import Edition, Settings
 from engine.board import Board
@@ -41,6 +42,7 @@ from web.callback_guard import refuse
 HEALTH_POLL_MS = 10_000
 TICKER_POLL_MS = 30_000
 TICKER_HEADLINES = 8
+TAPE_ID = "wb-tape"  # the tape's items (components/tape.py), in the wb-ticker band
 MAX_SEARCH = 4096  # a URL's query string: gunicorn caps the whole request line at 4 KiB
 
 
@@ -262,50 +264,29 @@ def tape_text(items: list[TapeItem]) -> str:
     return "\n".join(item.text for item in items)
 
 
-def _tape_item(item: TapeItem, link: bool, copy: bool) -> html.Span | html.A:
-    """One item: plain text, or (`link`, a quote) a link to its instrument's page that the
-    browser follows in the page (37l_links.js). The `copy` run is hidden from screen readers,
-    so its links are kept out of the tab order too."""
-    attrs = {
-        "className": f"wb-ticker__item wb-ticker__item--{item.status.value}",
-        "title": item.title,
-        "data-status": item.status.value,
-    }
-    if not (link and item.instrument):
-        return html.Span(item.text, **attrs)
-    attrs["className"] += " wb-ticker__link"
-    return html.A(
-        item.text,
-        href=instrument_href(item.instrument),
-        **attrs,
-        **{"data-nav": "page"},
-        **({"tabIndex": "-1"} if copy else {}),
-    )
+def _tape_entry(item: TapeItem, links: bool) -> TapeEntry:
+    """One item as the browser draws it (components/tape.py): on an analyst's screen (`links`)
+    a quote links to its instrument's page, which the browser opens in the page."""
+    href = instrument_href(item.instrument) if links and item.instrument else None
+    return {"text": item.text, "status": item.status.value, "title": item.title, "href": href}
 
 
-def ticker(items: list[TapeItem], *, links: bool = False) -> list:
-    """The tape's content, twice over so the scroll loops without a gap; with `links` (an
-    analyst's screen), its quotes link to their instrument's page."""
-    return [
-        html.Div([_tape_item(i, links, False) for i in items], className="wb-ticker__run"),
-        html.Div(
-            [_tape_item(i, links, True) for i in items],
-            className="wb-ticker__run",
-            **{"aria-hidden": "true"},
-        ),
-    ]
+def ticker(items: list[TapeItem], *, links: bool = False) -> Tape:
+    """The tape, drawn in the browser (assets/37t_tape.js); with `links` (an analyst's
+    screen), its quotes link to their instrument's page."""
+    return Tape(id=TAPE_ID, items=tape_sent(items, links=links))
 
 
-# The tape as last sent, as JSON, per kind of screen (with links or not): (items, JSON).
-_TAPE_SENT: dict[bool, tuple[list[TapeItem], list]] = {}
+# The tape's entries as last sent, per kind of screen (with links or not): (items, entries).
+_TAPE_SENT: dict[bool, tuple[list[TapeItem], list[TapeEntry]]] = {}
 
 
-def tape_sent(items: list[TapeItem], *, links: bool) -> list:
-    """The tape's content (`ticker`) as the JSON Dash sends, made once per items for every
-    screen of a kind: ticker_items keeps the items while their data stays the same."""
+def tape_sent(items: list[TapeItem], *, links: bool) -> list[TapeEntry]:
+    """The tape's entries, made once per items for every screen of a kind: ticker_items keeps
+    the items while their data stays the same."""
     known = _TAPE_SENT.get(links)
     if known is None or known[0] is not items:
-        known = _TAPE_SENT[links] = (items, plain(ticker(items, links=links)))
+        known = _TAPE_SENT[links] = (items, [_tape_entry(i, links) for i in items])
     return known[1]
 
 
@@ -447,7 +428,7 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
         return lines, digest
 
     @app.callback(
-        Output("wb-ticker", "children"),
+        Output(TAPE_ID, "items"),
         Output("wb-ticker-text", "data"),
         Output("wb-ticker-links", "data"),
         Input("wb-ticker-tick", "n_intervals"),

@@ -1,0 +1,43 @@
+"""The ticker tape's Dash component: one React component (wallboard.Tape, drawn by
+assets/37t_tape.js) whose `items` are data, where the tape was seventy-odd html components.
+
+Dash's renderer checks every component it holds on each of its store updates, fifteen-odd for
+every callback, so the tape's spans were a fifth to a third of that work on every page (the
+components on a page: status 407, overview 322, technicals 207, 72 of them the tape's).
+
+Dash finds a component by its namespace and type in the page (window.wallboard.Tape); the
+script is an asset, loaded on every page before Dash's renderer, so nothing else is served.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from dash.development.base_component import Component
+
+
+class TapeEntry(TypedDict):
+    """One item as the browser draws it: the text, its status (a class and data-status), the
+    tooltip, and the instrument's page it opens (None: plain text)."""
+
+    text: str
+    status: str
+    title: str
+    href: str | None
+
+
+class Tape(Component):
+    """The tape's items, drawn twice over so the scroll loops (the copy hidden from screen
+    readers and out of the tab order)."""
+
+    _namespace = "wallboard"
+    _type = "Tape"
+    _children_props: list[str] = []
+    _base_nodes: list[str] = []
+
+    def __init__(self, id: str, items: list[TapeEntry]):
+        self._prop_names = ["id", "items"]
+        self._valid_wildcard_attributes: list[str] = []
+        self.available_properties = ["id", "items"]
+        self.available_wildcard_properties: list[str] = []
+        super().__init__(id=id, items=items)
