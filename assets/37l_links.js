@@ -4,14 +4,16 @@
  * Dash. Three ways an analyst opens `/instrument/<id>`, all in the page (no reload,
  * as dcc.Link does it: pushState, then Dash's own `_dashprivate_pushstate` event, which its
  * pages router and every dcc.Location follow):
- * - a tile: its name is a dcc.Link (components/tiles.py), nothing to do here;
+ * - a tile: its name is an <a data-nav="page"> (assets/37q_tile.js), followed by the click
+ *   listener below;
  * - a treemap box or heatmap cell (a "linked graph", components.tiles.linked_graph_id): its
  *   Plotly click (the clickData) reaches openClicked (one callback in components/shell.py),
  *   which reads the cell's instrument id at customdata[1] (components.tiles.cell_custom),
  *   from the graph's figure for a heatmap (see cellCustom);
- * - a tape item: an <a data-nav="page"> (components/shell.py), followed by the click listener
- *   below. Plain anchors there, not dcc.Link, because the tape's second, aria-hidden copy must
- *   keep its links out of the tab order (tabindex -1), which dcc.Link cannot say.
+ * - a tape item: an <a data-nav="page"> (assets/37t_tape.js), followed by the same listener.
+ *   Both are drawn by the board's own React components, where a dcc.Link would be a Dash
+ *   component of its own; and the tape's second, aria-hidden copy must keep its links out of
+ *   the tab order (tabindex -1), which dcc.Link cannot say.
  * A kiosk (?kiosk=1) renders none of these as links; the checks below are the second guard.
  */
 (function (wb) {

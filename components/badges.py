@@ -21,21 +21,14 @@ LOOK: dict[Status, tuple[str, str]] = {
 }
 
 
-def age_span(
-    as_of: datetime, now: datetime, *, suffix: str = "", timed_by_parent: bool = False
-) -> html.Span:
+def age_span(as_of: datetime, now: datetime, *, suffix: str = "") -> html.Span:
     """An age ('12 s') that the browser keeps counting (assets/31_ages.js), so a screen whose
-    data has not changed needs nothing from the server to show it getting older.
-
-    `timed_by_parent`: the span sits in an element whose data-as-of is this same time (a
-    tile), and counts from it instead of carrying the time again: a new value is then one
-    time sent, not two."""
-    timed = {} if timed_by_parent else {"data-age-of": as_of.isoformat(timespec="milliseconds")}
+    data has not changed needs nothing from the server to show it getting older. (A tile's age
+    counts from the tile's own time: components/tiles.py.)"""
     return html.Span(
         f"{format_age((now - as_of).total_seconds())}{suffix}",
         className="wb-age",
-        **timed,
-        **{"data-age-suffix": suffix},
+        **{"data-age-of": as_of.isoformat(timespec="milliseconds"), "data-age-suffix": suffix},
     )
 
 

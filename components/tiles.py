@@ -15,14 +15,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote as url_quote
 
-from dash import dcc, html
+from dash import html
 
 from analytics.derived import curve_spreads
-from components.badges import LOOK, age_span
+from components.badges import LOOK
 from components.figures import direction_colour, sparkline_points
 from components.format import (
     age_words,
     change_decimals,
+    format_age,
     format_bp,
     format_change,
     format_pct,
@@ -31,6 +32,7 @@ from components.format import (
     rounded,
 )
 from components.mode import kiosk
+from components.tile import SourceLine, Tile
 from config.schema import Dataset, Instrument
 from engine.freshness import Shown, state_shown
 from providers.models import Bar, CalendarEvent, CurvePoint, Headline, Quote, Snapshot, Status
@@ -66,38 +68,15 @@ def links_shown(query: Mapping[str, str]) -> bool:
     return not kiosk(query)
 
 
-def _tile_name(instrument: Instrument, link: bool) -> html.Span | dcc.Link:
-    """A tile's name; as a link, it is the tile's one link and its accessible name, and it
-    stretches over the whole tile (26_links.css) so the tile is clicked as one. dcc.Link
-    navigates in the page (no reload)."""
-    if not link:
-        return html.Span(instrument.name, className="wb-tile__name")
-    return dcc.Link(
-        instrument.name,
-        href=instrument_href(instrument.id),
-        className="wb-tile__name wb-tile__link",
-    )
-
-
-def _tile_badge(status: Status) -> html.Span:
+def _head(instrument: Instrument, status: Status, link: bool) -> dict:
+    """A tile's name and badge. As a link (an analyst's screen), the name is the tile's one
+    link and its accessible name, and it stretches over the whole tile (26_links.css) so the
+    tile is clicked as one; the browser follows it in the page (37l_links.js)."""
     icon, label = LOOK[status]
-    return html.Span(
-        f"{icon} {label}", className=f"wb-tile__badge wb-badge--{status.value}", title=label
-    )
-
-
-def provenance(seen: Shown, now: datetime, *, tile_as_of: datetime | None = None) -> list:
-    """Where and when a value is from, next to it: 'yahoo · 3 min', 'stooq · Fri 04 Dec
-    session · 9 h' (closed), 'yahoo · 2 d old' (stale: the word says so, not only the colour).
-    `tile_as_of`: the time the tile around it carries (its age counts from that when equal)."""
-    if seen.as_of is None:
-        return []
-    parts: list = [seen.source or "unknown source", " · "]
-    if seen.status is Status.CLOSED:
-        parts.append(f"{seen.as_of:%a %d %b} session · ")
-    suffix = " old" if seen.status is Status.STALE else ""
-    parts.append(age_span(seen.as_of, now, suffix=suffix, timed_by_parent=seen.as_of == tile_as_of))
-    return parts
+    head = {"name": instrument.name, "badge": f"{icon} {label}", "label": label}
+    if link:
+        head["href"] = instrument_href(instrument.id)
+    return head
 
 
 def cell_title(name: str, seen: Shown, now: datetime) -> str:
@@ -126,10 +105,30 @@ def status_words(status: Status) -> str:
 
 def _told_at(snapshot: Snapshot, quote: Quote | None) -> datetime:
     """The clock a tile tells its record's age by: the refresh that gave the snapshot, so a
-    tile renders the same until the next refresh (the browser counts the age on, age_span)."""
+    tile renders the same until the next refresh (the browser counts the age on)."""
     if snapshot.fetched_at is not None:
         return snapshot.fetched_at
     return quote.as_of if quote is not None else datetime.now(UTC)  # no record: no age
+
+
+def _source_line(seen: Shown, now: datetime, tile_as_of: datetime) -> SourceLine | None:
+    """Where and when a tile's value is from, under it: 'yahoo · 3 min', 'stooq · Fri 04 Dec
+    session · 9 h' (closed), 'yahoo · 2 d old' (stale: the word says so, not only the colour).
+    The browser counts the age on (assets/31_ages.js) from the tile's own data-as-of when it is
+    the same time (one time sent, not two), else from the line's own."""
+    if seen.as_of is None:
+        return None
+    text = f"{seen.source or 'unknown source'} · "
+    if seen.status is Status.CLOSED:
+        text += f"{seen.as_of:%a %d %b} session · "
+    suffix = " old" if seen.status is Status.STALE else ""
+    own = seen.as_of != tile_as_of
+    return {
+        "text": text,
+        "age": f"{format_age((now - seen.as_of).total_seconds())}{suffix}",
+        "suffix": suffix,
+        "ageOf": seen.as_of.isoformat(timespec="milliseconds") if own else None,
+    }
 
 
 def quote_tile(
@@ -138,76 +137,58 @@ def quote_tile(
     snapshot: Snapshot,
     *,
     extra: list | None = None,
-    tile_id: dict | str | None = None,
     link: bool = False,
-) -> html.Div:
+) -> Tile:
     """One instrument: name, status, price, change and sparkline ('no data' when it has none).
 
     `extra` adds lines under the change (a 24 h range, a session state); every tile carries the
     status engine.freshness.shown gives its record, so freshness is visible on each one. With
-    `link` (an analyst's screen: links_shown), the tile links to its instrument's page.
+    `link` (an analyst's screen: links_shown), the tile links to its instrument's page. The
+    browser draws it (components/tile.py).
     """
-    ident = {"id": tile_id} if tile_id is not None else {}
     linked = " wb-tile--link" if link else ""
     now = _told_at(snapshot, quote)
     seen = state_shown(snapshot, instrument.id, now)
     status = seen.status
+    head = _head(instrument, status, link)
     if quote is None:
-        return html.Div(
-            [
-                html.Div(
-                    [_tile_name(instrument, link), _tile_badge(status)],
-                    className="wb-tile__head",
-                ),
-                html.Div("—", className="wb-tile__price"),
-                html.Div("no data", className="wb-tile__reason"),
-            ],
+        return Tile(
             className="wb-tile wb-tile--missing" + linked,
             title=seen.reason,  # why this instrument is missing, not its dataset's staleness
+            price="—",
+            reason="no data",
+            **head,
             **{"data-instrument": instrument.id, "data-status": status.value},
-            **ident,
         )
     move = quote_direction(quote.change, quote.price, instrument)
     shown_change = None
     if quote.change is not None:  # the colour follows the change as shown: 0.00 is grey
         shown_change = rounded(quote.change, change_decimals(quote.price, instrument))
     spark = sparkline_points(quote.sparkline)
-    lines = [html.Div(provenance(seen, now, tile_as_of=quote.as_of), className="wb-tile__source")]
+    parts: dict = {
+        "price": format_price(quote.price, instrument),
+        "change": format_change(quote.change, quote.change_pct, quote.price, instrument),
+        "move": move,
+    }
+    if spark:
+        parts |= {"spark": spark, "sparkColour": direction_colour(shown_change)}
+    source = _source_line(seen, now, quote.as_of)
+    if source is not None:
+        parts["source"] = source
     if quote.kept:
-        lines.append(html.Div("last good value", className="wb-tile__reason"))
-    extra = [*lines, *(extra or [])]
-    return html.Div(
-        [
-            html.Div(
-                [_tile_name(instrument, link), _tile_badge(status)],
-                className="wb-tile__head",
-            ),
-            html.Div(format_price(quote.price, instrument), className="wb-tile__price"),
-            html.Div(
-                format_change(quote.change, quote.change_pct, quote.price, instrument),
-                className=f"wb-tile__change wb-{move}",
-            ),
-            _sparkline(spark, direction_colour(shown_change)) if spark else None,
-            *(extra or []),
-        ],
+        parts["reason"] = "last good value"
+    return Tile(
+        extra or None,
         className=f"wb-tile wb-tile--{status.value}{linked}",
         **({"title": seen.reason} if seen.reason is not None else {}),
+        **head,
+        **parts,
         **{
             "data-instrument": instrument.id,
             "data-status": status.value,
             "data-source": seen.source,
             "data-as-of": quote.as_of.isoformat(),
         },
-        **ident,
-    )
-
-
-def _sparkline(points: str, colour: str) -> html.Canvas:
-    """The tile's sparkline: a canvas assets/37s_sparklines.js draws from `points`."""
-    # Decorative, as the <img alt=""> it replaces: the price and change beside it are the text.
-    return html.Canvas(
-        className="wb-tile__spark",
-        **{"data-spark": points, "data-colour": colour, "aria-hidden": "true"},
     )
 
 

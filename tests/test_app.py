@@ -14,7 +14,7 @@ from providers.base import build_providers
 from providers.errors import Unavailable
 from providers.models import Status
 from tests.support.fakes.providers import ScriptedProvider
-from tests.support.pages import served
+from tests.support.pages import served, text_of
 
 SCENES = [
     "overview",
@@ -66,17 +66,6 @@ def offline_app(make_settings):
     # yfinance talks to Yahoo's own hosts whatever the base URL: stand in for it offline.
     providers = {**build_providers(settings), "yahoo": offline_yahoo()}
     return create_app(settings, start_refresher=False, providers=providers)
-
-
-def text_of(component) -> str:
-    """Every string in a Dash component tree, joined (what a reader would see)."""
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(text_of(c) for c in component)
-    return text_of(getattr(component, "children", None))
 
 
 def test_health_and_every_scene_path(offline_app):

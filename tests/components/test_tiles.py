@@ -21,19 +21,15 @@ from config.schema import Dataset, Instrument
 from engine.freshness import assess
 from providers.models import Bar, Quote, Snapshot, Status
 from tests.support.links import hrefs
-from tests.support.pages import walk
+from tests.support.pages import text_of, walk
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 BTC = Instrument(id="btc", name="Bitcoin", currency="USD", symbols={"coingecko": "bitcoin"})
 
 
-def text_of(component) -> str:
-    children = getattr(component, "children", component)
-    if isinstance(children, str):
-        return children
-    if isinstance(children, list | tuple):
-        return "".join(text_of(child) for child in children if child is not None)
-    return text_of(children) if children is not None else ""
+def source_line(shown) -> str:
+    """A tile's source line as read: its text, then its age (components/tile.py SourceLine)."""
+    return shown.source["text"] + shown.source["age"]
 
 
 def tile(kept: bool, link: bool = False):
@@ -56,20 +52,26 @@ FRESH = Snapshot(dataset="crypto", records=(), as_of=NOW, fetched_at=NOW, source
 def test_a_kept_value_is_shown_stale_with_its_own_age_and_the_reason():
     shown = tile(kept=True)
     assert shown.to_plotly_json()["props"]["data-status"] == "stale"
-    assert "91,500" in text_of(shown)
-    assert "coingecko · 5 min old" in text_of(shown)  # its source and own age, in words
-    assert "last good value" in text_of(shown)
+    assert shown.price == "91,500.00"
+    assert source_line(shown) == "coingecko · 5 min old"  # its source and own age, in words
+    assert shown.source["suffix"] == " old"  # kept as the browser counts the age on
+    assert shown.reason == "last good value"
     assert "price is not a number" in shown.title
 
 
 def test_a_fresh_value_carries_its_dataset_status():
     shown = tile(kept=False)
     assert shown.to_plotly_json()["props"]["data-status"] == "ok"
-    assert "last good" not in text_of(shown)
+    assert getattr(shown, "reason", None) is None
+    assert (shown.badge, shown.label) == ("● Live", "Live")
 
 
 def test_a_fresh_value_names_its_source_and_age():
-    assert "coingecko · 5 min" in text_of(tile(kept=False))
+    shown = tile(kept=False)
+    assert source_line(shown) == "coingecko · 5 min"
+    # Its age counts from the tile's own time (data-as-of), which is sent once.
+    assert shown.source["ageOf"] is None
+    assert shown.to_plotly_json()["props"]["data-as-of"] == NOW.isoformat()
 
 
 ETH = Instrument(id="eth", name="Ether", currency="USD", symbols={"coingecko": "ethereum"})
@@ -102,8 +104,8 @@ def test_a_closed_tile_reads_closed_with_its_session_and_age():
     )
     shown = quote_tile(spx, quote, assess(stored, config, saturday))
     assert shown.to_plotly_json()["props"]["data-status"] == "closed"
-    assert "☾ Closed" in text_of(shown)
-    assert "yahoo · Fri 20 Nov session · 19 h" in text_of(shown)
+    assert shown.badge == "☾ Closed"
+    assert source_line(shown) == "yahoo · Fri 20 Nov session · 19 h"
 
 
 def test_each_row_of_a_bars_table_carries_its_own_status():
@@ -140,10 +142,10 @@ def test_an_interactive_tile_is_one_link_to_its_instrument_named_by_the_instrume
     shown = quote_tile(
         BTC, Quote(symbol="btc", name="Bitcoin", price=1.0, as_of=NOW), FRESH, link=True
     )
-    (link,) = [n for n in walk(shown) if isinstance(n, dcc.Link)]
-    assert link.href == "/instrument/btc"
-    assert link.children == "Bitcoin"  # the link's whole text: its accessible name
-    assert "wb-tile__name" in link.className.split()
+    # The browser draws the name as the tile's one link, its whole text the link's accessible
+    # name (tests/assets/wallboard_tile.test.cjs).
+    assert hrefs(shown) == ["/instrument/btc"]
+    assert shown.name == "Bitcoin"
     assert "wb-tile--link" in shown.className.split()
     assert shown.to_plotly_json()["props"]["data-instrument"] == "btc"
 
@@ -161,12 +163,9 @@ def test_a_missing_tile_links_too():
 def test_a_kiosk_tile_has_no_link_and_nothing_focusable():
     for shown in (tile(kept=False), quote_tile(ETH, None, FRESH)):
         assert hrefs(shown) == []
-        assert not [n for n in walk(shown) if isinstance(n, html.Button)]
+        assert getattr(shown, "href", None) is None  # its name is drawn as plain text
+        assert not [n for n in walk(shown) if isinstance(n, html.Button | dcc.Link | html.A)]
         assert "wb-tile--link" not in shown.className.split()
-        name = next(
-            n for n in walk(shown) if "wb-tile__name" in (getattr(n, "className", "") or "")
-        )
-        assert isinstance(name, html.Span)
 
 
 def test_quote_tiles_link_every_configured_instrument_only_when_asked():

@@ -188,7 +188,7 @@ def test_a_stale_snapshot_marks_every_cell_and_the_figure(settings):
 def test_demo_scene_has_tiles_and_the_heatmap(settings, demo_records):
     body = fx.render(view(settings, snap(demo_records)))
     tiles = with_class(body, "wb-tile")
-    names = [text_of(with_class(t, "wb-tile__name")) for t in tiles]
+    names = [t.name for t in tiles]
     assert names == [
         "EUR/USD",
         "USD/JPY",
@@ -199,8 +199,7 @@ def test_demo_scene_has_tiles_and_the_heatmap(settings, demo_records):
         "USD/CNH",
         "US Dollar Index",
     ]
-    prices = [text_of(with_class(t, "wb-tile__price")) for t in tiles]
-    prices = dict(zip(names, prices, strict=True))
+    prices = {t.name: t.price for t in tiles}
     assert len(prices["EUR/USD"].split(".")[1]) == 4
     assert len(prices["USD/JPY"].split(".")[1]) == 3
     assert len(prices["US Dollar Index"].split(".")[1]) == 2

@@ -36,7 +36,7 @@ def rendered(board: Board, scene: str):
 
 
 def marked(tree, attribute: str) -> dict[str, dict]:
-    """Components carrying `attribute`, by its value: their props and text."""
+    """Components carrying `attribute`, by its value: their props and the text shown."""
     found = {}
     for node in walk(tree):
         props = node.to_plotly_json()["props"] if hasattr(node, "to_plotly_json") else {}

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from components.tile import Tile
 from tests.support.pages import walk
 
 
 def hrefs(tree) -> list[str]:
-    """Every link's target in a component tree (dcc.Link and <a>), in order."""
-    return [n.href for n in walk(tree) if isinstance(n, dcc.Link | html.A)]
+    """Every link's target in a component tree (dcc.Link, <a>, and a tile's name, which the
+    browser draws as a link when the tile has an href), in order."""
+    return [
+        n.href
+        for n in walk(tree)
+        if isinstance(n, dcc.Link | html.A) or (isinstance(n, Tile) and getattr(n, "href", None))
+    ]
 
 
 # What on a page a person could click, tab to or see a pointer over, inside `roots` (CSS

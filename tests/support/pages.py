@@ -7,6 +7,7 @@ import importlib
 from dash.development.base_component import Component
 
 from components.patch import plain
+from components.tile import Tile
 
 
 def walk(node):
@@ -22,9 +23,29 @@ def walk(node):
 
 
 def text_of(node) -> str:
-    """Every string in the tree, joined with single spaces (what a reader sees)."""
-    words = " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
+    """Every string in the tree, joined with single spaces (what a reader sees). A Tile is read
+    as the browser draws it (assets/37q_tile.js): its parts' text in their order (name, badge,
+    price, change, source line with its age, reason), then its children's, as its parts are
+    props, not components."""
+    words = " ".join(str(n) for n in _shown(node))
     return " ".join(words.split())
+
+
+def _shown(node):
+    """The strings of a tree in reading order, a Tile's drawn parts before its children."""
+    if isinstance(node, Tile):
+        source = getattr(node, "source", None) or {}
+        parts = [getattr(node, p, None) for p in ("name", "badge", "price", "change")]
+        parts += [source.get("text"), source.get("age"), getattr(node, "reason", None)]
+        yield from (part for part in parts if part is not None)
+        yield from _shown(getattr(node, "children", None))
+    elif isinstance(node, list | tuple):
+        for child in node:
+            yield from _shown(child)
+    elif isinstance(node, Component):
+        yield from _shown(getattr(node, "children", None))
+    elif isinstance(node, str | int | float):
+        yield node
 
 
 def with_class(node, name: str) -> list[Component]:
@@ -48,6 +69,8 @@ NAMESPACES = {
     "dash_bootstrap_components": "dash_bootstrap_components",
     "dash_ag_grid": "dash_ag_grid",
 }
+# The board's own components (drawn by its assets), by type: the module declaring each.
+WALLBOARD = {"Tape": "components.tape", "Tile": "components.tile"}
 
 
 def served(tree):
@@ -62,8 +85,12 @@ def _revived(node):
         return [_revived(child) for child in node]
     if not isinstance(node, dict):
         return node
-    if {"type", "namespace", "props"} <= node.keys() and node["namespace"] in NAMESPACES:
-        module = importlib.import_module(NAMESPACES[node["namespace"]])
+    if {"type", "namespace", "props"} <= node.keys() and (
+        node["namespace"] in NAMESPACES or node["namespace"] == "wallboard"
+    ):
+        namespace = node["namespace"]
+        name = WALLBOARD[node["type"]] if namespace == "wallboard" else NAMESPACES[namespace]
+        module = importlib.import_module(name)
         props = {key: _revived(value) for key, value in node["props"].items()}
         return getattr(module, node["type"])(**props)
     return {key: _revived(value) for key, value in node.items()}
