@@ -20,6 +20,7 @@ from dash import html
 
 from components.scene import CLOCK_REDRAW_S, SceneView
 from components.sections import reason
+from components.static import static
 from config.schema import Dataset, RecordKind
 from providers.models import CalendarEvent, Snapshot, Status
 
@@ -186,7 +187,10 @@ def render(view: SceneView) -> list:
     tz = wall_zone(view.settings.wall_tz)
     groups = grouped(events, view.now, tz)
     shown = {e.name for items in groups.values() for e in items}
-    sections = [group_table(name, items, view.now, tz) for name, items in groups.items() if items]
+    # Each group's table only shows: one component (components/static.py), not one per cell.
+    sections = [
+        static(group_table(name, items, view.now, tz)) for name, items in groups.items() if items
+    ]
     if not events and snapshot.status in (Status.ERROR, Status.EMPTY):
         body = [html.P("Macro calendar: no data", className="wb-cal__empty"), reason(snapshot)]
     elif not sections:

@@ -15,6 +15,7 @@ from dash import html
 from components.format import format_number, format_pct, format_price
 from components.scene import SceneView
 from components.sections import reason
+from components.static import static
 from components.tiles import links_shown, quote_tile
 from config.schema import Instrument
 from providers.models import Quote
@@ -97,7 +98,8 @@ def render(view: SceneView) -> list:
     for name, snapshot in view.snapshots.items():
         tiles = []
         for instrument, quote in view.quoted(name):
-            extra = [range_line(instrument, quote)] if quote is not None else []
+            # The range line only shows: one component (components/static.py), not nine.
+            extra = [static(range_line(instrument, quote))] if quote is not None else []
             tiles.append(quote_tile(instrument, quote, snapshot, extra=extra, link=link))
         body += [
             reason(snapshot),

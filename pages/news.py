@@ -21,6 +21,7 @@ from dash import html
 from components.mode import kiosk
 from components.scene import CLOCK_REDRAW_S, SceneView
 from components.sections import reason
+from components.static import static
 from config.schema import Edition, RecordKind
 from providers.models import Headline, Snapshot, Status
 
@@ -131,7 +132,10 @@ def render(view: SceneView) -> list:
     if items:
         body = [
             reason(snapshot),
-            html.Ol([headline_item(h, view.now, tz) for h in items], className="wb-headlines"),
+            # Only shown: one component (components/static.py), not three per headline.
+            static(
+                html.Ol([headline_item(h, view.now, tz) for h in items], className="wb-headlines")
+            ),
         ]
     else:
         what = "no data" if snapshot.status in (Status.ERROR, Status.EMPTY) else "no headlines"

@@ -14,6 +14,7 @@ from dash import html
 
 from components.scene import SceneView
 from components.sections import reason
+from components.static import static
 from components.tiles import links_shown, quote_tile
 from config.schema import Dataset, Instrument
 from providers import markets
@@ -127,7 +128,8 @@ def render(view: SceneView) -> list:
             if market not in states:
                 states[market] = _state(market, view.now)
             line = session_line(market, states[market], view.now)
-            tile = quote_tile(instrument, quote, snapshot, extra=[line], link=link)
+            # The session line only shows: one component (components/static.py), not four.
+            tile = quote_tile(instrument, quote, snapshot, extra=[static(line)], link=link)
             groups.setdefault(region_of(market), []).append(tile)
     sections = [_region_section(r, groups[r]) for r in REGIONS if r in groups]
     return [*reasons, html.Div(sections, className="wb-quotes wb-overview")]

@@ -33,6 +33,7 @@ from components.figures import DARK, GRAPH_CONFIG, ChartTheme, chart_theme
 from components.format import age_words, arrow, direction, format_bp, format_pct, rounded, signed
 from components.scene import SceneView
 from components.sections import reason
+from components.static import static
 from components.tiles import quote_tile
 from config.schema import Instrument, RecordKind
 from engine.freshness import is_from_latest_session
@@ -45,7 +46,6 @@ IDS = {
     "curve": f"{SCENE}-curve",
     "spreads": f"{SCENE}-spreads",
     "policy": f"{SCENE}-policy",
-    "path": f"{SCENE}-path",
 }
 NEW_YORK = ZoneInfo("America/New_York")  # FOMC decisions are dated in New York
 PATH_ROWS = 3  # the next meetings shown: what fits under the policy rates on a 1080p wall
@@ -291,10 +291,10 @@ def curve_section(view: SceneView, name: str) -> html.Section:
                 className=f"rates-figure rates-figure--{snapshot.status.value}",
                 **{"aria-label": f"{title}: yield by tenor for each curve date"},
             ),
-            yield_table(dataset.instruments, points),
+            static(yield_table(dataset.instruments, points)),  # only shown: one component
         ]
     else:
-        body = [no_data(title, snapshot), yield_table(dataset.instruments, [])]
+        body = [no_data(title, snapshot), static(yield_table(dataset.instruments, []))]
     return html.Section(
         [html.H2(title, className="wb-section__title"), *body],
         className="rates-panel rates-curve",
@@ -508,7 +508,6 @@ def path_table(rows: list[MeetingOdds]) -> html.Table:
             html.Tbody([path_row(odds) for odds in rows]),
         ],
         className="wb-table rates-table rates-path",
-        id=IDS["path"],
     )
 
 
@@ -557,7 +556,7 @@ def path_section(view: SceneView, name: str, policy: Snapshot) -> html.Section:
                 ],
                 className="rates-path__note",
             )
-            body = [reason(snapshot), path_table(odds[:PATH_ROWS])]
+            body = [reason(snapshot), static(path_table(odds[:PATH_ROWS]))]
     return html.Section(
         [
             html.Div(

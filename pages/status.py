@@ -1,6 +1,7 @@
 """System status scene: every dataset's freshness, source and last error, for operators."""
 
 from components.scene import SceneView
+from components.static import static
 from components.status import (
     alerts_list,
     failures_list,
@@ -16,9 +17,10 @@ REDRAW_S = 10  # it shows every dataset and the alerts, not a dataset of its own
 
 
 def render(view: SceneView) -> list:
-    """The floor's screens, then the operator's table of every dataset."""
+    """The floor's screens, then the operator's table of every dataset: all of it only shown,
+    so each part is one component (components/static.py), not one per cell."""
     board = view.board
-    return [
+    parts = [
         screens_summary(board),
         system_summary(board),
         status_table(board),
@@ -27,3 +29,4 @@ def render(view: SceneView) -> list:
         findings_list(board),
         failures_list(board),
     ]
+    return [static(part) for part in parts]

@@ -20,7 +20,7 @@ from app import create_app
 from components.scene import CLOCK_REDRAW_S, ScenePage, contract_problems, scene_pages
 from config import ConfigError, load_settings
 from config.schema import Settings
-from tests.support.pages import served
+from tests.support.pages import served, walk
 
 PAGES = Path(pages.fx.__file__).parent
 SCENES = [name for name, _ in load_settings(env={}).enabled_scenes()]
@@ -109,13 +109,8 @@ def renamed(settings: Settings, prefix: str = "my_") -> Settings:
 
 
 def components(node):
-    """Every component in a tree."""
-    if isinstance(node, list | tuple):
-        for child in node:
-            yield from components(child)
-    elif isinstance(node, Component):
-        yield node
-        yield from components(getattr(node, "children", None))
+    """Every component in a tree (a Static part's elements too: tests.support.pages.walk)."""
+    return (n for n in walk(node) if isinstance(n, Component))
 
 
 def test_renamed_datasets_render_on_every_scene(make_settings):

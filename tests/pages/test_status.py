@@ -8,11 +8,12 @@ from components.status import NO_SOURCE_REACHED
 from pages import status
 from providers.models import Snapshot, Status
 from tests.components.test_no_source import board_of, errored, fomc_from_config, with_data
-from tests.support.pages import text_of, with_class
+from tests.support.pages import revived, text_of, with_class
 
 
 def system_section(body: list):
-    (section,) = [s for s in body if text_of(s).startswith("System")]
+    """The System section, as the html components the page's Static part draws."""
+    (section,) = [revived(s.tree) for s in body if text_of(s).startswith("System")]
     return section
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import importlib
 
+from dash import html
 from dash.development.base_component import Component
 
 from components.patch import plain
+from components.static import Static
 from components.tile import Tile
 
 
 def walk(node):
-    """Every component and string in a component tree, depth first."""
+    """Every component and string in a component tree, depth first; a Static's elements as the
+    html components they were made from (revived)."""
     yield node
     children = getattr(node, "children", None) if isinstance(node, Component) else None
+    if isinstance(node, Static):
+        children = revived(getattr(node, "tree", None))
     if isinstance(node, list | tuple):
         children = node
     if children is None:
@@ -42,10 +47,27 @@ def _shown(node):
     elif isinstance(node, list | tuple):
         for child in node:
             yield from _shown(child)
+    elif isinstance(node, Static):
+        yield from _shown(revived(getattr(node, "tree", None)))
     elif isinstance(node, Component):
         yield from _shown(getattr(node, "children", None))
     elif isinstance(node, str | int | float):
         yield node
+
+
+def revived(tree):
+    """A Static's tree ([tag, props, *children], components/static.py) as the html components
+    it was made from, so a shown-only part reads in tests as it did before it was data."""
+    if not isinstance(tree, list):
+        return tree
+    tag, props, *children = tree
+    kids = [revived(child) for child in children]
+    if tag == "":
+        return kids
+    made = getattr(html, tag.capitalize())
+    if not kids:
+        return made(**props)
+    return made(kids[0] if len(kids) == 1 else kids, **props)
 
 
 def with_class(node, name: str) -> list[Component]:
@@ -70,7 +92,7 @@ NAMESPACES = {
     "dash_ag_grid": "dash_ag_grid",
 }
 # The board's own components (drawn by its assets), by type: the module declaring each.
-WALLBOARD = {"Tape": "components.tape", "Tile": "components.tile"}
+WALLBOARD = {"Static": "components.static", "Tape": "components.tape", "Tile": "components.tile"}
 
 
 def served(tree):
