@@ -143,7 +143,7 @@ def create_app(
 
     _register_pages(app, settings)
     app.layout = lambda: shell(board, dash.page_container)
-    register_shell_callbacks(app, settings)
+    register_shell_callbacks(app)
     screens = ScreenCounter()
     register_endpoints(
         app.server,

@@ -7,11 +7,12 @@
  * first, as every other file adds its part to window.wallboard; then the concerns, 31 ages,
  * 32 carousel, 33 offline watch and the screen's beat (33s, after the watch it reports to),
  * 34 kiosk input, 35 undo history, 36 the header's date, 37 price flash, the board's React
- * components for shown-only parts (37h), links (37l), the quote tile (37q), the tiles'
- * sparklines (37s) and the ticker tape (37t), 38 search keys, the Data view's grid functions
- * (38d) and technicals (38t); and 39 last, which hands the clientside callbacks to Dash. The
- * pure parts (ages, carousel, screen, dates, sparkline points, the drawing of shown-only parts,
- * tiles and the tape) also load under node alone.
+ * components for the market clocks (37c), shown-only parts (37h), links (37l), the scenes'
+ * links (37n), the quote tile (37q), the tiles' sparklines (37s) and the ticker tape (37t), 38
+ * search keys, the Data view's grid functions (38d) and technicals (38t); and 39 last, which
+ * hands the clientside callbacks to Dash. The pure parts (ages, carousel, screen, dates,
+ * sparkline points, the clocks and the drawing of shown-only parts, scene links, tiles and the
+ * tape) also load under node alone.
  *
  * Modes come from the URL and survive every rotation and reload, because the carousel keeps
  * the query string: ?kiosk=1 rotates with navigation and cursor hidden; ?rotate=1 rotates for

@@ -4,8 +4,8 @@
  * formatWallDate is the one rule of components/format.py format_wall_date, kept identical and
  * tested against the same table (tests/components/date_cases.json, by pytest and by node --test,
  * which loads this file as a module). The server renders the date with the page; the header's
- * clientside callback (39_clientside.js, on the one-second tick that moves the clocks) writes it
- * again from the screen's clock, so a wall left running for days turns the date at the zone's
+ * clientside callback (39_clientside.js, on the carousel's one-second tick) writes it again
+ * from the screen's clock, so a wall left running for days turns the date at the zone's
  * midnight, never showing yesterday's.
  *
  * Names are fixed English words, not the browser's locale: ICU versions differ ("Sep" or

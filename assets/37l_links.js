@@ -14,7 +14,9 @@
  *   Both are drawn by the board's own React components, where a dcc.Link would be a Dash
  *   component of its own; and the tape's second, aria-hidden copy must keep its links out of
  *   the tab order (tabindex -1), which dcc.Link cannot say.
- * A kiosk (?kiosk=1) renders none of these as links; the checks below are the second guard.
+ * The header's links to the scenes (assets/37n_nav.js) are <a data-nav="page"> too, and the
+ * same listener opens them. A kiosk (?kiosk=1) renders none of these as links, or hides them;
+ * the checks below are the second guard.
  */
 (function (wb) {
   "use strict";

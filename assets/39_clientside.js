@@ -1,6 +1,6 @@
 /* The Dash clientside callbacks: window.dash_clientside.wallboard, where components/shell.py
- * finds them (ClientsideFunction(namespace="wallboard", function_name="carousel" / "clocks" /
- * "date")).
+ * finds them (ClientsideFunction(namespace="wallboard", function_name="carousel" / "date" /
+ * ...)). The market clocks keep their own time (37c_clocks.js).
  *
  * Last in the load order (39): it only turns Dash's inputs into the other files' calls and
  * their answers into Dash's outputs, in the order shell.py declares them. The code lives in a
@@ -10,9 +10,7 @@
 (function (wb) {
   "use strict";
 
-  const clockFormats = {};
   const shownDate = { text: null }; // the header's date as last written
-  const shownClocks = []; // each clock's HH:MM as last written
 
   // The progress bar grows by a transform, which the compositor animates: a transition of its
   // width had the main thread lay out and paint the page on every frame of every second (62 ms
@@ -49,26 +47,6 @@
           return [turn.href, false, progressStyle(0), true, ""];
         }
         return [noUpdate, false, progressStyle(turn.progress), true, ""];
-      },
-
-      // Input wb-second.n_intervals. Outputs: each market clock (.wb-clock[data-tz]) as HH:MM.
-      clocks: function () {
-        const now = new Date();
-        const nodes = document.querySelectorAll(".wb-clock");
-        const out = [];
-        for (let i = 0; i < nodes.length; i++) {
-          const tz = nodes[i].getAttribute("data-tz");
-          if (!clockFormats[tz]) {
-            clockFormats[tz] = new Intl.DateTimeFormat("en-GB", {
-              timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-            });
-          }
-          const text = clockFormats[tz].format(now);
-          // Written once a minute, not every second: an unchanged output is still a render.
-          out.push(text === shownClocks[i] ? window.dash_clientside.no_update : text);
-          shownClocks[i] = text;
-        }
-        return out;
       },
 
       // Input wb-second.n_intervals. Output: wb-date.children, the wall's weekday and date in

@@ -23,7 +23,9 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html,
 from dash.exceptions import PreventUpdate
 
 from components.alerts import banner_lines
+from components.clocks import Clocks
 from components.format import format_change, format_price, format_wall_date
+from components.nav_links import NavEntry, NavLinks
 from components.patch import plain
 from components.scene import SceneView, has_data
 from components.search import search_box
@@ -62,25 +64,10 @@ def wall_date(settings: Settings, now: datetime) -> html.Span:
 def navbar(settings: Settings, now: datetime | None = None) -> dbc.Navbar:
     """Brand, the wall's date, market clocks and links to every enabled scene (links hidden in
     kiosk mode)."""
-    links = [
-        dbc.NavItem(dbc.NavLink(scene.title, href=f"/{name}", active="exact"))
-        for name, scene in settings.enabled_scenes()
+    links: list[NavEntry] = [
+        {"title": scene.title, "href": f"/{name}"} for name, scene in settings.enabled_scenes()
     ]
-    clocks = html.Div(
-        [
-            html.Span(
-                [
-                    html.Span(clock.label, className="wb-clock__label"),
-                    html.Span("--:--", id=f"wb-clock-{i}", className="wb-clock__time"),
-                ],
-                className="wb-clock",
-                **{"data-tz": clock.tz},
-            )
-            for i, clock in enumerate(settings.clocks)
-        ],
-        className="wb-clocks",
-        **{"aria-label": "Market clocks"},
-    )
+    clocks = Clocks(clocks=[{"label": c.label, "tz": c.tz} for c in settings.clocks])
     return dbc.Navbar(
         dbc.Container(
             [
@@ -91,7 +78,7 @@ def navbar(settings: Settings, now: datetime | None = None) -> dbc.Navbar:
                 demo_watermark(settings),
                 wall_date(settings, now or datetime.now(UTC)),
                 clocks,
-                dbc.Nav(links, navbar=True, className="flex-wrap wb-nav__links"),
+                NavLinks(links=links, className="flex-wrap wb-nav__links"),
                 search_box(),
                 copy_link(),
             ],
@@ -366,8 +353,9 @@ def shell(board: Board, page_container) -> html.Div:
     )
 
 
-def register_shell_callbacks(app: Dash, settings: Settings) -> None:
-    """Carousel, clocks and the date (in the browser), scene health with the no-source banner,
+def register_shell_callbacks(app: Dash) -> None:
+    """Carousel and the date (in the browser; the clocks keep their own time:
+    components/clocks.py), scene health with the no-source banner,
     and the ticker tape (from the cache)."""
     app.clientside_callback(
         ClientsideFunction(namespace="wallboard", function_name="carousel"),
@@ -380,11 +368,6 @@ def register_shell_callbacks(app: Dash, settings: Settings) -> None:
         State("wb-scenes", "data"),
         State("wb-health", "data"),
         State("wb-idle-ms", "data"),
-    )
-    app.clientside_callback(
-        ClientsideFunction(namespace="wallboard", function_name="clocks"),
-        [Output(f"wb-clock-{i}", "children") for i in range(len(settings.clocks))],
-        Input("wb-second", "n_intervals"),
     )
     app.clientside_callback(
         ClientsideFunction(namespace="wallboard", function_name="date"),

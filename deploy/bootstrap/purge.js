@@ -34,8 +34,8 @@ const CONTENT = [
 
 // The classes the dash-bootstrap-components the board uses put in the page
 // (components/shell.py: dbc.Navbar(color="dark", dark=True), expanded at "md" by default, a
-// dbc.Container(fluid=True), dbc.NavbarBrand, dbc.Nav(navbar=True) of dbc.NavItem and
-// dbc.NavLink, active or not).
+// dbc.Container(fluid=True), dbc.NavbarBrand), and those the scenes' links draw as dbc.Nav,
+// NavItem and NavLink did (assets/37n_nav.js: navbar-nav, nav-item, nav-link, active).
 const SAFELIST = [
   "navbar", "navbar-expand-md", "navbar-dark", "bg-dark", "container-fluid", "navbar-brand",
   "nav", "navbar-nav", "nav-item", "nav-link", "active", "disabled",

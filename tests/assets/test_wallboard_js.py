@@ -1,8 +1,8 @@
 """The browser code's own tests (node's test runner), run here so one pytest command covers
 them: every tests/assets/*.test.cjs file (the age and date rules against the tables format_age
 and format_wall_date are tested with, the carousel's and the screen beat's choices, the
-sparklines' points, the drawing of the tape, a tile and a shown-only part, the wall's fitting
-and paging, and all assets/*.js loaded into a fake page), one node each."""
+sparklines' points, the drawing of the tape, a tile, the scenes' links and a shown-only part,
+the wall's fitting and paging, and all assets/*.js loaded into a fake page), one node each."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def test_the_node_tests_are_found():
     expected = {
         "wallboard_ages.test.cjs",
         "wallboard_carousel.test.cjs",
+        "wallboard_clocks.test.cjs",
         "wallboard_dates.test.cjs",
+        "wallboard_nav.test.cjs",
         "wallboard_page.test.cjs",
         "wallboard_screen.test.cjs",
         "wallboard_sparklines.test.cjs",

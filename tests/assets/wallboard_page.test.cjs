@@ -189,7 +189,7 @@ test("the only globals are window.wallboard, Dash's clientside namespace and the
   assert.deepEqual(
     Object.keys(board.global.dash_clientside.wallboard).sort(),
     [
-      "carousel", "clocks", "copyLink", "date", "formatAge", "openClicked", "screenId",
+      "carousel", "copyLink", "date", "formatAge", "openClicked", "screenId",
       "technicalsFit", "technicalsUrl",
     ],
   );
@@ -495,22 +495,6 @@ test("Dash's undo history is trimmed to its last 10 entries", () => {
   assert.deepEqual(past, [15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
   delete board.global.store;
   board.intervals[10000](); // no renderer store: nothing to do, and no error
-});
-
-test("the market clocks read HH:MM in each clock's time zone", () => {
-  const board = page("http://board/a");
-  const clock = (tz) => ({ getAttribute: (name) => (name === "data-tz" ? tz : null) });
-  board.selected[".wb-clock"] = [clock("Asia/Tokyo"), clock("America/New_York")];
-  const times = plain(board.global.dash_clientside.wallboard.clocks());
-  const at = (tz) => new Intl.DateTimeFormat("en-GB", {
-    timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-  }).format(new Date());
-  assert.equal(times.length, 2);
-  times.forEach((time) => assert.match(time, /^\d\d:\d\d$/));
-  assert.deepEqual(times, [at("Asia/Tokyo"), at("America/New_York")]);
-  // The same minute again: nothing is written (an unchanged output would still be rendered).
-  const again = plain(board.global.dash_clientside.wallboard.clocks());
-  if (at("Asia/Tokyo") === times[0]) { assert.deepEqual(again, [NO_UPDATE, NO_UPDATE]); }
 });
 
 test("the header's date is the wall's, and turns at its midnight on a page left running", () => {

@@ -125,15 +125,15 @@ def test_the_page_is_rendered_with_the_board_s_date(make_settings):
     assert _wall_date(layout).children == "Fri 04 Dec 2026"  # 10:00 in New York
 
 
-def test_the_browser_turns_the_date_each_second_like_the_clocks(make_settings):
-    """The date is rewritten by a clientside callback on the clocks' one-second tick
+def test_the_browser_turns_the_date_each_second():
+    """The date is rewritten by a clientside callback on the carousel's one-second tick
     (assets/36_dates.js, 39_clientside.js), so a screen left running passes midnight."""
     from dash import Dash
 
     from components.shell import register_shell_callbacks
 
     app = Dash(__name__)
-    register_shell_callbacks(app, make_settings("demo"))
+    register_shell_callbacks(app)
     (callback,) = [c for c in app._callback_list if c["output"] == "wb-date.children"]
     assert callback["inputs"] == [{"id": "wb-second", "property": "n_intervals"}]
     assert callback["clientside_function"] == {"namespace": "wallboard", "function_name": "date"}
@@ -208,15 +208,13 @@ def test_a_hand_made_url_query_for_the_tape_is_refused(search):
     assert no.value.response.status_code == 400
 
 
-def test_the_tape_refreshes_on_the_url_and_clicks_on_linked_graphs_open_instruments(
-    make_settings,
-):
+def test_the_tape_refreshes_on_the_url_and_clicks_on_linked_graphs_open_instruments():
     from dash import Dash
 
     from components.shell import register_shell_callbacks
 
     app = Dash(__name__)
-    register_shell_callbacks(app, make_settings("demo"))
+    register_shell_callbacks(app)
     (tape,) = [c for c in app._callback_list if "wb-tape.items" in c["output"]]
     assert {"id": "wb-nav", "property": "search"} in tape["inputs"]
     (opener,) = [

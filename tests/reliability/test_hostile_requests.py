@@ -346,7 +346,7 @@ def bad_bodies(board: Board) -> list[tuple[str, dict, int]]:
     good = refresh(board)
     json_type = {"Content-Type": "application/json"}
     tick = good["inputs"][0]
-    clock = dependency(board.dependencies, "wb-clock-0")
+    clock = dependency(board.dependencies, "wb-date")
     router = page_body(board.dependencies, "/technicals")
     kiosk = kiosk_cycle_body(board)
     buttons = pick_body(board)
