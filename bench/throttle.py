@@ -6,9 +6,9 @@ itself) under `deploy/gunicorn.conf.py`; one kiosk on `/?kiosk=1`. Main-thread w
 from the Performance domain: the growth of `TaskDuration` (the renderer's main-thread task
 time; its script, style and layout part beside it) from the moment the URL changes, or the
 tick is made, until the new scene is drawn (or the tick answered) and the main thread is quiet
-again (a whole second with no more than the screen's background work: the per-second clocks,
-carousel, ages and beat, measured first on an idle screen). The screen's background work over
-that time is taken off (*net*); the *gross* growth is shown too.
+again (a whole second with no more than the screen's background work: the per-second
+carousel and date, the clocks, ages and beat, measured first on an idle screen). The screen's
+background work over that time is taken off (*net*); the *gross* growth is shown too.
 
 - Scene change: each scene entered from the one before it, as the carousel does (`set_props`
   on `wb-nav.href`, the carousel's own output), the first from the last.
@@ -249,11 +249,11 @@ def run(workdir: Path, quick: bool = False) -> Section:
         "main-thread tasks) from the URL change or the tick until the scene is drawn or the "
         f"tick answered, and {SETTLE_S['change']:.0f} s (change) or {SETTLE_S['tick']:.0f} s "
         "(tick) more for what follows (charts drawn, flashes). The shell's per-second "
-        "interval (`wb-second`: clocks, date, the carousel's tick) is paused while measuring "
+        "interval (`wb-second`: the carousel's tick and the date) is paused while measuring "
         f"(the idle screen did {running:.0f} ms a second at {RATE}x with it, {paused:.0f} "
         "without), and so is each scene's own refresh poll once it shows: the bench makes "
         "its ticks itself, so the changed tick is the one that finds the new data. "
-        "The rest of the idle screen's own work (the ages' counter, the beat, "
+        "The rest of the idle screen's own work (the ages' counter, the clocks' minute, the beat, "
         "frames, this bench's polling) is measured for "
         f"{BACKGROUND_S:.1f} s before each action: "
         f"{min(backgrounds):.0f}-{max(backgrounds):.0f} ms a second at {RATE}x. *net* takes it "
