@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from dash.development.base_component import Component
+from components.drawn import NAMESPACE, Drawn
 
 
 class ClockEntry(TypedDict):
@@ -21,17 +21,9 @@ class ClockEntry(TypedDict):
     tz: str
 
 
-class Clocks(Component):
-    """The market clocks, in config order."""
+class Clocks(Drawn):
+    """The market `clocks` (ClockEntry), in config order."""
 
-    _namespace = "wallboard"
+    _namespace = NAMESPACE
     _type = "Clocks"
-    _children_props: list[str] = []
-    _base_nodes: list[str] = []
-
-    def __init__(self, clocks: list[ClockEntry], id: str | None = None):
-        self._prop_names = ["id", "clocks"]
-        self._valid_wildcard_attributes: list[str] = []
-        self.available_properties = ["id", "clocks"]
-        self.available_wildcard_properties: list[str] = []
-        super().__init__(clocks=clocks, **({"id": id} if id else {}))
+    PROPS = ("id", "clocks")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from dash.development.base_component import Component
+from components.drawn import NAMESPACE, Drawn
 
 
 class NavEntry(TypedDict):
@@ -21,17 +21,10 @@ class NavEntry(TypedDict):
     href: str
 
 
-class NavLinks(Component):
-    """The scenes' links, the one whose path is the page's marked active (aria-current)."""
+class NavLinks(Drawn):
+    """The scenes' `links` (NavEntry), the one whose path is the page's marked active
+    (aria-current), in an element of `className`."""
 
-    _namespace = "wallboard"
+    _namespace = NAMESPACE
     _type = "NavLinks"
-    _children_props: list[str] = []
-    _base_nodes: list[str] = []
-
-    def __init__(self, links: list[NavEntry], className: str = "", id: str | None = None):
-        self._prop_names = ["id", "links", "className"]
-        self._valid_wildcard_attributes: list[str] = []
-        self.available_properties = ["id", "links", "className"]
-        self.available_wildcard_properties: list[str] = []
-        super().__init__(links=links, className=className, **({"id": id} if id else {}))
+    PROPS = ("id", "links", "className")

@@ -20,6 +20,7 @@ from typing import Any
 
 from dash.development.base_component import Component
 
+from components.drawn import NAMESPACE, Drawn
 from components.patch import plain
 
 HTML_NAMESPACE = "dash_html_components"
@@ -39,20 +40,12 @@ PREFIXES = ("data-", "aria-")
 Node = str | int | float | list
 
 
-class Static(Component):
+class Static(Drawn):
     """A shown-only part: `tree` is its elements as data (`static` makes it)."""
 
-    _namespace = "wallboard"
+    _namespace = NAMESPACE
     _type = "Static"
-    _children_props: list[str] = []
-    _base_nodes: list[str] = []
-
-    def __init__(self, tree: Node | None = None, id: str | None = None):
-        self._prop_names = ["id", "tree"]
-        self._valid_wildcard_attributes: list[str] = []
-        self.available_properties = ["id", "tree"]
-        self.available_wildcard_properties: list[str] = []
-        super().__init__(tree=tree, **({"id": id} if id is not None else {}))
+    PROPS = ("id", "tree")
 
 
 def static(part: Component) -> Static:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from dash.development.base_component import Component
+from components.drawn import NAMESPACE, Drawn
 
 
 class TapeEntry(TypedDict):
@@ -26,18 +26,10 @@ class TapeEntry(TypedDict):
     href: str | None
 
 
-class Tape(Component):
-    """The tape's items, drawn twice over so the scroll loops (the copy hidden from screen
-    readers and out of the tab order)."""
+class Tape(Drawn):
+    """The tape's `items` (TapeEntry), drawn twice over so the scroll loops (the copy hidden
+    from screen readers and out of the tab order)."""
 
-    _namespace = "wallboard"
+    _namespace = NAMESPACE
     _type = "Tape"
-    _children_props: list[str] = []
-    _base_nodes: list[str] = []
-
-    def __init__(self, id: str, items: list[TapeEntry]):
-        self._prop_names = ["id", "items"]
-        self._valid_wildcard_attributes: list[str] = []
-        self.available_properties = ["id", "items"]
-        self.available_wildcard_properties: list[str] = []
-        super().__init__(id=id, items=items)
+    PROPS = ("id", "items")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from dash.development.base_component import Component
+from components.drawn import NAMESPACE, Drawn
 
 
 class SourceLine(TypedDict):
@@ -46,20 +46,11 @@ PARTS = [
 ]
 
 
-class Tile(Component):
+class Tile(Drawn):
     """One instrument's tile: its element's class, tooltip and data- attributes, its parts
     (PARTS) and the lines a scene adds (`children`)."""
 
-    _namespace = "wallboard"
+    _namespace = NAMESPACE
     _type = "Tile"
-    _children_props: list[str] = []
-    _base_nodes = ["children"]
-
-    def __init__(self, children=None, **props):
-        self._prop_names = ["children", "id", "className", "title", *PARTS]
-        self._valid_wildcard_attributes = ["data-"]
-        self.available_properties = list(self._prop_names)
-        self.available_wildcard_properties = ["data-"]
-        if children is not None:
-            props["children"] = children
-        super().__init__(**props)
+    PROPS = ("children", "id", "className", "title", *PARTS)
+    WILDCARDS = ("data-",)

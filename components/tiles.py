@@ -178,7 +178,7 @@ def quote_tile(
     if quote.kept:
         parts["reason"] = "last good value"
     return Tile(
-        extra or None,
+        children=extra or None,
         className=f"wb-tile wb-tile--{status.value}{linked}",
         **({"title": seen.reason} if seen.reason is not None else {}),
         **head,
