@@ -37,22 +37,16 @@ def text_of(node) -> str:
 
 
 def _shown(node):
-    """The strings of a tree in reading order, a Tile's drawn parts before its children."""
-    if isinstance(node, Tile):
-        source = getattr(node, "source", None) or {}
-        parts = [getattr(node, p, None) for p in ("name", "badge", "price", "change")]
-        parts += [source.get("text"), source.get("age"), getattr(node, "reason", None)]
-        yield from (part for part in parts if part is not None)
-        yield from _shown(getattr(node, "children", None))
-    elif isinstance(node, list | tuple):
-        for child in node:
-            yield from _shown(child)
-    elif isinstance(node, Static):
-        yield from _shown(revived(getattr(node, "tree", None)))
-    elif isinstance(node, Component):
-        yield from _shown(getattr(node, "children", None))
-    elif isinstance(node, str | int | float):
-        yield node
+    """The strings of a tree in reading order (walk's), a Tile's drawn parts before its
+    children."""
+    for n in walk(node):
+        if isinstance(n, Tile):
+            source = getattr(n, "source", None) or {}
+            parts = [getattr(n, p, None) for p in ("name", "badge", "price", "change")]
+            parts += [source.get("text"), source.get("age"), getattr(n, "reason", None)]
+            yield from (part for part in parts if part is not None)
+        elif isinstance(n, str | int | float):
+            yield n
 
 
 def revived(tree):
